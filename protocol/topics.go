@@ -1,0 +1,134 @@
+package protocol
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// The topic tree of one centre, with <c> the centre id and <d> a device id:
+//
+//	qs/v1/<c>/dev/<d>/req          device → controller: requests (QoS 1)
+//	qs/v1/<c>/dev/<d>/reply        controller → device: replies (QoS 1)
+//	qs/v1/<c>/dev/<d>/presence     device birth and last will (retained)
+//	qs/v1/<c>/state/counter/<id>   counter state (retained)
+//	qs/v1/<c>/state/service/<id>   service queue state (retained)
+//	qs/v1/<c>/state/board          hall board: current and recent calls (retained)
+//	qs/v1/<c>/state/controller     controller status and last will (retained)
+//	qs/v1/<c>/event/call           call events for displays and voice (QoS 1)
+//
+// A device may publish only under its own qs/v1/<c>/dev/<d>/ and may read
+// that and the centre's state/ and event/ trees.
+
+// Topic kinds, the result of ParseTopic.
+const (
+	KindRequest    = "req"
+	KindReply      = "reply"
+	KindPresence   = "presence"
+	KindCounter    = "counter"
+	KindService    = "service"
+	KindBoard      = "board"
+	KindController = "controller"
+	KindCall       = "call"
+)
+
+func prefix(centre string) string {
+	return Root + "/v" + strconv.Itoa(Version) + "/" + centre
+}
+
+// DevicePrefix is the topic prefix a device owns: it may publish only below it.
+func DevicePrefix(centre, device string) string {
+	return prefix(centre) + "/dev/" + device + "/"
+}
+
+// RequestTopic is where a device publishes its requests.
+func RequestTopic(centre, device string) string {
+	return DevicePrefix(centre, device) + KindRequest
+}
+
+// ReplyTopic is where the controller answers a device.
+func ReplyTopic(centre, device string) string {
+	return DevicePrefix(centre, device) + KindReply
+}
+
+// PresenceTopic holds a device's retained birth, or its last will.
+func PresenceTopic(centre, device string) string {
+	return DevicePrefix(centre, device) + KindPresence
+}
+
+// CounterTopic holds a counter's retained state.
+func CounterTopic(centre, counter string) string {
+	return prefix(centre) + "/state/counter/" + counter
+}
+
+// ServiceTopic holds a service queue's retained state.
+func ServiceTopic(centre, service string) string {
+	return prefix(centre) + "/state/service/" + service
+}
+
+// BoardTopic holds the hall board's retained state.
+func BoardTopic(centre string) string { return prefix(centre) + "/state/board" }
+
+// ControllerTopic holds the controller's retained status and its last will.
+func ControllerTopic(centre string) string { return prefix(centre) + "/state/controller" }
+
+// CallTopic carries call events, one message per call or call again.
+func CallTopic(centre string) string { return prefix(centre) + "/event/call" }
+
+// Subscription filters.
+
+// AllRequests matches the requests of every device of a centre.
+func AllRequests(centre string) string { return prefix(centre) + "/dev/+/" + KindRequest }
+
+// AllPresence matches the presence of every device of a centre.
+func AllPresence(centre string) string { return prefix(centre) + "/dev/+/" + KindPresence }
+
+// AllState matches every retained state topic of a centre.
+func AllState(centre string) string { return prefix(centre) + "/state/#" }
+
+// StatePrefix and EventPrefix are the read-only trees every device may read.
+func StatePrefix(centre string) string { return prefix(centre) + "/state/" }
+
+// EventPrefix is the prefix of event topics.
+func EventPrefix(centre string) string { return prefix(centre) + "/event/" }
+
+// Topic is a parsed topic name.
+type Topic struct {
+	Centre string
+	Kind   string // one of the Kind constants
+	ID     string // device, counter or service id; empty for board, controller, call
+}
+
+// ParseTopic splits a topic of this protocol version into its parts.
+func ParseTopic(topic string) (Topic, error) {
+	parts := strings.Split(topic, "/")
+	if len(parts) < 4 || parts[0] != Root {
+		return Topic{}, fmt.Errorf("%w: topic %q is not under %s/", ErrTopic, topic, Root)
+	}
+	if parts[1] != "v"+strconv.Itoa(Version) {
+		return Topic{}, fmt.Errorf("%w: topic %q has version %q, this side speaks v%d", ErrVersion, topic, parts[1], Version)
+	}
+	t := Topic{Centre: parts[2]}
+	if err := CheckID("centre", t.Centre); err != nil {
+		return Topic{}, fmt.Errorf("%w: %w", ErrTopic, err)
+	}
+	rest := parts[3:]
+	switch {
+	case len(rest) == 3 && rest[0] == "dev" && (rest[2] == KindRequest || rest[2] == KindReply || rest[2] == KindPresence):
+		t.Kind, t.ID = rest[2], rest[1]
+	case len(rest) == 3 && rest[0] == "state" && (rest[1] == KindCounter || rest[1] == KindService):
+		t.Kind, t.ID = rest[1], rest[2]
+	case len(rest) == 2 && rest[0] == "state" && (rest[1] == KindBoard || rest[1] == KindController):
+		t.Kind = rest[1]
+	case len(rest) == 2 && rest[0] == "event" && rest[1] == KindCall:
+		t.Kind = KindCall
+	default:
+		return Topic{}, fmt.Errorf("%w: unknown topic %q", ErrTopic, topic)
+	}
+	if t.ID != "" {
+		if err := CheckID(t.Kind+" id", t.ID); err != nil {
+			return Topic{}, fmt.Errorf("%w: %w", ErrTopic, err)
+		}
+	}
+	return t, nil
+}
