@@ -1,0 +1,254 @@
+package centre
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	mqtt "github.com/eclipse/paho.mqtt.golang"
+
+	"github.com/sothutu/sothutu/controller/config"
+	"github.com/sothutu/sothutu/controller/engine"
+	"github.com/sothutu/sothutu/controller/store"
+	"github.com/sothutu/sothutu/protocol"
+)
+
+// ErrStopped is returned by Do once the controller has stopped.
+var ErrStopped = errors.New("controller stopped")
+
+// Options configures a Controller.
+type Options struct {
+	Centre *config.Centre
+	Store  *store.Store
+	// Broker is the MQTT broker's URL, "tcp://127.0.0.1:1883".
+	Broker string
+	// Clock tells the time; nil means time.Now.
+	Clock   func() time.Time
+	Logger  *slog.Logger
+	Version string
+	// MaxBatch bounds how many requests are committed together; default 256.
+	MaxBatch int
+	// TickEvery is how often the day boundary is checked and the service
+	// states are republished; default 30s.
+	TickEvery time.Duration
+}
+
+// Controller is a running centre.
+type Controller struct {
+	opts    Options
+	log     *slog.Logger
+	centre  *config.Centre
+	engine  *engine.Engine
+	store   *store.Store
+	now     func() time.Time
+	started time.Time
+
+	in     chan job
+	status chan chan Status
+	client mqtt.Client
+
+	mu       sync.Mutex
+	devices  map[string]DeviceStatus
+	rejected int
+}
+
+// job is one request for the writer: from MQTT (device set, reply published)
+// or from Do (done set).
+type job struct {
+	actor engine.Actor
+	req   protocol.Request
+	// reply, when set, is an error reply prepared before the engine.
+	reply *protocol.Reply
+	done  chan protocol.Reply
+	// republish asks for the whole state to be published again.
+	republish bool
+}
+
+// New loads the committed state and returns a controller ready to Run.
+func New(ctx context.Context, opts Options) (*Controller, error) {
+	if opts.Centre == nil || opts.Store == nil {
+		return nil, errors.New("centre.New: Centre and Store are required")
+	}
+	if opts.Clock == nil {
+		opts.Clock = time.Now
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	if opts.MaxBatch == 0 {
+		opts.MaxBatch = 256
+	}
+	if opts.TickEvery == 0 {
+		opts.TickEvery = 30 * time.Second
+	}
+	secret, err := opts.Store.Secret(ctx)
+	if err != nil {
+		return nil, err
+	}
+	c := &Controller{
+		opts: opts, centre: opts.Centre, store: opts.Store, now: opts.Clock,
+		log:     opts.Logger.With("centre", opts.Centre.ID),
+		engine:  engine.New(engine.Options{Centre: opts.Centre, Secret: secret}),
+		in:      make(chan job, 4096),
+		status:  make(chan chan Status),
+		devices: map[string]DeviceStatus{},
+	}
+	if err := c.load(ctx); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+func (c *Controller) load(ctx context.Context) error {
+	snap, err := c.store.Load(ctx, c.now().Add(-48*time.Hour))
+	if err != nil {
+		return fmt.Errorf("load state: %w", err)
+	}
+	c.engine.Restore(snap)
+	c.log.Info("state loaded", "day", snap.Day, "tickets", len(snap.Tickets), "replies", len(snap.Requests))
+	return nil
+}
+
+// Run connects to the broker and serves until ctx ends.
+func (c *Controller) Run(ctx context.Context) error {
+	c.started = c.now()
+	if err := c.connect(); err != nil {
+		return err
+	}
+	defer func() {
+		c.publishController(false)
+		c.client.Disconnect(250)
+	}()
+	return c.write(ctx)
+}
+
+func (c *Controller) connect() error {
+	acct := c.centre.Controller
+	will, err := protocol.Encode(protocol.ControllerState{Online: false})
+	if err != nil {
+		return err
+	}
+	o := mqtt.NewClientOptions().
+		AddBroker(c.opts.Broker).
+		SetClientID(acct.Username).
+		SetUsername(acct.Username).
+		SetPassword(acct.Password).
+		SetCleanSession(false).
+		SetOrderMatters(false).
+		SetAutoReconnect(true).
+		SetConnectRetry(true).
+		SetMaxReconnectInterval(5*time.Second).
+		SetKeepAlive(10*time.Second).
+		SetBinaryWill(protocol.ControllerTopic(c.centre.ID), will, 1, true).
+		SetOnConnectHandler(c.onConnect).
+		SetConnectionLostHandler(func(_ mqtt.Client, err error) {
+			c.log.Warn("broker connection lost", "err", err)
+		})
+	c.client = mqtt.NewClient(o)
+	// With ConnectRetry the token completes at the first success; Run goes
+	// on meanwhile and answers once the link is up.
+	c.client.Connect()
+	return nil
+}
+
+// onConnect renews the subscriptions (paho does not) and publishes the
+// complete state, which a restarted broker may have lost.
+func (c *Controller) onConnect(cl mqtt.Client) {
+	c.log.Info("connected to broker", "broker", c.opts.Broker)
+	subs := map[string]byte{
+		protocol.AllRequests(c.centre.ID): 1,
+		protocol.AllPresence(c.centre.ID): 1,
+	}
+	cl.SubscribeMultiple(subs, c.onMessage)
+	// The full state is published by the writer, which owns the engine.
+	go func() {
+		select {
+		case c.in <- job{republish: true}:
+		case <-time.After(5 * time.Second):
+		}
+	}()
+}
+
+// onMessage runs on paho's goroutines: it decodes and queues, never blocks
+// on the engine.
+func (c *Controller) onMessage(_ mqtt.Client, m mqtt.Message) {
+	t, err := protocol.ParseTopic(m.Topic())
+	if err != nil || t.Centre != c.centre.ID {
+		c.reject("bad topic", m.Topic(), err)
+		return
+	}
+	switch t.Kind {
+	case protocol.KindPresence:
+		c.presence(t.ID, m.Payload())
+	case protocol.KindRequest:
+		c.request(t.ID, m.Payload())
+	}
+}
+
+func (c *Controller) reject(what, device string, err error) {
+	c.mu.Lock()
+	c.rejected++
+	c.mu.Unlock()
+	c.log.Warn(what, "device", device, "err", err)
+}
+
+func (c *Controller) request(device string, payload []byte) {
+	d, ok := c.centre.Device(device)
+	if !ok {
+		c.reject("request from unknown device", device, errors.New("not in the configuration"))
+		return
+	}
+	actor := engine.Actor{Device: d.ID, Kind: d.Kind, Counter: d.Counter}
+	req, err := protocol.Decode[protocol.Request](payload)
+	if err != nil {
+		c.reject("bad request", device, err)
+		r := protocol.Reply{V: protocol.Version, Key: salvageKey(payload), Error: protocol.ReplyError(err)}
+		if req.Op != "" && !errors.Is(err, protocol.ErrMalformed) {
+			r.Op = req.Op
+		}
+		c.in <- job{actor: actor, reply: &r}
+		return
+	}
+	c.in <- job{actor: actor, req: req}
+}
+
+// salvageKey finds the key of a request that failed to decode, so that the
+// device can match the error reply; "-" when there is none.
+func salvageKey(payload []byte) string {
+	var k struct {
+		Key string `json:"key"`
+	}
+	if len(payload) <= protocol.MaxPayload && json.Unmarshal(payload, &k) == nil {
+		if _, err := protocol.Encode(protocol.Reply{Key: k.Key, Error: &protocol.Error{}}); err == nil {
+			return k.Key
+		}
+	}
+	return "-"
+}
+
+// Do applies a request for actor through the writer, durably, and returns
+// its reply. It is how in-process callers (pages, simulators, tests) act.
+func (c *Controller) Do(ctx context.Context, actor engine.Actor, req protocol.Request) (protocol.Reply, error) {
+	if err := req.Validate(); err != nil {
+		return protocol.Reply{V: protocol.Version, Key: req.Key, Op: req.Op, Error: protocol.ReplyError(err)}, nil
+	}
+	j := job{actor: actor, req: req, done: make(chan protocol.Reply, 1)}
+	select {
+	case c.in <- j:
+	case <-ctx.Done():
+		return protocol.Reply{}, ctx.Err()
+	}
+	select {
+	case r, ok := <-j.done:
+		if !ok {
+			return protocol.Reply{}, ErrStopped
+		}
+		return r, nil
+	case <-ctx.Done():
+		return protocol.Reply{}, ctx.Err()
+	}
+}

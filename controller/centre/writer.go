@@ -1,0 +1,168 @@
+package centre
+
+import (
+	"context"
+	"time"
+
+	"github.com/sothutu/sothutu/controller/engine"
+	"github.com/sothutu/sothutu/protocol"
+)
+
+// answer is a reply waiting for its batch to be committed.
+type answer struct {
+	job   job
+	reply protocol.Reply
+}
+
+// write is the single writer: it owns the engine. Each round takes the
+// requests waiting (up to MaxBatch), applies them, commits the changes in one
+// transaction, then replies and publishes.
+func (c *Controller) write(ctx context.Context) error {
+	tick := time.NewTicker(c.opts.TickEvery)
+	defer tick.Stop()
+	c.publishAll()
+	var answers []answer
+	for {
+		answers = answers[:0]
+		republish := false
+		select {
+		case <-ctx.Done():
+			c.drain()
+			return nil
+		case ch := <-c.status:
+			ch <- c.snapshot()
+			continue
+		case <-tick.C:
+			c.engine.Tick(c.now())
+			republish = true
+		case j := <-c.in:
+			answers = c.apply(answers, j, &republish)
+		more:
+			for len(answers) < c.opts.MaxBatch {
+				select {
+				case j := <-c.in:
+					answers = c.apply(answers, j, &republish)
+				default:
+					break more
+				}
+			}
+		}
+		batch := c.engine.Flush()
+		if !batch.Empty() {
+			if err := c.store.Commit(ctx, &batch); err != nil {
+				c.failed(ctx, answers, err)
+				continue
+			}
+		}
+		for _, a := range answers {
+			c.deliver(a)
+		}
+		if republish {
+			c.publishAll()
+		} else {
+			c.publishBatch(&batch)
+		}
+	}
+}
+
+func (c *Controller) apply(answers []answer, j job, republish *bool) []answer {
+	switch {
+	case j.republish:
+		*republish = true
+		return answers
+	case j.reply != nil:
+		return append(answers, answer{job: j, reply: *j.reply})
+	}
+	r := c.engine.Handle(c.now(), j.actor, j.req)
+	return append(answers, answer{job: j, reply: r})
+}
+
+// failed handles a commit that did not reach the disk: nothing of the batch
+// may be acknowledged, and the engine goes back to what the store holds.
+func (c *Controller) failed(ctx context.Context, answers []answer, err error) {
+	c.log.Error("commit failed; rebuilding state from the store", "err", err, "requests", len(answers))
+	for _, a := range answers {
+		if a.job.done != nil {
+			a.reply = protocol.Reply{V: protocol.Version, Key: a.job.req.Key, Op: a.job.req.Op,
+				Error: &protocol.Error{Code: protocol.CodeInternal, Message: "not saved; try again"}}
+			a.job.done <- a.reply
+		}
+	}
+	if err := c.load(ctx); err != nil {
+		c.log.Error("rebuild from store failed", "err", err)
+	}
+}
+
+// drain answers in-process callers still queued when the controller stops.
+func (c *Controller) drain() {
+	for {
+		select {
+		case j := <-c.in:
+			if j.done != nil {
+				close(j.done)
+			}
+		default:
+			return
+		}
+	}
+}
+
+func (c *Controller) deliver(a answer) {
+	if a.job.done != nil {
+		a.job.done <- a.reply
+		return
+	}
+	if a.job.actor.Device == "" {
+		return
+	}
+	publish(c, protocol.ReplyTopic(c.centre.ID, a.job.actor.Device), a.reply, false)
+}
+
+func (c *Controller) publishBatch(b *engine.Batch) {
+	now := c.now()
+	for _, cn := range b.Counters {
+		publish(c, protocol.CounterTopic(c.centre.ID, cn.ID), c.engine.CounterState(cn.ID), true)
+	}
+	for _, s := range b.Services {
+		publish(c, protocol.ServiceTopic(c.centre.ID, s), c.engine.ServiceState(s, now), true)
+	}
+	for _, call := range b.Calls {
+		publish(c, protocol.CallTopic(c.centre.ID), call, false)
+	}
+	if b.Board {
+		publish(c, protocol.BoardTopic(c.centre.ID), c.engine.BoardState(now), true)
+	}
+}
+
+// publishAll publishes every retained state: after a (re)connect, since the
+// broker may have lost them, and on every tick, since waits grow with time.
+func (c *Controller) publishAll() {
+	now := c.now()
+	c.publishController(true)
+	for _, id := range c.engine.Counters() {
+		publish(c, protocol.CounterTopic(c.centre.ID, id), c.engine.CounterState(id), true)
+	}
+	for _, id := range c.engine.Services() {
+		publish(c, protocol.ServiceTopic(c.centre.ID, id), c.engine.ServiceState(id, now), true)
+	}
+	publish(c, protocol.BoardTopic(c.centre.ID), c.engine.BoardState(now), true)
+}
+
+func (c *Controller) publishController(online bool) {
+	s := protocol.ControllerState{Online: online}
+	if online {
+		s.Version, s.Started, s.Day = c.opts.Version, c.started, c.engine.Day()
+	}
+	publish(c, protocol.ControllerTopic(c.centre.ID), s, true)
+}
+
+// publish sends a payload at QoS 1 without waiting: a reply lost on the way
+// is asked for again by the device, and states are published again.
+func publish[T protocol.Payload](c *Controller, topic string, p T, retained bool) {
+	b, err := protocol.Encode(p)
+	if err != nil {
+		c.log.Error("encode for publish", "topic", topic, "err", err)
+		return
+	}
+	c.client.Publish(topic, 1, retained, b)
+}
