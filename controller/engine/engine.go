@@ -50,7 +50,7 @@ type queue struct {
 	cfg              *config.Service
 	seq              int
 	priority, normal []*Ticket
-	issued, served   int
+	served           int // tickets served today; seq is the number issued
 }
 
 func (q *queue) len() int { return len(q.priority) + len(q.normal) }
@@ -126,11 +126,8 @@ func (e *Engine) Restore(s *Snapshot) {
 		e.tickets[t.ID] = &t
 		if t.Day == e.day {
 			e.byNumber[t.Number] = &t
-			if q := e.services[t.Service]; q != nil {
-				q.issued++
-				if t.Outcome == Served {
-					q.served++
-				}
+			if q := e.services[t.Service]; q != nil && t.Outcome == Served {
+				q.served++
 			}
 		}
 		if t.State == Waiting {
@@ -222,7 +219,7 @@ func (e *Engine) rollover(now time.Time) {
 		}
 	}
 	for id, q := range e.services {
-		q.seq, q.issued, q.served, q.priority, q.normal = 0, 0, 0, nil, nil
+		q.seq, q.served, q.priority, q.normal = 0, 0, nil, nil
 		e.touchService(id)
 	}
 	clear(e.tickets)
@@ -332,7 +329,6 @@ func (e *Engine) issue(now time.Time, actor Actor, req protocol.Request) protoco
 	t.Ahead, t.Wait = e.estimate(q, t.priority())
 	e.tickets[t.ID] = t
 	e.byNumber[t.Number] = t
-	q.issued++
 	e.enqueue(t)
 	e.touchTicket(t)
 	e.event(now, "issued", t, "", actor, string(t.Priority))

@@ -89,7 +89,7 @@ func (e *Engine) ServiceState(id string, now time.Time) protocol.ServiceState {
 	}
 	_, wait := e.estimate(q, false)
 	s.WaitSeconds = int(wait / time.Second)
-	s.Issued, s.Served = q.issued, q.served
+	s.Issued, s.Served = q.seq, q.served
 	return s
 }
 
@@ -147,7 +147,7 @@ type Totals struct {
 func (e *Engine) Totals() Totals {
 	t := Totals{Day: e.day}
 	for _, q := range e.services {
-		t.Issued += q.issued
+		t.Issued += q.seq
 		t.Served += q.served
 		t.Waiting += q.len()
 	}
