@@ -74,7 +74,8 @@ func New(ctx context.Context, opts Options) (*Controller, error) {
 		return nil, errors.New("centre.New: Centre and Store are required")
 	}
 	if opts.Clock == nil {
-		opts.Clock = time.Now
+		loc := opts.Centre.Location
+		opts.Clock = func() time.Time { return time.Now().In(loc) }
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()

@@ -114,6 +114,7 @@ func (e *Engine) Restore(s *Snapshot) {
 	for _, c := range s.Counters {
 		if cur := e.counters[c.ID]; cur != nil {
 			c := *c
+			c.Since = c.Since.In(e.centre.Location)
 			if len(c.Skills) == 0 {
 				c.Skills = cur.Skills
 			}
@@ -121,8 +122,11 @@ func (e *Engine) Restore(s *Snapshot) {
 		}
 	}
 	var called []*Ticket
+	loc := e.centre.Location
 	for _, t := range s.Tickets {
 		t := *t
+		t.Issued, t.Arrived, t.Queued = t.Issued.In(loc), t.Arrived.In(loc), t.Queued.In(loc)
+		t.Called, t.Finished = t.Called.In(loc), t.Finished.In(loc)
 		e.tickets[t.ID] = &t
 		if t.Day == e.day {
 			e.byNumber[t.Number] = &t

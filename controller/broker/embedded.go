@@ -1,0 +1,239 @@
+package broker
+
+import (
+	"context"
+	"crypto/sha256"
+	"crypto/subtle"
+	"fmt"
+	"log/slog"
+	"sync"
+
+	mqtt "github.com/mochi-mqtt/server/v2"
+	"github.com/mochi-mqtt/server/v2/listeners"
+	"github.com/mochi-mqtt/server/v2/packets"
+)
+
+// Broker is what the controller holds of the broker serving its centre,
+// embedded or external.
+type Broker interface {
+	// Addr is the host:port clients connect to.
+	Addr() string
+	// Close stops serving and disconnects every client.
+	Close() error
+}
+
+var _ Broker = (*Embedded)(nil)
+
+// Options configures an embedded broker.
+type Options struct {
+	// Addr is the TCP address to listen on; "127.0.0.1:0" picks a free port.
+	Addr string
+	// Accounts are the only clients allowed to connect.
+	Accounts []Account
+	// Logger receives refused connections and refused topics at Warn. The
+	// broker library's own records are passed on at Debug, errors excepted.
+	// Nil discards everything.
+	Logger *slog.Logger
+}
+
+// Embedded is an MQTT broker running inside the controller process.
+type Embedded struct {
+	server  *mqtt.Server
+	addr    string
+	serving sync.WaitGroup // the listener's accept loop
+
+	closeOnce sync.Once
+	closeErr  error
+}
+
+// Start listens on opts.Addr and serves MQTT 3.1.1 and 5 to the accounts,
+// with retained messages and QoS 0 to 2. It fails with ErrAccount if an
+// account is invalid or a username is used twice.
+func Start(opts Options) (*Embedded, error) {
+	if err := checkAccounts(opts.Accounts); err != nil {
+		return nil, fmt.Errorf("broker.Start: %w", err)
+	}
+	log := opts.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	server := mqtt.New(&mqtt.Options{
+		Logger: slog.New(quietHandler{log.Handler()}),
+		// Capabilities are mochi's defaults: QoS 2, retained messages.
+	})
+
+	h := newHook(opts.Accounts, log)
+	if err := server.AddHook(h, nil); err != nil {
+		return nil, fmt.Errorf("broker.Start: AddHook: %w", err)
+	}
+
+	e := &Embedded{server: server}
+	tcp := listeners.NewTCP(listeners.Config{Type: listeners.TypeTCP, ID: "tcp", Address: opts.Addr})
+	if err := server.AddListener(trackedListener{TCP: tcp, done: e.serving.Done}); err != nil {
+		return nil, fmt.Errorf("broker.Start: listen on %q: %w", opts.Addr, err)
+	}
+	e.addr = tcp.Address()
+
+	e.serving.Add(1)
+	if err := server.Serve(); err != nil {
+		e.serving.Done()
+		_ = e.Close()
+		return nil, fmt.Errorf("broker.Start: Serve: %w", err)
+	}
+	log.Info("mqtt broker listening", "addr", e.addr, "accounts", len(opts.Accounts))
+	return e, nil
+}
+
+// Addr is the address the broker listens on, with the port it was given:
+// "tcp://"+Addr() is a client URL.
+func (e *Embedded) Addr() string { return e.addr }
+
+// Close disconnects every client, stops listening and waits for the
+// connections' goroutines. Calling it again does nothing.
+func (e *Embedded) Close() error {
+	e.closeOnce.Do(func() {
+		e.closeErr = e.server.Close()
+		e.serving.Wait()
+	})
+	if e.closeErr != nil {
+		return fmt.Errorf("broker.Close: %w", e.closeErr)
+	}
+	return nil
+}
+
+// trackedListener is mochi's TCP listener, with an accept loop Close can wait
+// for: mochi starts it in a goroutine of its own and does not.
+type trackedListener struct {
+	*listeners.TCP
+	done func()
+}
+
+func (l trackedListener) Serve(establish listeners.EstablishFn) {
+	defer l.done()
+	l.TCP.Serve(establish)
+}
+
+// hook is the mochi hook that applies the accounts: authentication at
+// connect, Account.Allowed on last wills, publishes, subscriptions and
+// deliveries.
+type hook struct {
+	mqtt.HookBase
+	accounts map[string]Account  // by username
+	devices  map[string]struct{} // device usernames, no controller may use as client id
+	log      *slog.Logger
+}
+
+func newHook(accounts []Account, log *slog.Logger) *hook {
+	h := &hook{
+		accounts: make(map[string]Account, len(accounts)),
+		devices:  make(map[string]struct{}),
+		log:      log,
+	}
+	for _, a := range accounts {
+		h.accounts[a.Username] = a
+		if a.Device != "" {
+			h.devices[a.Username] = struct{}{}
+		}
+	}
+	return h
+}
+
+func (h *hook) ID() string { return "sothutu-accounts" }
+
+func (h *hook) Provides(b byte) bool {
+	return b == mqtt.OnConnectAuthenticate || b == mqtt.OnACLCheck
+}
+
+// OnConnectAuthenticate accepts a client with a known username, its password,
+// a client id it may use and a last will it may publish.
+func (h *hook) OnConnectAuthenticate(cl *mqtt.Client, pk packets.Packet) bool {
+	c := pk.Connect
+	username := string(c.Username)
+	a, known := h.accounts[username]
+	// Compare digests so that neither the time taken nor an early return
+	// tells a caller how long the password is, or whether the username exists.
+	want := sha256.Sum256([]byte(a.Password))
+	got := sha256.Sum256(c.Password)
+	passwordOK := subtle.ConstantTimeCompare(want[:], got[:]) == 1
+
+	refuse := func(reason string) bool {
+		h.log.Warn("mqtt connection refused", "reason", reason, "username", username,
+			"client", c.ClientIdentifier, "remote", cl.Net.Remote)
+		return false
+	}
+	switch {
+	case !c.UsernameFlag || username == "":
+		return refuse("no username")
+	case !known:
+		return refuse("unknown username")
+	case !c.PasswordFlag || !passwordOK:
+		return refuse("wrong password")
+	case a.Device != "" && c.ClientIdentifier != a.Username:
+		return refuse("a device's client id must be its username")
+	case a.Device == "" && h.isDevice(c.ClientIdentifier):
+		return refuse("the controller may not use a device's client id")
+	case c.WillFlag && !a.Allowed(c.WillTopic, true):
+		return refuse("last will on a topic the account may not publish: " + c.WillTopic)
+	}
+	h.log.Debug("mqtt client connected", "username", username, "client", c.ClientIdentifier,
+		"centre", a.Centre, "device", a.Device, "remote", cl.Net.Remote)
+	return true
+}
+
+func (h *hook) isDevice(clientID string) bool {
+	_, ok := h.devices[clientID]
+	return ok
+}
+
+// OnACLCheck applies Account.Allowed to a publish (write), or to a
+// subscription filter or a delivered topic (read).
+func (h *hook) OnACLCheck(cl *mqtt.Client, topic string, write bool) bool {
+	a, ok := h.accounts[string(cl.Properties.Username)]
+	if ok && a.Allowed(topic, write) {
+		return true
+	}
+	access := "read"
+	if write {
+		access = "write"
+	}
+	h.log.Warn("mqtt access refused", "access", access, "topic", topic,
+		"username", string(cl.Properties.Username), "client", cl.ID, "centre", a.Centre, "device", a.Device)
+	return false
+}
+
+// quietHandler passes on the broker library's records with Info and its
+// per-connection warnings lowered to Debug: mochi reports every start, stop
+// and dropped connection, which the hook already reports when it matters.
+type quietHandler struct{ h slog.Handler }
+
+func quieter(r slog.Record) slog.Level {
+	if r.Level < slog.LevelWarn || r.Level == slog.LevelWarn && r.Message == "" {
+		return slog.LevelDebug
+	}
+	return r.Level
+}
+
+func (q quietHandler) Enabled(ctx context.Context, l slog.Level) bool {
+	// The message is not known yet: let Warn through to Handle.
+	if l < slog.LevelWarn {
+		l = slog.LevelDebug
+	}
+	return q.h.Enabled(ctx, l)
+}
+
+func (q quietHandler) Handle(ctx context.Context, r slog.Record) error {
+	r.Level = quieter(r)
+	if !q.h.Enabled(ctx, r.Level) {
+		return nil
+	}
+	return q.h.Handle(ctx, r)
+}
+
+func (q quietHandler) WithAttrs(attrs []slog.Attr) slog.Handler {
+	return quietHandler{q.h.WithAttrs(attrs)}
+}
+
+func (q quietHandler) WithGroup(name string) slog.Handler {
+	return quietHandler{q.h.WithGroup(name)}
+}
+
