@@ -1,0 +1,320 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/sothutu/sothutu/controller/broker"
+	"github.com/sothutu/sothutu/controller/centre"
+	"github.com/sothutu/sothutu/controller/config"
+	"github.com/sothutu/sothutu/controller/store"
+	"github.com/sothutu/sothutu/firmware/link"
+	"github.com/sothutu/sothutu/firmware/sim"
+	"github.com/sothutu/sothutu/protocol"
+)
+
+func run(ctx context.Context, f flags, out io.Writer, log *slog.Logger) error {
+	cfg, err := loadConfig(f.config)
+	if err != nil {
+		return err
+	}
+	dir := f.dir
+	if dir == "" {
+		if dir, err = os.MkdirTemp("", "sothutu-demo-"); err != nil {
+			return err
+		}
+	}
+	start, err := time.ParseInLocation("15:04", f.start, cfg.Location)
+	if err != nil {
+		return fmt.Errorf("-start %q: write it like 07:30", f.start)
+	}
+	today := time.Now().In(cfg.Location)
+	start = time.Date(today.Year(), today.Month(), today.Day(), start.Hour(), start.Minute(), 0, 0, cfg.Location)
+	clk := &clock{start: start, real: time.Now(), speed: f.speed}
+	end := start.Add(time.Duration(f.hours * float64(time.Hour)))
+
+	st, err := store.Open(filepath.Join(dir, "centre.db"))
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	b, err := broker.Start(broker.Options{Addr: "127.0.0.1:0", Accounts: centre.Accounts(cfg), Logger: log.With("part", "broker")})
+	if err != nil {
+		return err
+	}
+	defer b.Close()
+	url := "tcp://" + b.Addr()
+	ctl, err := centre.New(ctx, centre.Options{Centre: cfg, Store: st, Broker: url, Clock: clk.Now,
+		Logger: log.With("part", "controller"), Version: "demo", TickEvery: time.Second})
+	if err != nil {
+		return err
+	}
+
+	fmt.Fprintf(out, "%s\n", cfg.Name.VI)
+	fmt.Fprintf(out, "broker %s, %d services, %d counters, %d devices; %.0fx real time, %s to %s\n",
+		url, len(cfg.Services), len(cfg.Counters), len(cfg.Devices), f.speed, start.Format("15:04"), end.Format("15:04"))
+	fmt.Fprintf(out, "printed tickets: %s\n\n", filepath.Join(dir, "tickets"))
+
+	runCtx, cancel := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	defer cancel()
+	wg.Go(func() { ctl.Run(runCtx) })
+
+	names := map[string]string{}
+	for _, s := range cfg.Services {
+		names[s.ID] = s.Name.VI
+	}
+	var kiosks []*sim.Kiosk
+	var counters []*demoCounter
+	for _, d := range cfg.Devices {
+		if d.Kind == protocol.DeviceBoard {
+			continue
+		}
+		l, err := link.New(link.Options{Broker: url, Centre: cfg.ID, Device: d.ID, Kind: d.Kind, Password: d.Password,
+			Firmware: "demo", StateDir: filepath.Join(dir, "devices", d.ID), Logger: log.With("device", d.ID)})
+		if err != nil {
+			return err
+		}
+		wg.Go(func() { l.Run(runCtx) })
+		switch d.Kind {
+		case protocol.DeviceKiosk:
+			k, err := sim.NewKiosk(sim.KioskOptions{Link: l, Folder: filepath.Join(dir, "tickets"),
+				CentreName: cfg.Name.VI, ServiceNames: names, Location: cfg.Location})
+			if err != nil {
+				return err
+			}
+			kiosks = append(kiosks, k)
+		case protocol.DeviceCounter:
+			counters = append(counters, &demoCounter{id: d.Counter, term: sim.NewCounter(l)})
+		}
+	}
+	if len(kiosks) == 0 || len(counters) == 0 {
+		return errors.New("the configuration needs at least one kiosk and one counter terminal")
+	}
+
+	rng := rand.New(rand.NewPCG(f.seed, 7))
+	mean := map[string]time.Duration{}
+	for _, s := range cfg.Services {
+		mean[s.ID] = s.MeanService
+	}
+	var errs errorCount
+	for i, c := range counters {
+		seed := rng.Uint64()
+		wg.Go(func() { c.work(runCtx, clk, rand.New(rand.NewPCG(seed, uint64(i))), mean, &errs) })
+	}
+	a := arrivals{clk: clk, kiosks: kiosks, perDay: f.perDay, services: cfg.Services, rng: rand.New(rand.NewPCG(f.seed, 11))}
+	wg.Go(func() { a.run(runCtx, end, &errs) })
+
+	show := time.NewTicker(time.Second)
+	defer show.Stop()
+	for clk.Now().Before(end) {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-show.C:
+			s, err := ctl.Status(ctx)
+			if err == nil {
+				fmt.Fprintln(out, progress(clk.Now(), s))
+			}
+		}
+	}
+	cancel()
+	wg.Wait()
+	return summary(out, st, cfg, clk.Now(), errs.n.Load())
+}
+
+func loadConfig(path string) (*config.Centre, error) {
+	if path == "" {
+		return config.Parse("example.yaml", config.Example())
+	}
+	return config.Load(path)
+}
+
+// progress is one line of the live view.
+func progress(now time.Time, s centre.Status) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s  issued %3d  served %3d  waiting", now.Format("15:04"), s.Totals.Issued, s.Totals.Served)
+	for _, q := range s.Services {
+		fmt.Fprintf(&b, " %s:%-2d", q.Service, q.Waiting)
+	}
+	b.WriteString("  counters")
+	for _, c := range s.Counters {
+		switch c.Status {
+		case protocol.CounterServing:
+			fmt.Fprintf(&b, " %s:%s", c.Counter, c.Ticket)
+		default:
+			fmt.Fprintf(&b, " %s:%s", c.Counter, strings.Repeat("-", 4))
+		}
+	}
+	return b.String()
+}
+
+// arrivals sends citizens to the kiosks: a Poisson process at a day's
+// average rate, 1.7 times that from 8:00 to 10:00, with a service mix
+// weighted towards the quick services.
+type arrivals struct {
+	clk      *clock
+	kiosks   []*sim.Kiosk
+	perDay   int
+	services []config.Service
+	rng      *rand.Rand
+}
+
+func (a *arrivals) rate(t time.Time) float64 {
+	// 7.5 working hours, two of them at 1.7x: 8.9 hour-equivalents.
+	base := float64(a.perDay) / 8.9
+	if h := t.Hour(); h >= 8 && h < 10 {
+		return base * 1.7
+	}
+	return base
+}
+
+func (a *arrivals) run(ctx context.Context, end time.Time, errs *errorCount) {
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	for {
+		now := a.clk.Now()
+		gap := time.Duration(a.rng.ExpFloat64() / a.rate(now) * float64(time.Hour))
+		if !a.clk.sleep(ctx, gap) || a.clk.Now().After(end) {
+			return
+		}
+		s := a.pick()
+		p := protocol.PriorityNone
+		if a.rng.IntN(100) < 8 {
+			p = protocol.Priorities[a.rng.IntN(len(protocol.Priorities))]
+		}
+		k := a.kiosks[a.rng.IntN(len(a.kiosks))]
+		wg.Go(func() {
+			if _, err := k.Take(ctx, s, p); err != nil && ctx.Err() == nil {
+				errs.add()
+			}
+		})
+	}
+}
+
+// pick chooses a service, the quicker ones more often (weight 1/mean).
+func (a *arrivals) pick() string {
+	var total float64
+	for _, s := range a.services {
+		total += 1 / s.MeanService.Minutes()
+	}
+	x := a.rng.Float64() * total
+	for _, s := range a.services {
+		x -= 1 / s.MeanService.Minutes()
+		if x <= 0 {
+			return s.ID
+		}
+	}
+	return a.services[len(a.services)-1].ID
+}
+
+// demoCounter is a member of staff at a counter terminal.
+type demoCounter struct {
+	id   string
+	term *sim.Counter
+}
+
+func (c *demoCounter) work(ctx context.Context, clk *clock, rng *rand.Rand, mean map[string]time.Duration, errs *errorCount) {
+	for ctx.Err() == nil {
+		r, err := c.term.Do(ctx, protocol.Request{Op: protocol.OpCallNext})
+		if err != nil {
+			if ctx.Err() == nil {
+				errs.add()
+			}
+			continue
+		}
+		if r.Ticket == nil {
+			clk.sleep(ctx, 30*time.Second)
+			continue
+		}
+		if rng.IntN(100) < 3 {
+			clk.sleep(ctx, 2*time.Minute)
+			c.term.Do(ctx, protocol.Request{Op: protocol.OpNoShow})
+			continue
+		}
+		if !clk.sleep(ctx, lognormal(rng, mean[r.Ticket.Service], 0.6)) {
+			return
+		}
+		if _, err := c.term.Do(ctx, protocol.Request{Op: protocol.OpComplete}); err != nil && ctx.Err() == nil {
+			errs.add()
+		}
+		rating := protocol.Ratings[min(rng.IntN(6), 3)]
+		c.term.Do(ctx, protocol.Request{Op: protocol.OpRate, Rating: rating})
+	}
+}
+
+// lognormal draws a duration with the given mean and coefficient of
+// variation.
+func lognormal(rng *rand.Rand, mean time.Duration, cv float64) time.Duration {
+	s2 := math.Log(1 + cv*cv)
+	mu := math.Log(float64(mean)) - s2/2
+	return time.Duration(math.Exp(mu + math.Sqrt(s2)*rng.NormFloat64()))
+}
+
+type errorCount struct{ n atomic.Int64 }
+
+func (e *errorCount) add() { e.n.Add(1) }
+
+func summary(out io.Writer, st *store.Store, cfg *config.Centre, now time.Time, errors int64) error {
+	rows, err := st.DB().Query(`SELECT number, service, issued, called, state, outcome FROM tickets WHERE day = ?`, cfg.Day(now))
+	if err != nil {
+		return fmt.Errorf("read tickets: %w", err)
+	}
+	defer rows.Close()
+	var issued, served, noShow, waiting int
+	var waits []time.Duration
+	var longest time.Duration
+	for rows.Next() {
+		var number, service, state, outcome string
+		var iss, called int64
+		if err := rows.Scan(&number, &service, &iss, &called, &state, &outcome); err != nil {
+			return err
+		}
+		issued++
+		switch {
+		case outcome == "served":
+			served++
+		case outcome == "no_show":
+			noShow++
+		case state == "waiting":
+			waiting++
+		}
+		w := now.Sub(time.Unix(0, iss))
+		if called != 0 {
+			w = time.Duration(called - iss)
+			waits = append(waits, w)
+		}
+		longest = max(longest, w)
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	var sum time.Duration
+	for _, w := range waits {
+		sum += w
+	}
+	slices.Sort(waits)
+	fmt.Fprintf(out, "\nSummary of %s\n", cfg.Day(now))
+	fmt.Fprintf(out, "  issued   %d\n  served   %d\n  no-show  %d\n  waiting  %d at the end\n", issued, served, noShow, waiting)
+	if len(waits) > 0 {
+		fmt.Fprintf(out, "  wait     mean %s, p90 %s, longest %s (still waiting included)\n",
+			minutes(sum/time.Duration(len(waits))), minutes(waits[len(waits)*9/10]), minutes(longest))
+	}
+	fmt.Fprintf(out, "  device errors %d\n", errors)
+	return nil
+}
+
+func minutes(d time.Duration) string { return fmt.Sprintf("%.1f min", d.Minutes()) }
