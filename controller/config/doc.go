@@ -33,7 +33,8 @@
 // 6, default 3). Durations are written like 20m or 1h30m. A name is either
 // {vi, en, km} with vi required, or a plain Vietnamese text; names are kept
 // in precomposed Unicode (NFC) whichever way they were typed. Passwords have
-// at least 8 characters. width and level may be left out (3 and 1).
+// at least 8 characters. width and level may be left out (3 and 1), and
+// devices may be an empty list, [].
 //
 // # Errors
 //

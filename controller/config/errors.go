@@ -158,7 +158,11 @@ func firstLine(data []byte, bad func(rune) bool) int {
 // suggest returns the known word closest to word, if one is close enough to
 // be a typing mistake, or "".
 func suggest(word string, known []string) string {
-	best, bestDist := "", 3
+	// One typing mistake in a short word, two in a longer one.
+	best, bestDist := "", 2
+	if len(word) > 4 {
+		bestDist = 3
+	}
 	for _, k := range known {
 		if d := distance(strings.ToLower(word), k); d < bestDist {
 			best, bestDist = k, d

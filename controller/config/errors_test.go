@@ -3,6 +3,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -139,7 +140,7 @@ func TestParseErrors(t *testing.T) {
 		{"served by no counter", edit(t, "      - {service: B, level: 2}\n", "", "{service: B, level: 1}", "{service: A, level: 1}"), 12,
 			[]string{`services[1]: service "B" is served by no counter`}, ErrInvalid, true},
 		{"no services", edit(t, "\nservices:\n", "\nservices: []\n", "  - id: A\n    prefix: A\n    name: {vi: \"Đất đai\", en: \"Land\"}\n    target_wait: 20m\n    mean_service: 12m\n  - id: B\n    prefix: B\n    name: {vi: \"Hộ tịch\"}\n    target_wait: 15m\n    mean_service: 6m\n", ""), 6,
-			[]string{"services: empty; list at least one service"}, ErrInvalid, false},
+			[]string{"services: empty; list at least one service"}, ErrInvalid, true},
 
 		// Names.
 		{"name without Vietnamese", edit(t, `name: {vi: "Hộ tịch"}`, `name: {en: "Civil status"}`), 14,
@@ -225,6 +226,7 @@ func TestParseErrors(t *testing.T) {
 			if c != nil {
 				t.Errorf("a centre came with the error")
 			}
+			t.Log(err)
 			var first *Error
 			if !errors.As(err, &first) {
 				t.Fatalf("error %v (%T) holds no *Error", err, err)
@@ -299,7 +301,31 @@ func TestBrokenSectionIsReportedOnce(t *testing.T) {
 	// them are not reported as unknown as well.
 	file := edit(t, "\nservices:\n  - id: A\n", "\nservices: A\nx:\n  - id: A\n")
 	_, err := Parse("centre.yaml", []byte(file))
-	if err == nil || strings.Contains(err.Error(), "unknown service") {
+	if l, ok := err.(Errors); !ok || len(l) != 2 || strings.Contains(err.Error(), "unknown service") {
 		t.Fatalf("got\n%v", err)
+	}
+	// Likewise with the counters unreadable: the terminals' counters are not
+	// unknown, and the services are not served by no counter.
+	file = edit(t, "\ncounters:\n", "\ncounters: 1\ny:\n")
+	_, err = Parse("centre.yaml", []byte(file))
+	if l, ok := err.(Errors); !ok || len(l) != 2 || strings.Contains(err.Error(), "unknown counter") || strings.Contains(err.Error(), "served by no counter") {
+		t.Fatalf("got\n%v", err)
+	}
+}
+
+func TestSuggest(t *testing.T) {
+	for _, tc := range []struct{ word, want string }{
+		{"servces", "services"},
+		{"Services", "services"},
+		{"counter", "counters"},
+		{"devises", "devices"},
+		{"fr", ""},
+		{"vn", "vi"},
+		{"khmer", ""},
+		{"colour", ""},
+	} {
+		if got := suggest(tc.word, slices.Concat(topFields, textFields)); got != tc.want {
+			t.Errorf("suggest(%q) = %q, want %q", tc.word, got, tc.want)
+		}
 	}
 }

@@ -2,12 +2,12 @@ package config
 
 import (
 	"bytes"
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
 	"regexp"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -31,7 +31,7 @@ var (
 	skillFields      = []string{"service", "level"}
 	deviceFields     = []string{"id", "kind", "password", "counter", "buttons"}
 	controllerFields = []string{"username", "password"}
-	deviceKinds      = []protocol.DeviceKind{protocol.DeviceKiosk, protocol.DeviceCounter, protocol.DeviceBoard}
+	kinds            = []string{string(protocol.DeviceKiosk), string(protocol.DeviceCounter), string(protocol.DeviceBoard)}
 )
 
 var prefixPattern = regexp.MustCompile(`^[A-Za-z0-9]{1,3}$`)
@@ -39,6 +39,7 @@ var prefixPattern = regexp.MustCompile(`^[A-Za-z0-9]{1,3}$`)
 const (
 	maxText     = 200 // characters of a name
 	maxDuration = 24 * time.Hour
+	maxKnown    = 30 // ids listed after "unknown service"
 )
 
 // Parse reads a centre's configuration. filename is only used in messages.
@@ -54,7 +55,7 @@ func Parse(filename string, data []byte) (*Centre, error) {
 	}
 	c := d.centre(root)
 	if len(d.errs) > 0 {
-		sort.SliceStable(d.errs, func(i, j int) bool { return d.errs[i].Line < d.errs[j].Line })
+		slices.SortStableFunc(d.errs, func(a, b *Error) int { return cmp.Compare(a.Line, b.Line) })
 		if len(d.errs) > maxErrors {
 			rest := len(d.errs) - maxErrors
 			d.errs = append(d.errs[:maxErrors], &Error{File: filename, Err: ErrInvalid,
@@ -96,7 +97,7 @@ func (d *decoder) document(data []byte) *yaml.Node {
 	}
 	if !utf8.Valid(data) {
 		line := firstLine(data, func(r rune) bool { return r == utf8.RuneError })
-		return whole(line, ErrSyntax, "not UTF-8 text; save the file as UTF-8 (Unicode dựng sẵn)")
+		return whole(line, ErrSyntax, "not UTF-8 text; save the file as UTF-8 (Unicode), not TCVN3 or VNI")
 	}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	var doc yaml.Node
@@ -183,15 +184,12 @@ func (d *decoder) fields(n *yaml.Node, path, what string, known []string) map[st
 			if path == "" {
 				where = " at top level"
 			}
-			guess := suggest(name, known)
-			if guess != "" {
+			hint := ""
+			if guess := suggest(name, known); guess != "" {
 				if d.guessed == nil {
 					d.guessed = map[*yaml.Node][]string{}
 				}
 				d.guessed[n] = append(d.guessed[n], guess)
-			}
-			hint := ""
-			if guess != "" {
 				hint = fmt.Sprintf(" did you mean %q?", guess)
 			}
 			d.fail(k, path, "unknown field %q%s;%s expected one of: %s", name, where, hint, strings.Join(known, ", "))
@@ -402,7 +400,11 @@ func (s *seen) known(d *decoder, n *yaml.Node, path, id string) bool {
 	if s.bad[id] || s.unread {
 		return false
 	}
-	d.fail(n, path, "unknown %s %q; known: %s", s.what, id, strings.Join(s.order, ", "))
+	known := s.order
+	if len(known) > maxKnown {
+		known = append(known[:maxKnown:maxKnown], "...")
+	}
+	d.fail(n, path, "unknown %s %q; known: %s", s.what, id, strings.Join(known, ", "))
 	return false
 }
 
@@ -428,7 +430,7 @@ func (d *decoder) centre(root *yaml.Node) *Centre {
 	counters := newSeen("counter")
 	served := d.counters(top, root, c, services, counters)
 	for i, s := range c.Services {
-		if s.ID != "" && !served[s.ID] {
+		if s.ID != "" && !served[s.ID] && !counters.unread {
 			d.fail(serviceNodes[i], index("services", i), "service %q is served by no counter; add it to a counter's services", s.ID)
 		}
 	}
@@ -493,13 +495,9 @@ func (d *decoder) services(top map[string]*yaml.Node, root *yaml.Node, c *Centre
 	items := d.list(n, "services", "a list of services, each starting with \"- id:\"")
 	if n.Kind == yaml.SequenceNode && len(items) == 0 {
 		d.fail(n, "services", "empty; list at least one service")
+		ids.unread = true
 	}
-	type prefixAt struct {
-		prefix string
-		i      int
-		n      *yaml.Node
-	}
-	var prefixes []prefixAt
+	prefixes := prefixSet{whole: map[string]prefixAt{}, starts: map[string]prefixAt{}}
 	for i, item := range items {
 		path := index("services", i)
 		s := Service{Width: DefaultWidth}
@@ -516,7 +514,7 @@ func (d *decoder) services(top map[string]*yaml.Node, root *yaml.Node, c *Centre
 				if p, ok := d.text(v, join(path, "prefix")); ok {
 					if prefixPattern.MatchString(p) {
 						s.Prefix = p
-						prefixes = append(prefixes, prefixAt{p, i, v})
+						prefixes.add(d, v, i, p)
 					} else {
 						d.fail(v, join(path, "prefix"), "%q: use 1 to 3 letters (without accents) or digits, like A or 1", p)
 					}
@@ -537,25 +535,51 @@ func (d *decoder) services(top map[string]*yaml.Node, root *yaml.Node, c *Centre
 		}
 		c.Services = append(c.Services, s)
 	}
-	// Ticket numbers are the prefix and digits, read out loud: prefixes that
-	// differ only in case, or where one starts another, could give one
-	// number to two services or numbers citizens confuse.
-next:
-	for j, b := range prefixes {
-		for _, a := range prefixes[:j] {
-			pa, pb := strings.ToUpper(a.prefix), strings.ToUpper(b.prefix)
-			switch {
-			case pa == pb:
-				d.fail(b.n, join(index("services", b.i), "prefix"), "%q is already the prefix of services[%d] (line %d); prefixes must differ", b.prefix, a.i, a.n.Line)
-			case strings.HasPrefix(pb, pa) || strings.HasPrefix(pa, pb):
-				d.fail(b.n, join(index("services", b.i), "prefix"), "%q and the prefix %q of services[%d] (line %d) start alike, so ticket numbers could collide; no prefix may start another", b.prefix, a.prefix, a.i, a.n.Line)
-			default:
-				continue
-			}
-			continue next
+	return items
+}
+
+// prefixSet checks the services' prefixes. Ticket numbers are the prefix
+// and digits, read out loud: prefixes that differ only in case, or where one
+// starts another, could give one number to two services or numbers citizens
+// confuse.
+type prefixSet struct {
+	whole  map[string]prefixAt // upper-case prefix: its first service
+	starts map[string]prefixAt // upper-case start of a prefix: its first service
+}
+
+type prefixAt struct {
+	prefix string
+	i      int
+	line   int
+}
+
+func (ps prefixSet) add(d *decoder, n *yaml.Node, i int, prefix string) {
+	up := strings.ToUpper(prefix)
+	path := join(index("services", i), "prefix")
+	collide := func(a prefixAt) {
+		d.fail(n, path, "%q and the prefix %q of services[%d] (line %d) start alike, so ticket numbers could collide; no prefix may start another", prefix, a.prefix, a.i, a.line)
+	}
+	if a, dup := ps.whole[up]; dup {
+		d.fail(n, path, "%q is already the prefix of services[%d] (line %d); prefixes must differ", prefix, a.i, a.line)
+		return
+	}
+	for k := 1; k < len(up); k++ {
+		if a, ok := ps.whole[up[:k]]; ok {
+			collide(a)
+			return
 		}
 	}
-	return items
+	if a, ok := ps.starts[up]; ok {
+		collide(a)
+		return
+	}
+	at := prefixAt{prefix, i, n.Line}
+	ps.whole[up] = at
+	for k := 1; k < len(up); k++ {
+		if _, ok := ps.starts[up[:k]]; !ok {
+			ps.starts[up[:k]] = at
+		}
+	}
 }
 
 // counters reads the counters and returns the services some counter serves.
@@ -571,6 +595,7 @@ func (d *decoder) counters(top map[string]*yaml.Node, root *yaml.Node, c *Centre
 	items := d.list(n, "counters", "a list of counters, each starting with \"- id:\"")
 	if n.Kind == yaml.SequenceNode && len(items) == 0 {
 		d.fail(n, "counters", "empty; list at least one counter")
+		ids.unread = true
 	}
 	for i, item := range items {
 		path := index("counters", i)
@@ -655,10 +680,6 @@ func (d *decoder) devices(top map[string]*yaml.Node, root *yaml.Node, c *Centre,
 		if v := d.require(f, item, path, "password", "its MQTT password, at least 8 characters"); v != nil {
 			dev.Password = d.password(v, join(path, "password"))
 		}
-		kinds := make([]string, len(deviceKinds))
-		for i, k := range deviceKinds {
-			kinds[i] = string(k)
-		}
 		if v := d.require(f, item, path, "kind", "one of "+strings.Join(kinds, ", ")); v != nil {
 			if k, ok := d.text(v, join(path, "kind")); ok {
 				if slices.Contains(kinds, k) {
@@ -698,6 +719,7 @@ func (d *decoder) devices(top map[string]*yaml.Node, root *yaml.Node, c *Centre,
 				break
 			}
 			bp := join(path, "buttons")
+			buttons := map[string]bool{}
 			items := d.list(v, bp, "a list of service ids, like [A, B, C]")
 			if v.Kind == yaml.SequenceNode && len(items) == 0 {
 				d.fail(v, bp, "empty; a kiosk offers at least one service")
@@ -705,10 +727,11 @@ func (d *decoder) devices(top map[string]*yaml.Node, root *yaml.Node, c *Centre,
 			for j, b := range items {
 				p := index(bp, j)
 				if id, ok := d.text(b, p); ok && services.known(d, b, p, id) {
-					if slices.Contains(dev.Buttons, id) {
+					if buttons[id] {
 						d.fail(b, p, "service %q has a button already; keep one", id)
 						continue
 					}
+					buttons[id] = true
 					dev.Buttons = append(dev.Buttons, id)
 				}
 			}
