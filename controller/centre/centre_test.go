@@ -1,0 +1,299 @@
+package centre_test
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"path/filepath"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	mqtt "github.com/eclipse/paho.mqtt.golang"
+
+	"github.com/sothutu/sothutu/controller/broker"
+	"github.com/sothutu/sothutu/controller/broker/mosquittotest"
+	"github.com/sothutu/sothutu/controller/centre"
+	"github.com/sothutu/sothutu/controller/config"
+	"github.com/sothutu/sothutu/controller/store"
+	"github.com/sothutu/sothutu/firmware/link"
+	"github.com/sothutu/sothutu/protocol"
+	"github.com/sothutu/sothutu/protocol/prototest"
+)
+
+var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
+
+// brokers are the brokers every integration test runs against: the
+// embedded one and a real Mosquitto.
+var brokers = []struct {
+	name  string
+	start func(t testing.TB, accounts []broker.Account) string
+}{
+	{"embedded", func(t testing.TB, accounts []broker.Account) string {
+		b, err := broker.Start(broker.Options{Addr: "127.0.0.1:0", Accounts: accounts, Logger: quiet})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { b.Close() })
+		return "tcp://" + b.Addr()
+	}},
+	{"mosquitto", func(t testing.TB, accounts []broker.Account) string {
+		return "tcp://" + mosquittotest.Start(t, accounts).Addr()
+	}},
+}
+
+type centreUnderTest struct {
+	cfg *config.Centre
+	url string
+	ctl *centre.Controller
+	dir string
+}
+
+// startCentre runs the example centre's controller against a broker.
+func startCentre(t testing.TB, startBroker func(testing.TB, []broker.Account) string) *centreUnderTest {
+	t.Helper()
+	cfg, err := config.Parse("example.yaml", config.Example())
+	if err != nil {
+		t.Fatal(err)
+	}
+	url := startBroker(t, centre.Accounts(cfg))
+	dir := t.TempDir()
+	st, err := store.Open(filepath.Join(dir, "centre.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	ctl, err := centre.New(ctx, centre.Options{Centre: cfg, Store: st, Broker: url, Logger: quiet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- ctl.Run(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("controller Run: %v", err)
+		}
+		st.Close()
+	})
+	return &centreUnderTest{cfg: cfg, url: url, ctl: ctl, dir: dir}
+}
+
+// device starts a device link for id.
+func (c *centreUnderTest) device(t testing.TB, id string) *link.Link {
+	t.Helper()
+	d, ok := c.cfg.Device(id)
+	if !ok {
+		t.Fatalf("no device %s", id)
+	}
+	l, err := link.New(link.Options{Broker: c.url, Centre: c.cfg.ID, Device: id, Kind: d.Kind,
+		Password: d.Password, StateDir: filepath.Join(c.dir, id), Logger: quiet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { l.Run(ctx); close(done) }()
+	t.Cleanup(func() { cancel(); <-done })
+	return l
+}
+
+// client connects a raw MQTT client with a device's credentials.
+func (c *centreUnderTest) client(t testing.TB, id string) mqtt.Client {
+	t.Helper()
+	d, _ := c.cfg.Device(id)
+	cl := mqtt.NewClient(mqtt.NewClientOptions().AddBroker(c.url).SetClientID(id).
+		SetUsername(id).SetPassword(d.Password).SetOrderMatters(false))
+	if tok := cl.Connect(); !tok.WaitTimeout(5*time.Second) || tok.Error() != nil {
+		t.Fatalf("connect %s: %v", id, tok.Error())
+	}
+	t.Cleanup(func() { cl.Disconnect(100) })
+	return cl
+}
+
+func subscribe(t testing.TB, cl mqtt.Client, topic string) <-chan []byte {
+	t.Helper()
+	ch := make(chan []byte, 100)
+	tok := cl.Subscribe(topic, 1, func(_ mqtt.Client, m mqtt.Message) { ch <- m.Payload() })
+	if !tok.WaitTimeout(5*time.Second) || tok.Error() != nil {
+		t.Fatalf("subscribe %s: %v", topic, tok.Error())
+	}
+	return ch
+}
+
+func within(t testing.TB, what string, ch <-chan []byte, ok func([]byte) bool) {
+	t.Helper()
+	timeout := time.After(10 * time.Second)
+	for {
+		select {
+		case b := <-ch:
+			if ok(b) {
+				return
+			}
+		case <-timeout:
+			t.Fatalf("no %s within 10s", what)
+		}
+	}
+}
+
+// A citizen takes a ticket at a kiosk, a counter calls next, and the hall
+// board sees the call: through the real protocol over each broker.
+func TestTicketToCall(t *testing.T) {
+	for _, b := range brokers {
+		t.Run(b.name, func(t *testing.T) {
+			c := startCentre(t, b.start)
+			board := c.client(t, "board-1")
+			calls := subscribe(t, board, protocol.CallTopic(c.cfg.ID))
+			boardState := subscribe(t, board, protocol.BoardTopic(c.cfg.ID))
+			counterState := subscribe(t, board, protocol.CounterTopic(c.cfg.ID, "1"))
+
+			kiosk, counter := c.device(t, "kiosk-1"), c.device(t, "counter-1")
+			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+			defer cancel()
+			r, err := kiosk.Request(ctx, protocol.Request{Op: protocol.OpTicket, Service: "A", Lang: "vi"})
+			if err != nil || !r.OK {
+				t.Fatalf("ticket: %+v, %v", r, err)
+			}
+			if r.Ticket.Number != "A001" || r.Ticket.Token == "" || r.Ticket.Day == "" {
+				t.Errorf("ticket %+v", r.Ticket)
+			}
+			r, err = counter.Request(ctx, protocol.Request{Op: protocol.OpCallNext})
+			if err != nil || !r.OK || r.Ticket == nil || r.Ticket.Number != "A001" {
+				t.Fatalf("call next: %+v, %v", r, err)
+			}
+			within(t, "call event for A001 at counter 1", calls, func(b []byte) bool {
+				call, err := protocol.Decode[protocol.Call](b)
+				return err == nil && call.Ticket == "A001" && call.Counter == "1"
+			})
+			within(t, "board showing A001", boardState, func(b []byte) bool {
+				s, err := protocol.Decode[protocol.BoardState](b)
+				return err == nil && len(s.Current) == 1 && s.Current[0].Ticket == "A001"
+			})
+			within(t, "counter 1 serving A001", counterState, func(b []byte) bool {
+				s, err := protocol.Decode[protocol.CounterState](b)
+				return err == nil && s.Status == protocol.CounterServing && s.Ticket == "A001"
+			})
+		})
+	}
+}
+
+// Every request of the shared wire table is published raw by the device it
+// names, and the controller's reply carries the table's error code and
+// field: bad input gets a clear answer and loses nothing.
+func TestRequestTable(t *testing.T) {
+	for _, b := range brokers {
+		t.Run(b.name, func(t *testing.T) {
+			c := startCentre(t, b.start)
+			replies := map[string]<-chan []byte{}
+			clients := map[string]mqtt.Client{}
+			for _, id := range []string{prototest.Kiosk, prototest.CounterDevice} {
+				clients[id] = c.client(t, id)
+				replies[id] = subscribe(t, clients[id], protocol.ReplyTopic(c.cfg.ID, id))
+			}
+			for _, tc := range prototest.Requests {
+				topic, err := protocol.ParseTopic(tc.Topic)
+				if err != nil || topic.Kind != protocol.KindRequest {
+					continue
+				}
+				t.Run(tc.Name, func(t *testing.T) {
+					key := keyOf(tc.JSON)
+					tok := clients[topic.ID].Publish(tc.Topic, 1, false, []byte(tc.JSON))
+					if !tok.WaitTimeout(5*time.Second) || tok.Error() != nil {
+						t.Fatalf("publish: %v", tok.Error())
+					}
+					var reply protocol.Reply
+					within(t, "reply with key "+key, replies[topic.ID], func(b []byte) bool {
+						r, err := protocol.Decode[protocol.Reply](b)
+						if err != nil {
+							t.Errorf("undecodable reply %s: %v", b, err)
+							return false
+						}
+						reply = r
+						return r.Key == key
+					})
+					switch {
+					case tc.Code != "":
+						if reply.OK || reply.Error.Code != tc.Code || reply.Error.Field != tc.Field {
+							t.Errorf("reply %+v, want error %s on field %q", reply, tc.Code, tc.Field)
+						}
+					case !reply.OK && slices.Contains([]string{protocol.CodeMalformed, protocol.CodeInvalid, protocol.CodeVersion, protocol.CodeInternal}, reply.Error.Code):
+						t.Errorf("valid request refused: %+v", reply.Error)
+					}
+				})
+			}
+			// The refusals lost nothing: the centre still works.
+			r, err := c.device(t, "kiosk-2").Request(context.Background(), protocol.Request{Op: protocol.OpTicket, Service: "B"})
+			if err != nil || !r.OK {
+				t.Errorf("ticket after the table: %+v, %v", r, err)
+			}
+		})
+	}
+}
+
+// keyOf is the key the controller answers a raw request with: its own, or
+// "-" when it cannot be read.
+func keyOf(raw string) string {
+	var k struct {
+		Key string `json:"key"`
+	}
+	if len(raw) > protocol.MaxPayload || json.Unmarshal([]byte(raw), &k) != nil {
+		return "-"
+	}
+	if _, err := protocol.Encode(protocol.Reply{Key: k.Key, Error: &protocol.Error{}}); err != nil {
+		return "-"
+	}
+	return k.Key
+}
+
+// Counters calling next at the same moment never get the same ticket.
+func TestConcurrentCallsNeverShareATicket(t *testing.T) {
+	c := startCentre(t, brokers[0].start)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	kiosk := c.device(t, "kiosk-1")
+	const tickets = 60
+	for i := range tickets {
+		s := []string{"A", "B", "C"}[i%3]
+		if r, err := kiosk.Request(ctx, protocol.Request{Op: protocol.OpTicket, Service: s}); err != nil || !r.OK {
+			t.Fatalf("ticket: %+v %v", r, err)
+		}
+	}
+	var mu sync.Mutex
+	seen := map[string]string{}
+	var wg sync.WaitGroup
+	for _, n := range []string{"1", "2", "3", "4", "5"} {
+		l := c.device(t, "counter-"+n)
+		wg.Go(func() {
+			for {
+				r, err := l.Request(ctx, protocol.Request{Op: protocol.OpCallNext})
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				if r.Ticket == nil {
+					return
+				}
+				mu.Lock()
+				if other, dup := seen[r.Ticket.Number]; dup {
+					t.Errorf("%s called by counters %s and %s", r.Ticket.Number, other, n)
+				}
+				seen[r.Ticket.Number] = n
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	// Counters 1-5 serve A, B and C between them.
+	if len(seen) != tickets {
+		t.Errorf("%d tickets called, want %d", len(seen), tickets)
+	}
+	st, err := c.ctl.Status(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Totals.Issued != tickets || st.Totals.Waiting != 0 {
+		t.Errorf("totals %+v", st.Totals)
+	}
+}
