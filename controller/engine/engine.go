@@ -35,6 +35,7 @@ type Engine struct {
 	tickets  map[int64]*Ticket  // the day's tickets and older ones still open
 	byNumber map[string]*Ticket // the day's tickets by number
 	direct   map[string][]*Ticket
+	parked   map[int64]*Ticket
 	requests map[string]*Request
 	recent   []protocol.Call
 	nextID   int64
@@ -86,6 +87,7 @@ func (e *Engine) reset() {
 	e.tickets = map[int64]*Ticket{}
 	e.byNumber = map[string]*Ticket{}
 	e.direct = map[string][]*Ticket{}
+	e.parked = map[int64]*Ticket{}
 	e.requests = map[string]*Request{}
 	e.recent = nil
 	e.nextID = 1
@@ -134,8 +136,11 @@ func (e *Engine) Restore(s *Snapshot) {
 				q.served++
 			}
 		}
-		if t.State == Waiting {
+		switch t.State {
+		case Waiting:
 			e.enqueue(&t)
+		case Parked:
+			e.parked[t.ID] = &t
 		}
 		if t.Calls > 0 && t.Day == e.day {
 			called = append(called, &t)
@@ -229,6 +234,7 @@ func (e *Engine) rollover(now time.Time) {
 	clear(e.tickets)
 	clear(e.byNumber)
 	clear(e.direct)
+	clear(e.parked)
 	e.recent = nil
 	e.batch.Board = true
 	for k, r := range e.requests {
@@ -461,8 +467,11 @@ func (e *Engine) end(now time.Time, actor Actor, c *Counter, t *Ticket, o Outcom
 
 // take makes t the current ticket of c and announces it.
 func (e *Engine) take(now time.Time, actor Actor, c *Counter, t *Ticket, kind string) protocol.Reply {
-	if t.State == Waiting {
+	switch t.State {
+	case Waiting:
 		e.dequeue(t)
+	case Parked:
+		delete(e.parked, t.ID)
 	}
 	t.State, t.Counter, t.ToCounter, t.Called = Called, c.ID, "", now
 	t.Calls++
@@ -564,6 +573,7 @@ func (e *Engine) park(now time.Time, actor Actor, c *Counter) protocol.Reply {
 		return fail(protocol.CodeNoTicket, "counter %s has no current ticket to park", c.ID)
 	}
 	t.State = Parked
+	e.parked[t.ID] = t
 	e.touchTicket(t)
 	e.event(now, "parked", t, c.ID, actor, "")
 	c.Current, c.Status, c.Since = 0, protocol.CounterIdle, now

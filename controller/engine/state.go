@@ -55,14 +55,14 @@ func (e *Engine) CounterState(id string) protocol.CounterState {
 	for _, sk := range c.Skills {
 		s.Services = append(s.Services, sk.Service)
 	}
-	s.Parked = e.parked(id)
+	s.Parked = e.parkedAt(id)
 	return s
 }
 
-func (e *Engine) parked(counter string) []string {
+func (e *Engine) parkedAt(counter string) []string {
 	var out []string
-	for _, t := range e.tickets {
-		if t.State == Parked && t.Counter == counter {
+	for _, t := range e.parked {
+		if t.Counter == counter {
 			out = append(out, t.Number)
 		}
 	}
