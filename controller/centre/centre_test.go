@@ -51,15 +51,22 @@ type centreUnderTest struct {
 	dir string
 }
 
-// startCentre runs the example centre's controller against a broker.
-func startCentre(t testing.TB, startBroker func(testing.TB, []broker.Account) string) *centreUnderTest {
+// rawBroker starts a broker with the example centre's accounts and no
+// controller.
+func rawBroker(t testing.TB, startBroker func(testing.TB, []broker.Account) string) *centreUnderTest {
 	t.Helper()
 	cfg, err := config.Parse("example.yaml", config.Example())
 	if err != nil {
 		t.Fatal(err)
 	}
-	url := startBroker(t, centre.Accounts(cfg))
-	dir := t.TempDir()
+	return &centreUnderTest{cfg: cfg, url: startBroker(t, centre.Accounts(cfg)), dir: t.TempDir()}
+}
+
+// startCentre runs the example centre's controller against a broker.
+func startCentre(t testing.TB, startBroker func(testing.TB, []broker.Account) string) *centreUnderTest {
+	t.Helper()
+	c := rawBroker(t, startBroker)
+	cfg, url, dir := c.cfg, c.url, c.dir
 	st, err := store.Open(filepath.Join(dir, "centre.db"))
 	if err != nil {
 		t.Fatal(err)
@@ -296,4 +303,41 @@ func TestConcurrentCallsNeverShareATicket(t *testing.T) {
 	if st.Totals.Issued != tickets || st.Totals.Waiting != 0 {
 		t.Errorf("totals %+v", st.Totals)
 	}
+}
+
+// A late last will of an older connection does not hide a newer birth.
+func TestPresenceNewerBirthWins(t *testing.T) {
+	c := startCentre(t, brokers[0].start)
+	kiosk := c.client(t, "kiosk-1")
+	topic := protocol.PresenceTopic(c.cfg.ID, "kiosk-1")
+	send := func(online bool, seq uint64) {
+		b, err := protocol.Encode(protocol.Presence{Device: "kiosk-1", Kind: protocol.DeviceKiosk, Online: online, Seq: seq, Firmware: "1.0"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if tok := kiosk.Publish(topic, 1, true, b); !tok.WaitTimeout(5*time.Second) || tok.Error() != nil {
+			t.Fatal(tok.Error())
+		}
+	}
+	wait := func(what string, ok func(centre.DeviceStatus) bool) {
+		t.Helper()
+		deadline := time.Now().Add(10 * time.Second)
+		for time.Now().Before(deadline) {
+			if ok(c.ctl.Devices()["kiosk-1"]) {
+				return
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+		t.Fatalf("kiosk-1 not %s: %+v", what, c.ctl.Devices()["kiosk-1"])
+	}
+	send(true, 5)
+	wait("online with seq 5", func(d centre.DeviceStatus) bool { return d.Online && d.Seq == 5 })
+	send(false, 4) // the will of connection 4 arrives late
+	send(true, 5)  // a marker: once seen again, the will was handled before it
+	send(false, 5)
+	wait("offline with seq 5", func(d centre.DeviceStatus) bool { return !d.Online && d.Seq == 5 })
+	send(false, 6)
+	send(true, 6) // a birth of the same connection after its death is stale too
+	send(true, 7)
+	wait("online with seq 7", func(d centre.DeviceStatus) bool { return d.Online && d.Seq == 7 })
 }

@@ -40,7 +40,7 @@ func (c *Controller) presence(device string, payload []byte) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	old, seen := c.devices[device]
-	if seen && (p.Seq < old.Seq || (p.Seq == old.Seq && p.Online && !old.Online)) {
+	if seen && !supersedes(p, old) {
 		return
 	}
 	c.devices[device] = DeviceStatus{Device: device, Kind: p.Kind, Online: p.Online, Seq: p.Seq,
@@ -48,6 +48,16 @@ func (c *Controller) presence(device string, payload []byte) {
 	if seen && old.Online != p.Online {
 		c.log.Info("device presence", "device", device, "online", p.Online, "seq", p.Seq)
 	}
+}
+
+// supersedes reports whether presence p replaces what is known: a higher
+// connection sequence wins, and within one connection its death wins over
+// its birth, whatever order they arrive in.
+func supersedes(p protocol.Presence, known DeviceStatus) bool {
+	if p.Seq != known.Seq {
+		return p.Seq > known.Seq
+	}
+	return !p.Online || known.Online
 }
 
 // Devices returns the presence of every device heard from.
