@@ -47,9 +47,11 @@ type Controller struct {
 	now     func() time.Time
 	started time.Time
 
-	in     chan job
-	status chan chan Status
-	client mqtt.Client
+	in        chan job
+	status    chan chan Status
+	republish chan struct{} // asks the writer to publish the whole state
+	stopped   chan struct{} // closed when the writer has stopped
+	client    mqtt.Client
 
 	mu       sync.Mutex
 	devices  map[string]DeviceStatus
@@ -64,8 +66,6 @@ type job struct {
 	// reply, when set, is an error reply prepared before the engine.
 	reply *protocol.Reply
 	done  chan protocol.Reply
-	// republish asks for the whole state to be published again.
-	republish bool
 }
 
 // New loads the committed state and returns a controller ready to Run.
@@ -92,11 +92,13 @@ func New(ctx context.Context, opts Options) (*Controller, error) {
 	}
 	c := &Controller{
 		opts: opts, centre: opts.Centre, store: opts.Store, now: opts.Clock,
-		log:     opts.Logger.With("centre", opts.Centre.ID),
-		engine:  engine.New(engine.Options{Centre: opts.Centre, Secret: secret}),
-		in:      make(chan job, 4096),
-		status:  make(chan chan Status),
-		devices: map[string]DeviceStatus{},
+		log:       opts.Logger.With("centre", opts.Centre.ID),
+		engine:    engine.New(engine.Options{Centre: opts.Centre, Secret: secret}),
+		in:        make(chan job, 4096),
+		status:    make(chan chan Status),
+		republish: make(chan struct{}, 1),
+		stopped:   make(chan struct{}),
+		devices:   map[string]DeviceStatus{},
 	}
 	if err := c.load(ctx); err != nil {
 		return nil, err
@@ -121,6 +123,7 @@ func (c *Controller) Run(ctx context.Context) error {
 		return err
 	}
 	defer func() {
+		close(c.stopped)
 		c.publishController(false)
 		c.client.Disconnect(250)
 	}()
@@ -166,12 +169,10 @@ func (c *Controller) onConnect(cl mqtt.Client) {
 	}
 	cl.SubscribeMultiple(subs, c.onMessage)
 	// The full state is published by the writer, which owns the engine.
-	go func() {
-		select {
-		case c.in <- job{republish: true}:
-		case <-time.After(5 * time.Second):
-		}
-	}()
+	select {
+	case c.republish <- struct{}{}:
+	default: // one is pending already
+	}
 }
 
 // onMessage runs on paho's goroutines: it decodes and queues, never blocks
@@ -211,10 +212,18 @@ func (c *Controller) request(device string, payload []byte) {
 		if req.Op != "" && !errors.Is(err, protocol.ErrMalformed) {
 			r.Op = req.Op
 		}
-		c.in <- job{actor: actor, reply: &r}
+		c.queue(job{actor: actor, reply: &r})
 		return
 	}
-	c.in <- job{actor: actor, req: req}
+	c.queue(job{actor: actor, req: req})
+}
+
+// queue hands a job from MQTT to the writer, unless the writer has stopped.
+func (c *Controller) queue(j job) {
+	select {
+	case c.in <- j:
+	case <-c.stopped:
+	}
 }
 
 // salvageKey finds the key of a request that failed to decode, so that the
@@ -240,6 +249,8 @@ func (c *Controller) Do(ctx context.Context, actor engine.Actor, req protocol.Re
 	j := job{actor: actor, req: req, done: make(chan protocol.Reply, 1)}
 	select {
 	case c.in <- j:
+	case <-c.stopped:
+		return protocol.Reply{}, ErrStopped
 	case <-ctx.Done():
 		return protocol.Reply{}, ctx.Err()
 	}

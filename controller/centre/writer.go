@@ -32,16 +32,18 @@ func (c *Controller) write(ctx context.Context) error {
 		case ch := <-c.status:
 			ch <- c.snapshot()
 			continue
+		case <-c.republish:
+			republish = true
 		case <-tick.C:
 			c.engine.Tick(c.now())
 			republish = true
 		case j := <-c.in:
-			answers = c.apply(answers, j, &republish)
+			answers = c.apply(answers, j)
 		more:
 			for len(answers) < c.opts.MaxBatch {
 				select {
 				case j := <-c.in:
-					answers = c.apply(answers, j, &republish)
+					answers = c.apply(answers, j)
 				default:
 					break more
 				}
@@ -65,12 +67,8 @@ func (c *Controller) write(ctx context.Context) error {
 	}
 }
 
-func (c *Controller) apply(answers []answer, j job, republish *bool) []answer {
-	switch {
-	case j.republish:
-		*republish = true
-		return answers
-	case j.reply != nil:
+func (c *Controller) apply(answers []answer, j job) []answer {
+	if j.reply != nil {
 		return append(answers, answer{job: j, reply: *j.reply})
 	}
 	r := c.engine.Handle(c.now(), j.actor, j.req)
