@@ -167,8 +167,13 @@ func (c *Controller) onConnect(cl mqtt.Client) {
 		protocol.AllRequests(c.centre.ID): 1,
 		protocol.AllPresence(c.centre.ID): 1,
 	}
-	cl.SubscribeMultiple(subs, c.onMessage)
-	// The full state is published by the writer, which owns the engine.
+	tok := cl.SubscribeMultiple(subs, c.onMessage)
+	if !tok.WaitTimeout(10*time.Second) || tok.Error() != nil {
+		c.log.Error("subscribe to requests failed: the controller hears no device; check the broker's ACL for the controller account", "err", tok.Error())
+		return
+	}
+	// The full state, the controller's "online" last, is published by the
+	// writer, which owns the engine: online means requests are heard.
 	select {
 	case c.republish <- struct{}{}:
 	default: // one is pending already

@@ -85,7 +85,26 @@ func startCentre(t testing.TB, startBroker func(testing.TB, []broker.Account) st
 		}
 		st.Close()
 	})
-	return &centreUnderTest{cfg: cfg, url: url, ctl: ctl, dir: dir}
+	c.ctl = ctl
+	c.waitOnline(t)
+	return c
+}
+
+// waitOnline waits for the controller's retained "online", which it
+// publishes once it hears requests.
+func (c *centreUnderTest) waitOnline(t testing.TB) {
+	t.Helper()
+	d, _ := c.cfg.Device("board-1")
+	probe := mqtt.NewClient(mqtt.NewClientOptions().AddBroker(c.url).SetClientID(d.ID).
+		SetUsername(d.ID).SetPassword(d.Password))
+	if tok := probe.Connect(); !tok.WaitTimeout(5*time.Second) || tok.Error() != nil {
+		t.Fatalf("connect: %v", tok.Error())
+	}
+	defer probe.Disconnect(0)
+	within(t, "controller online", subscribe(t, probe, protocol.ControllerTopic(c.cfg.ID)), func(b []byte) bool {
+		s, err := protocol.Decode[protocol.ControllerState](b)
+		return err == nil && s.Online
+	})
 }
 
 // device starts a device link for id.

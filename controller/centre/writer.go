@@ -20,7 +20,6 @@ type answer struct {
 func (c *Controller) write(ctx context.Context) error {
 	tick := time.NewTicker(c.opts.TickEvery)
 	defer tick.Stop()
-	c.publishAll()
 	var answers []answer
 	for {
 		answers = answers[:0]
@@ -136,7 +135,6 @@ func (c *Controller) publishBatch(b *engine.Batch) {
 // broker may have lost them, and on every tick, since waits grow with time.
 func (c *Controller) publishAll() {
 	now := c.now()
-	c.publishController(true)
 	for _, id := range c.engine.Counters() {
 		publish(c, protocol.CounterTopic(c.centre.ID, id), c.engine.CounterState(id), true)
 	}
@@ -144,6 +142,7 @@ func (c *Controller) publishAll() {
 		publish(c, protocol.ServiceTopic(c.centre.ID, id), c.engine.ServiceState(id, now), true)
 	}
 	publish(c, protocol.BoardTopic(c.centre.ID), c.engine.BoardState(now), true)
+	c.publishController(true)
 }
 
 func (c *Controller) publishController(online bool) {
