@@ -3,7 +3,6 @@ package broker
 import (
 	"errors"
 	"fmt"
-	"path"
 	"strings"
 
 	"github.com/sothutu/sothutu/protocol"
@@ -95,9 +94,9 @@ func (a Account) rules() []rule {
 
 // centreFilter matches the whole tree of a centre, qs/v1/<centre>/#. The
 // protocol package exports the prefixes of the state/ and event/ trees but
-// not the centre's own; it is the parent of the state/ tree.
+// not the centre's own, the parent of both.
 func centreFilter(centre string) string {
-	return path.Dir(strings.TrimSuffix(protocol.StatePrefix(centre), "/")) + "/#"
+	return strings.TrimSuffix(protocol.StatePrefix(centre), "state/") + "#"
 }
 
 // Allowed reports whether the account may publish to topic (write) or

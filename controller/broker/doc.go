@@ -37,13 +37,21 @@
 //
 // # Differences between the brokers
 //
-// Both refuse a client whose last will is on a topic it may not publish.
-// Mosquitto's acl_file grants every subscription and filters each message at
-// delivery, so a device subscribed to qs/v1/<centre>/# on Mosquitto receives
-// only what it may read; the embedded broker refuses the subscription in the
-// SUBACK. A refused QoS 1 publish is acknowledged and dropped by Mosquitto
-// and ends the connection on the embedded broker (MQTT 3.1.1 has no refusal
-// code in PUBACK); a refused QoS 0 publish is dropped by both.
+// Both let each account publish and read exactly what Allowed allows; they
+// differ in how a refusal shows:
+//
+//   - Subscriptions: the embedded broker refuses a filter in the SUBACK.
+//     Mosquitto's acl_file grants every subscription and checks each message
+//     at delivery, so a device subscribed to qs/v1/<centre>/# on Mosquitto
+//     receives only what it may read.
+//   - Publishes: a refused QoS 0 publish is dropped by both. A refused QoS 1
+//     publish is acknowledged and dropped by Mosquitto, and ends the
+//     connection on the embedded broker (MQTT 3.1.1 has no refusal code in
+//     PUBACK).
+//   - Last wills: the embedded broker refuses a connection whose will the
+//     account may not publish; Mosquitto accepts it and drops the will when
+//     it would be published.
+//   - Client ids: see above.
 //
 // # Wiring
 //

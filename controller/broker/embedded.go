@@ -6,7 +6,9 @@ import (
 	"crypto/subtle"
 	"fmt"
 	"log/slog"
+	"net"
 	"sync"
+	"time"
 
 	mqtt "github.com/mochi-mqtt/server/v2"
 	"github.com/mochi-mqtt/server/v2/listeners"
@@ -30,9 +32,11 @@ type Options struct {
 	Addr string
 	// Accounts are the only clients allowed to connect.
 	Accounts []Account
-	// Logger receives refused connections and refused topics at Warn. The
-	// broker library's own records are passed on at Debug, errors excepted.
-	// Nil discards everything.
+	// Logger receives refused connections and topics at Warn, session
+	// takeovers at Info and connections at Debug. The broker library's own
+	// records are passed on at Debug, except its errors and its warnings
+	// about the server rather than about one connection's end. Nil discards
+	// everything.
 	Logger *slog.Logger
 }
 
@@ -62,14 +66,15 @@ func Start(opts Options) (*Embedded, error) {
 		// Capabilities are mochi's defaults: QoS 2, retained messages.
 	})
 
-	h := newHook(opts.Accounts, log)
+	conns := &connections{open: make(map[net.Conn]chan struct{})}
+	h := newHook(opts.Accounts, log, server, conns)
 	if err := server.AddHook(h, nil); err != nil {
 		return nil, fmt.Errorf("broker.Start: AddHook: %w", err)
 	}
 
 	e := &Embedded{server: server}
 	tcp := listeners.NewTCP(listeners.Config{Type: listeners.TypeTCP, ID: "tcp", Address: opts.Addr})
-	if err := server.AddListener(trackedListener{TCP: tcp, done: e.serving.Done}); err != nil {
+	if err := server.AddListener(trackedListener{TCP: tcp, conns: conns, done: e.serving.Done}); err != nil {
 		return nil, fmt.Errorf("broker.Start: listen on %q: %w", opts.Addr, err)
 	}
 	e.addr = tcp.Address()
@@ -102,15 +107,47 @@ func (e *Embedded) Close() error {
 }
 
 // trackedListener is mochi's TCP listener, with an accept loop Close can wait
-// for: mochi starts it in a goroutine of its own and does not.
+// for (mochi starts it in a goroutine of its own and does not) and a record of
+// the connections being served.
 type trackedListener struct {
 	*listeners.TCP
-	done func()
+	conns *connections
+	done  func()
 }
 
 func (l trackedListener) Serve(establish listeners.EstablishFn) {
 	defer l.done()
-	l.TCP.Serve(establish)
+	l.TCP.Serve(l.conns.track(establish))
+}
+
+// connections are the connections mochi is serving, each with a channel
+// closed once mochi has finished with it, session cleanup included.
+type connections struct {
+	mu   sync.Mutex
+	open map[net.Conn]chan struct{}
+}
+
+func (c *connections) track(establish listeners.EstablishFn) listeners.EstablishFn {
+	return func(id string, conn net.Conn) error {
+		done := make(chan struct{})
+		c.mu.Lock()
+		c.open[conn] = done
+		c.mu.Unlock()
+		defer func() {
+			c.mu.Lock()
+			delete(c.open, conn)
+			c.mu.Unlock()
+			close(done)
+		}()
+		return establish(id, conn)
+	}
+}
+
+// done is closed when mochi has finished with conn; nil if it has already.
+func (c *connections) done(conn net.Conn) <-chan struct{} {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.open[conn]
 }
 
 // hook is the mochi hook that applies the accounts: authentication at
@@ -121,13 +158,17 @@ type hook struct {
 	accounts map[string]Account  // by username
 	devices  map[string]struct{} // device usernames, no controller may use as client id
 	log      *slog.Logger
+	server   *mqtt.Server
+	conns    *connections
 }
 
-func newHook(accounts []Account, log *slog.Logger) *hook {
+func newHook(accounts []Account, log *slog.Logger, server *mqtt.Server, conns *connections) *hook {
 	h := &hook{
 		accounts: make(map[string]Account, len(accounts)),
 		devices:  make(map[string]struct{}),
 		log:      log,
+		server:   server,
+		conns:    conns,
 	}
 	for _, a := range accounts {
 		h.accounts[a.Username] = a
@@ -175,9 +216,42 @@ func (h *hook) OnConnectAuthenticate(cl *mqtt.Client, pk packets.Packet) bool {
 	case c.WillFlag && !a.Allowed(c.WillTopic, true):
 		return refuse("last will on a topic the account may not publish: " + c.WillTopic)
 	}
+	h.endPrevious(cl, a)
 	h.log.Debug("mqtt client connected", "username", username, "client", c.ClientIdentifier,
 		"centre", a.Centre, "device", a.Device, "remote", cl.Net.Remote)
 	return true
+}
+
+// takeoverWait bounds the wait for an older connection's end.
+const takeoverWait = 5 * time.Second
+
+// endPrevious ends the connection that holds cl's client id, if any, and
+// waits until mochi has finished with it. Mochi's own takeover lets the old
+// connection's cleanup run alongside the new session, and when the cleanup
+// loses the race it removes the new client from the server's client list:
+// that connection then stays up but receives nothing. A device reconnecting
+// before the broker has noticed the loss of its previous connection would
+// hit this. Once the old connection is over, mochi starts a clean session or
+// resumes a persistent one as usual.
+func (h *hook) endPrevious(cl *mqtt.Client, a Account) {
+	old, ok := h.server.Clients.Get(cl.ID)
+	if !ok || old == cl || old.Net.Conn == nil {
+		return
+	}
+	done := h.conns.done(old.Net.Conn)
+	if done == nil {
+		return // a persistent session without a connection
+	}
+	if !old.Closed() {
+		h.log.Info("mqtt session taken over", "client", cl.ID, "username", a.Username, "centre", a.Centre,
+			"device", a.Device, "remote", cl.Net.Remote, "previous_remote", old.Net.Remote)
+		_ = h.server.DisconnectClient(old, packets.ErrSessionTakenOver)
+	}
+	select {
+	case <-done:
+	case <-time.After(takeoverWait):
+		h.log.Warn("mqtt previous connection did not end", "client", cl.ID, "waited", takeoverWait)
+	}
 }
 
 func (h *hook) isDevice(clientID string) bool {
@@ -236,4 +310,3 @@ func (q quietHandler) WithAttrs(attrs []slog.Attr) slog.Handler {
 func (q quietHandler) WithGroup(name string) slog.Handler {
 	return quietHandler{q.h.WithGroup(name)}
 }
-

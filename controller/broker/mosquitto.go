@@ -12,7 +12,7 @@ import (
 
 // Mosquitto 2.0's password hash: "$7$" is PBKDF2 with HMAC-SHA512, here with
 // mosquitto_passwd's default iteration count and salt length. Mosquitto
-// accepts only 12-byte salts and 64-byte hashes.
+// drops an entry whose hash is not 64 bytes or whose salt is not 12 (or 64).
 const (
 	pwIterations = 101
 	pwSaltLen    = 12
