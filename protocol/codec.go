@@ -5,9 +5,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"reflect"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 )
 
@@ -16,32 +19,17 @@ type Payload interface {
 	Request | Reply | CounterState | ServiceState | BoardState | Call | ControllerState | Presence
 }
 
-// Encode validates p, stamps it with Version and returns its JSON.
+// Encode validates p, stamps it and the payloads it holds with Version and
+// returns its canonical JSON: fields in struct order, no HTML escaping, no
+// trailing newline, empty board lists as []. p itself is not modified.
 func Encode[T Payload](p T) ([]byte, error) {
-	switch v := any(&p).(type) {
-	case *Request:
-		v.V = Version
-	case *Reply:
-		v.V = Version
-	case *CounterState:
-		v.V = Version
-	case *ServiceState:
-		v.V = Version
-	case *BoardState:
-		v.V = Version
-	case *Call:
-		v.V = Version
-	case *ControllerState:
-		v.V = Version
-	case *Presence:
-		v.V = Version
-	}
+	stamp(&p)
 	if err := validate(&p); err != nil {
 		return nil, err
 	}
-	b, err := json.Marshal(p)
+	b, err := marshal(&p)
 	if err != nil {
-		return nil, fmt.Errorf("json.Marshal: %w", err)
+		return nil, err
 	}
 	if len(b) > MaxPayload {
 		return nil, fmt.Errorf("%w: %d bytes, at most %d", ErrTooLarge, len(b), MaxPayload)
@@ -49,54 +37,203 @@ func Encode[T Payload](p T) ([]byte, error) {
 	return b, nil
 }
 
+// marshal is the canonical encoding. HTML escaping is off so that text reads
+// the same on the wire as on the screen.
+func marshal(p any) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(p); err != nil {
+		return nil, fmt.Errorf("json.Encoder.Encode: %w", err)
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
+}
+
+// stamp sets the version of p and of the payloads it holds, and gives lists
+// the one form that survives a round trip: a board's lists are never nil
+// (always on the wire), a counter's never empty (left out when empty). It
+// copies what it changes below p, so the caller's slices and pointers are
+// left alone.
+func stamp(p any) {
+	switch v := p.(type) {
+	case *Request:
+		v.V = Version
+	case *Reply:
+		v.V = Version
+		if v.Counter != nil {
+			c := *v.Counter
+			stamp(&c)
+			v.Counter = &c
+		}
+	case *CounterState:
+		v.V = Version
+		if len(v.Parked) == 0 {
+			v.Parked = nil
+		}
+		if len(v.Services) == 0 {
+			v.Services = nil
+		}
+	case *ServiceState:
+		v.V = Version
+	case *BoardState:
+		v.V = Version
+		v.Current = stampCalls(v.Current)
+		v.Recent = stampCalls(v.Recent)
+	case *Call:
+		v.V = Version
+	case *ControllerState:
+		v.V = Version
+	case *Presence:
+		v.V = Version
+	}
+}
+
+func stampCalls(calls []Call) []Call {
+	out := make([]Call, len(calls))
+	copy(out, calls)
+	for i := range out {
+		out[i].V = Version
+	}
+	return out
+}
+
 // Decode parses and validates a payload. Unknown fields are refused, so a
 // misspelt field is an error rather than a silent default. The errors wrap
-// ErrTooLarge, ErrMalformed, ErrVersion or ErrInvalid and name the field.
+// ErrTooLarge, ErrMalformed, ErrVersion or ErrInvalid, and ReplyError turns
+// them into a reply's error naming the field.
+//
+// On error the value returned is zero, except that a Request keeps its key
+// and op when they could be read and are well formed: the controller answers
+// with them, so the device can match the refusal to what it sent.
+//
+// Whatever Decode accepts, Encode encodes: a payload whose canonical form
+// would exceed MaxPayload is refused too.
 func Decode[T Payload](data []byte) (T, error) {
 	var p T
-	if len(data) > MaxPayload {
-		return p, fmt.Errorf("%w: %d bytes, at most %d", ErrTooLarge, len(data), MaxPayload)
-	}
-	if !utf8.Valid(data) {
-		return p, fmt.Errorf("%w: not UTF-8", ErrMalformed)
-	}
-	var head struct {
-		V *int `json:"v"`
-	}
-	if err := json.Unmarshal(data, &head); err != nil {
-		return p, fmt.Errorf("%w: %s", ErrMalformed, jsonMessage(err))
-	}
-	if head.V == nil {
-		return p, invalid("v", "missing; this side speaks protocol version %d", Version)
-	}
-	if *head.V != Version {
-		return p, fmt.Errorf("%w: version %d, this side speaks %d", ErrVersion, *head.V, Version)
-	}
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&p); err != nil {
-		return p, fmt.Errorf("%w: %s", ErrMalformed, jsonMessage(err))
-	}
-	if dec.More() {
-		return p, fmt.Errorf("%w: data after the JSON object", ErrMalformed)
-	}
-	if err := validate(&p); err != nil {
-		return p, err
+	if err := decode(data, &p); err != nil {
+		var zero T
+		if r, ok := any(&zero).(*Request); ok {
+			r.Key, r.Op = address(data)
+		}
+		return zero, err
 	}
 	return p, nil
 }
 
-// jsonMessage rewords encoding/json's errors to name the field.
-func jsonMessage(err error) string {
+func decode(data []byte, p any) error {
+	if len(data) > MaxPayload {
+		return fmt.Errorf("%w: %d bytes, at most %d", ErrTooLarge, len(data), MaxPayload)
+	}
+	if !utf8.Valid(data) {
+		return fmt.Errorf("%w: not UTF-8", ErrMalformed)
+	}
+	body := bytes.TrimLeft(data, " \t\r\n")
+	if len(body) == 0 {
+		return fmt.Errorf("%w: empty payload", ErrMalformed)
+	}
+	if body[0] != '{' {
+		return fmt.Errorf("%w: not a JSON object", ErrMalformed)
+	}
+	// The version first: a payload of another version may have other fields.
+	// json.Unmarshal also checks that data is one JSON value and nothing after.
+	var head struct {
+		V *int `json:"v"`
+	}
+	if err := json.Unmarshal(data, &head); err != nil {
+		return jsonError(err)
+	}
+	if head.V == nil {
+		return invalid("v", "missing; this side speaks protocol version %d", Version)
+	}
+	if *head.V != Version {
+		return fmt.Errorf("%w: version %d, this side speaks %d", ErrVersion, *head.V, Version)
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(p); err != nil {
+		return jsonError(err)
+	}
+	if len(bytes.TrimRight(data[dec.InputOffset():], " \t\r\n")) != 0 {
+		return fmt.Errorf("%w: data after the JSON object", ErrMalformed)
+	}
+	if err := validate(p); err != nil {
+		return err
+	}
+	stamp(p)
+	b, err := marshal(p)
+	if err != nil {
+		return fmt.Errorf("%w: %w", ErrMalformed, err)
+	}
+	if len(b) > MaxPayload {
+		return fmt.Errorf("%w: %d bytes once encoded, at most %d", ErrTooLarge, len(b), MaxPayload)
+	}
+	return nil
+}
+
+// address reads a request's key and op, as far as they can be read, from a
+// payload that failed to decode.
+func address(data []byte) (string, Op) {
+	if len(data) > MaxPayload {
+		return "", ""
+	}
+	var a struct {
+		Key string `json:"key"`
+		Op  Op     `json:"op"`
+	}
+	_ = json.Unmarshal(data, &a) // best effort: what cannot be read stays empty
+	if !keyPattern.MatchString(a.Key) {
+		a.Key = ""
+	}
+	if !slices.Contains(Ops, a.Op) {
+		a.Op = ""
+	}
+	return a.Key, a.Op
+}
+
+// jsonError turns encoding/json's errors into this package's: a field of the
+// wrong type or an unknown field is invalid and named, the rest is malformed.
+func jsonError(err error) error {
 	var te *json.UnmarshalTypeError
-	if errors.As(err, &te) && te.Field != "" {
-		return fmt.Sprintf("field %q: expected %s, got %s", te.Field, te.Type, te.Value)
+	if errors.As(err, &te) {
+		if te.Field == "" {
+			return fmt.Errorf("%w: expected a JSON object, got %s", ErrMalformed, te.Value)
+		}
+		return invalid(te.Field, "expected %s, got %s", describe(te.Type), te.Value)
 	}
 	msg := err.Error()
-	if f, ok := strings.CutPrefix(msg, "json: unknown field "); ok {
-		return "unknown field " + f
+	if name, ok := strings.CutPrefix(msg, "json: unknown field "); ok {
+		if n, err := strconv.Unquote(name); err == nil {
+			name = n
+		}
+		return invalid(name, "unknown field; this side speaks protocol version %d", Version)
 	}
-	return strings.TrimPrefix(msg, "json: ")
+	var pe *time.ParseError
+	if errors.As(err, &pe) {
+		return fmt.Errorf("%w: time %q: use RFC 3339, like 2026-11-23T08:15:02+07:00", ErrMalformed, pe.Value)
+	}
+	return fmt.Errorf("%w: %s", ErrMalformed, strings.TrimPrefix(msg, "json: "))
+}
+
+// describe names a Go type the way a JSON writer thinks of it.
+func describe(t reflect.Type) string {
+	if t == nil {
+		return "another type"
+	}
+	switch t.Kind() {
+	case reflect.String:
+		return "a string"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		return "a whole number"
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "a whole number, 0 or more"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Slice, reflect.Array:
+		return "a list"
+	case reflect.Struct, reflect.Pointer, reflect.Map:
+		return "an object"
+	}
+	return t.String()
 }
 
 func validate(p any) error {
@@ -114,7 +251,7 @@ func validate(p any) error {
 	case *Call:
 		return v.Validate()
 	case *ControllerState:
-		return nil
+		return v.Validate()
 	case *Presence:
 		return v.Validate()
 	}
@@ -137,6 +274,42 @@ func CheckID(field, id string) error {
 		return invalid(field, "%q: use 1 to 32 letters, digits, '-' or '_'", id)
 	}
 	return nil
+}
+
+func checkNumber(field, number string) error {
+	if !numberPattern.MatchString(number) {
+		return invalid(field, "%q is not a ticket number: use 1 to 12 letters or digits", number)
+	}
+	return nil
+}
+
+// checkDay checks a local date, "2026-11-23", when there is one.
+func checkDay(field, day string) error {
+	if day == "" {
+		return nil
+	}
+	if _, err := time.Parse(time.DateOnly, day); err != nil {
+		return invalid(field, "%q: use a date like 2026-11-23", day)
+	}
+	return nil
+}
+
+// checkNested checks the version of a payload held in another: 0 (not
+// stamped yet) or Version.
+func checkNested(field string, v int) error {
+	if v != 0 && v != Version {
+		return invalid(field, "version %d inside a version %d payload", v, Version)
+	}
+	return nil
+}
+
+// within names the field of a nested payload's error from the outer payload.
+func within(prefix string, err error) error {
+	var fe *fieldError
+	if errors.As(err, &fe) {
+		return &fieldError{field: prefix + "." + fe.field, msg: fe.msg}
+	}
+	return err
 }
 
 // Languages a ticket may be printed and announced in.
@@ -185,8 +358,8 @@ func (r *Request) Validate() error {
 			err = invalid("lang", "unknown language %q; use one of %s", r.Lang, strings.Join(Languages, ", "))
 		}
 	case OpRecall, OpCallTicket:
-		if err = need("ticket", r.Ticket); err == nil && !numberPattern.MatchString(r.Ticket) {
-			err = invalid("ticket", "%q is not a ticket number", r.Ticket)
+		if err = need("ticket", r.Ticket); err == nil {
+			err = checkNumber("ticket", r.Ticket)
 		}
 	case OpTransfer:
 		allow("to_service", "to_counter")
@@ -221,28 +394,33 @@ func (r *Request) Validate() error {
 			}
 		}
 	}
-	for field, value := range map[string]string{
-		"service": r.Service, "priority": string(r.Priority), "lang": r.Lang,
-		"counter": r.Counter, "ticket": r.Ticket, "to_service": r.ToService,
-		"to_counter": r.ToCounter, "rating": string(r.Rating), "reason": r.Reason,
+	// In struct order, so that the field named is always the same one.
+	for _, f := range []struct{ name, value string }{
+		{"service", r.Service}, {"priority", string(r.Priority)}, {"lang", r.Lang},
+		{"counter", r.Counter}, {"ticket", r.Ticket}, {"to_service", r.ToService},
+		{"to_counter", r.ToCounter}, {"rating", string(r.Rating)}, {"reason", r.Reason},
 	} {
-		if value != "" && !allowed[field] {
-			return invalid(field, "not used by %s", r.Op)
+		if f.value != "" && !allowed[f.name] {
+			return invalid(f.name, "not used by %s", r.Op)
 		}
 	}
 	return nil
 }
 
-// Validate checks a reply.
+// Validate checks a reply. A refusal (OK false) may have an empty key and op:
+// those of a request that could not be read.
 func (r *Reply) Validate() error {
-	if !keyPattern.MatchString(r.Key) {
+	if r.OK == (r.Error != nil) {
+		if r.OK {
+			return invalid("error", "a reply with ok true has no error")
+		}
+		return invalid("error", "missing: a reply with ok false needs one")
+	}
+	if (r.OK || r.Key != "") && !keyPattern.MatchString(r.Key) {
 		return invalid("key", "missing or not a key")
 	}
-	if !slices.Contains(Ops, r.Op) {
+	if (r.OK || r.Op != "") && !slices.Contains(Ops, r.Op) {
 		return invalid("op", "unknown operation %q", r.Op)
-	}
-	if r.OK == (r.Error != nil) {
-		return invalid("error", "ok and error disagree")
 	}
 	if r.Ticket != nil {
 		if err := r.Ticket.Validate(); err != nil {
@@ -250,25 +428,37 @@ func (r *Reply) Validate() error {
 		}
 	}
 	if r.Counter != nil {
-		if err := r.Counter.Validate(); err != nil {
+		if err := checkNested("counter.v", r.Counter.V); err != nil {
 			return err
+		}
+		if err := r.Counter.Validate(); err != nil {
+			return within("counter", err)
 		}
 	}
 	return nil
 }
 
-// Validate checks a ticket.
+// Validate checks a ticket. Its fields are named "ticket.number" and so on.
 func (t *Ticket) Validate() error {
-	if !numberPattern.MatchString(t.Number) {
-		return invalid("ticket.number", "%q is not a ticket number", t.Number)
+	if err := checkNumber("ticket.number", t.Number); err != nil {
+		return err
 	}
 	if err := CheckID("ticket.service", t.Service); err != nil {
 		return err
 	}
-	if t.Ahead < 0 || t.WaitSeconds < 0 {
+	if t.Priority != PriorityNone && !slices.Contains(Priorities, t.Priority) {
+		return invalid("ticket.priority", "unknown class %q", t.Priority)
+	}
+	if t.Lang != "" && !slices.Contains(Languages, t.Lang) {
+		return invalid("ticket.lang", "unknown language %q", t.Lang)
+	}
+	if t.Ahead < 0 {
 		return invalid("ticket.ahead", "negative")
 	}
-	return nil
+	if t.WaitSeconds < 0 {
+		return invalid("ticket.wait_s", "negative")
+	}
+	return checkDay("ticket.day", t.Day)
 }
 
 var counterStatuses = []CounterStatus{CounterClosed, CounterIdle, CounterServing, CounterPaused}
@@ -284,6 +474,26 @@ func (s *CounterState) Validate() error {
 	if (s.Status == CounterServing) != (s.Ticket != "") {
 		return invalid("ticket", "a counter has a ticket exactly when it is serving")
 	}
+	if s.Ticket != "" {
+		if err := checkNumber("ticket", s.Ticket); err != nil {
+			return err
+		}
+	}
+	if s.Service != "" {
+		if err := CheckID("service", s.Service); err != nil {
+			return err
+		}
+	}
+	for i, n := range s.Parked {
+		if err := checkNumber(fmt.Sprintf("parked[%d]", i), n); err != nil {
+			return err
+		}
+	}
+	for i, id := range s.Services {
+		if err := CheckID(fmt.Sprintf("services[%d]", i), id); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 
@@ -292,45 +502,73 @@ func (s *ServiceState) Validate() error {
 	if err := CheckID("service", s.Service); err != nil {
 		return err
 	}
-	if s.Waiting < 0 || s.LongestWaitSeconds < 0 || s.WaitSeconds < 0 {
-		return invalid("waiting", "negative")
+	for _, f := range []struct {
+		name  string
+		value int
+	}{
+		{"waiting", s.Waiting}, {"longest_wait_s", s.LongestWaitSeconds},
+		{"wait_s", s.WaitSeconds}, {"issued", s.Issued}, {"served", s.Served},
+	} {
+		if f.value < 0 {
+			return invalid(f.name, "negative")
+		}
 	}
 	return nil
 }
 
 // Validate checks a call.
 func (c *Call) Validate() error {
-	if !numberPattern.MatchString(c.Ticket) {
-		return invalid("ticket", "%q is not a ticket number", c.Ticket)
+	if err := checkNumber("ticket", c.Ticket); err != nil {
+		return err
 	}
 	if err := CheckID("service", c.Service); err != nil {
 		return err
 	}
-	return CheckID("counter", c.Counter)
+	if err := CheckID("counter", c.Counter); err != nil {
+		return err
+	}
+	if c.Repeat < 0 {
+		return invalid("repeat", "negative")
+	}
+	return nil
 }
 
-// MaxBoardCalls bounds the lists of a board state.
-const MaxBoardCalls = 50
+// MaxBoardCalls bounds each list of a board state. It is small enough that
+// any valid board fits in MaxPayload.
+const MaxBoardCalls = 20
 
 // Validate checks a board state.
 func (b *BoardState) Validate() error {
-	if len(b.Current) > MaxBoardCalls || len(b.Recent) > MaxBoardCalls {
-		return invalid("recent", "at most %d calls", MaxBoardCalls)
-	}
-	for i := range b.Current {
-		if err := b.Current[i].Validate(); err != nil {
-			return err
+	for _, l := range []struct {
+		name  string
+		calls []Call
+	}{{"current", b.Current}, {"recent", b.Recent}} {
+		if len(l.calls) > MaxBoardCalls {
+			return invalid(l.name, "%d calls, at most %d", len(l.calls), MaxBoardCalls)
 		}
-	}
-	for i := range b.Recent {
-		if err := b.Recent[i].Validate(); err != nil {
-			return err
+		for i := range l.calls {
+			at := fmt.Sprintf("%s[%d]", l.name, i)
+			if err := checkNested(at+".v", l.calls[i].V); err != nil {
+				return err
+			}
+			if err := l.calls[i].Validate(); err != nil {
+				return within(at, err)
+			}
 		}
 	}
 	return nil
 }
 
-var deviceKinds = []DeviceKind{DeviceKiosk, DeviceCounter, DeviceBoard}
+// Validate checks a controller state.
+func (s *ControllerState) Validate() error {
+	return checkDay("day", s.Day)
+}
+
+var (
+	deviceKinds    = []DeviceKind{DeviceKiosk, DeviceCounter, DeviceBoard}
+	healthStatuses = []HealthStatus{HealthOK, HealthDegraded, HealthFault}
+	printerStates  = []string{PrinterOK, PrinterPaperLow, PrinterPaperOut, PrinterCover, PrinterOffline, PrinterError}
+)
 
 // Validate checks a presence message.
 func (p *Presence) Validate() error {
@@ -339,6 +577,17 @@ func (p *Presence) Validate() error {
 	}
 	if !slices.Contains(deviceKinds, p.Kind) {
 		return invalid("kind", "unknown device kind %q", p.Kind)
+	}
+	if h := p.Health; h != nil {
+		if !slices.Contains(healthStatuses, h.Status) {
+			return invalid("health.status", "unknown health status %q", h.Status)
+		}
+		if h.UptimeSeconds < 0 {
+			return invalid("health.uptime_s", "negative")
+		}
+		if h.Printer != "" && !slices.Contains(printerStates, h.Printer) {
+			return invalid("health.printer", "unknown printer state %q", h.Printer)
+		}
 	}
 	return nil
 }

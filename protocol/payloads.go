@@ -71,7 +71,7 @@ type Request struct {
 	// Ticket requests.
 	Service  string   `json:"service,omitempty"`
 	Priority Priority `json:"priority,omitempty"`
-	Lang     string   `json:"lang,omitempty"` // "vi" or "en"; the ticket's language
+	Lang     string   `json:"lang,omitempty"` // one of Languages; the ticket's language
 
 	// Counter commands. Counter may be left out: the controller knows which
 	// counter a terminal belongs to, and refuses any other.
@@ -162,7 +162,8 @@ type Call struct {
 	Repeat int `json:"repeat,omitempty"`
 }
 
-// BoardState is the retained state of the hall board.
+// BoardState is the retained state of the hall board. Its lists are always
+// present on the wire, [] when empty, and each holds at most MaxBoardCalls.
 type BoardState struct {
 	V int `json:"v"`
 	// Current holds the latest call of each serving counter, newest first.

@@ -19,6 +19,9 @@ import (
 //
 // A device may publish only under its own qs/v1/<c>/dev/<d>/ and may read
 // that and the centre's state/ and event/ trees.
+//
+// The functions below do not check their arguments: pass ids that CheckID
+// accepts, or the topic will not parse back.
 
 // Topic kinds, the result of ParseTopic.
 const (
@@ -86,10 +89,10 @@ func AllPresence(centre string) string { return prefix(centre) + "/dev/+/" + Kin
 // AllState matches every retained state topic of a centre.
 func AllState(centre string) string { return prefix(centre) + "/state/#" }
 
-// StatePrefix and EventPrefix are the read-only trees every device may read.
+// StatePrefix is the prefix of the retained state topics every device may read.
 func StatePrefix(centre string) string { return prefix(centre) + "/state/" }
 
-// EventPrefix is the prefix of event topics.
+// EventPrefix is the prefix of the event topics every device may read.
 func EventPrefix(centre string) string { return prefix(centre) + "/event/" }
 
 // Topic is a parsed topic name.
@@ -99,25 +102,34 @@ type Topic struct {
 	ID     string // device, counter or service id; empty for board, controller, call
 }
 
-// ParseTopic splits a topic of this protocol version into its parts.
+// ParseTopic splits a topic of this protocol version into its parts. A topic
+// of another version ("qs/v2/...") is ErrVersion; any other topic it does not
+// know, or one whose ids are not valid (wildcards, empty levels), is ErrTopic.
 func ParseTopic(topic string) (Topic, error) {
 	parts := strings.Split(topic, "/")
-	if len(parts) < 4 || parts[0] != Root {
+	if len(parts) < 2 || parts[0] != Root {
 		return Topic{}, fmt.Errorf("%w: topic %q is not under %s/", ErrTopic, topic, Root)
 	}
 	if parts[1] != "v"+strconv.Itoa(Version) {
-		return Topic{}, fmt.Errorf("%w: topic %q has version %q, this side speaks v%d", ErrVersion, topic, parts[1], Version)
+		if n, ok := strings.CutPrefix(parts[1], "v"); ok && n != "" && strings.Trim(n, "0123456789") == "" {
+			return Topic{}, fmt.Errorf("%w: topic %q is protocol %s, this side speaks v%d", ErrVersion, topic, parts[1], Version)
+		}
+		return Topic{}, fmt.Errorf("%w: topic %q has no version level after %s/", ErrTopic, topic, Root)
+	}
+	if len(parts) < 4 {
+		return Topic{}, fmt.Errorf("%w: unknown topic %q", ErrTopic, topic)
 	}
 	t := Topic{Centre: parts[2]}
 	if err := CheckID("centre", t.Centre); err != nil {
 		return Topic{}, fmt.Errorf("%w: %w", ErrTopic, err)
 	}
 	rest := parts[3:]
+	idField := ""
 	switch {
 	case len(rest) == 3 && rest[0] == "dev" && (rest[2] == KindRequest || rest[2] == KindReply || rest[2] == KindPresence):
-		t.Kind, t.ID = rest[2], rest[1]
+		t.Kind, t.ID, idField = rest[2], rest[1], "device"
 	case len(rest) == 3 && rest[0] == "state" && (rest[1] == KindCounter || rest[1] == KindService):
-		t.Kind, t.ID = rest[1], rest[2]
+		t.Kind, t.ID, idField = rest[1], rest[2], rest[1]
 	case len(rest) == 2 && rest[0] == "state" && (rest[1] == KindBoard || rest[1] == KindController):
 		t.Kind = rest[1]
 	case len(rest) == 2 && rest[0] == "event" && rest[1] == KindCall:
@@ -125,8 +137,8 @@ func ParseTopic(topic string) (Topic, error) {
 	default:
 		return Topic{}, fmt.Errorf("%w: unknown topic %q", ErrTopic, topic)
 	}
-	if t.ID != "" {
-		if err := CheckID(t.Kind+" id", t.ID); err != nil {
+	if idField != "" {
+		if err := CheckID(idField, t.ID); err != nil {
 			return Topic{}, fmt.Errorf("%w: %w", ErrTopic, err)
 		}
 	}
