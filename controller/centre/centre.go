@@ -2,7 +2,6 @@ package centre
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -212,11 +211,10 @@ func (c *Controller) request(device string, payload []byte) {
 	actor := engine.Actor{Device: d.ID, Kind: d.Kind, Counter: d.Counter}
 	req, err := protocol.Decode[protocol.Request](payload)
 	if err != nil {
+		// Decode keeps the key and op it could read, so that the device
+		// can match the refusal to its request.
 		c.reject("bad request", device, err)
-		r := protocol.Reply{V: protocol.Version, Key: salvageKey(payload), Error: protocol.ReplyError(err)}
-		if req.Op != "" && !errors.Is(err, protocol.ErrMalformed) {
-			r.Op = req.Op
-		}
+		r := protocol.Reply{V: protocol.Version, Key: req.Key, Op: req.Op, Error: protocol.ReplyError(err)}
 		c.queue(job{actor: actor, reply: &r})
 		return
 	}
@@ -229,20 +227,6 @@ func (c *Controller) queue(j job) {
 	case c.in <- j:
 	case <-c.stopped:
 	}
-}
-
-// salvageKey finds the key of a request that failed to decode, so that the
-// device can match the error reply; "-" when there is none.
-func salvageKey(payload []byte) string {
-	var k struct {
-		Key string `json:"key"`
-	}
-	if len(payload) <= protocol.MaxPayload && json.Unmarshal(payload, &k) == nil {
-		if _, err := protocol.Encode(protocol.Reply{Key: k.Key, Error: &protocol.Error{}}); err == nil {
-			return k.Key
-		}
-	}
-	return "-"
 }
 
 // Do applies a request for actor through the writer, durably, and returns

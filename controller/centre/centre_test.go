@@ -2,7 +2,6 @@ package centre_test
 
 import (
 	"context"
-	"encoding/json"
 	"io"
 	"log/slog"
 	"path/filepath"
@@ -259,18 +258,10 @@ func TestRequestTable(t *testing.T) {
 }
 
 // keyOf is the key the controller answers a raw request with: its own, or
-// "-" when it cannot be read.
+// "" when it cannot be read.
 func keyOf(raw string) string {
-	var k struct {
-		Key string `json:"key"`
-	}
-	if len(raw) > protocol.MaxPayload || json.Unmarshal([]byte(raw), &k) != nil {
-		return "-"
-	}
-	if _, err := protocol.Encode(protocol.Reply{Key: k.Key, Error: &protocol.Error{}}); err != nil {
-		return "-"
-	}
-	return k.Key
+	req, _ := protocol.Decode[protocol.Request]([]byte(raw))
+	return req.Key
 }
 
 // Counters calling next at the same moment never get the same ticket.

@@ -40,7 +40,6 @@ CREATE TABLE IF NOT EXISTS tickets (
 	wait_ns INTEGER NOT NULL,
 	UNIQUE (day, number)
 );
-CREATE INDEX IF NOT EXISTS tickets_open ON tickets (state) WHERE state != 'done';
 CREATE TABLE IF NOT EXISTS counters (
 	id TEXT PRIMARY KEY,
 	skills TEXT NOT NULL,
@@ -62,8 +61,7 @@ CREATE TABLE IF NOT EXISTS requests (
 	at INTEGER NOT NULL,
 	reply TEXT NOT NULL,
 	PRIMARY KEY (device, key)
-);
-CREATE INDEX IF NOT EXISTS requests_at ON requests (at);
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS events (
 	id INTEGER PRIMARY KEY,
 	at INTEGER NOT NULL,
@@ -75,7 +73,6 @@ CREATE TABLE IF NOT EXISTS events (
 	actor TEXT NOT NULL,
 	detail TEXT NOT NULL
 );
-CREATE INDEX IF NOT EXISTS events_at ON events (at);
 CREATE TABLE IF NOT EXISTS meta (
 	key TEXT PRIMARY KEY,
 	value BLOB NOT NULL
@@ -226,8 +223,7 @@ func scanTicket(rows *sql.Rows) (*engine.Ticket, error) {
 	return &t, nil
 }
 
-// Load reads the committed state: the latest day's tickets and every open
-// one, the counters, the latest day's numbers and the replies given since
+// Load reads the committed state: the latest day's tickets, the counters, the latest day's numbers and the replies given since
 // keepSince.
 func (s *Store) Load(ctx context.Context, keepSince time.Time) (*engine.Snapshot, error) {
 	snap := &engine.Snapshot{}
@@ -236,7 +232,7 @@ func (s *Store) Load(ctx context.Context, keepSince time.Time) (*engine.Snapshot
 		return nil, fmt.Errorf("read day: %w", err)
 	}
 	snap.Day = day.String
-	rows, err := s.db.QueryContext(ctx, `SELECT `+ticketColumns+` FROM tickets WHERE day = ? OR state != 'done' ORDER BY id`, snap.Day)
+	rows, err := s.db.QueryContext(ctx, `SELECT `+ticketColumns+` FROM tickets WHERE day = ? ORDER BY id`, snap.Day)
 	if err != nil {
 		return nil, fmt.Errorf("read tickets: %w", err)
 	}

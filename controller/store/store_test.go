@@ -172,3 +172,32 @@ func TestSecretIsKept(t *testing.T) {
 		t.Errorf("secret changed: %x, %x", a, b)
 	}
 }
+
+// BenchmarkCommitCallNext measures one call next, applied and committed
+// durably on its own: the controller's cost per command when commands come
+// one at a time.
+func BenchmarkCommitCallNext(b *testing.B) {
+	ctx := context.Background()
+	centre := example(b)
+	s, _ := open(b)
+	e := engine.New(engine.Options{Centre: centre, Secret: []byte("s")})
+	now := time.Date(2026, 11, 23, 8, 0, 0, 0, centre.Location)
+	kiosk := engine.Actor{Device: "kiosk-1", Kind: protocol.DeviceKiosk}
+	for i := range b.N + 1 {
+		e.Handle(now, kiosk, protocol.Request{Key: fmt.Sprint("t", i), Op: protocol.OpTicket, Service: "A"})
+	}
+	batch := e.Flush()
+	if err := s.Commit(ctx, &batch); err != nil {
+		b.Fatal(err)
+	}
+	counter := engine.Actor{Device: "counter-1", Kind: protocol.DeviceCounter, Counter: "1"}
+	b.ResetTimer()
+	for i := range b.N {
+		now = now.Add(time.Second)
+		e.Handle(now, counter, protocol.Request{Key: fmt.Sprint("c", i), Op: protocol.OpCallNext})
+		batch := e.Flush()
+		if err := s.Commit(ctx, &batch); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
