@@ -302,7 +302,7 @@ func TestDecodeRefusesWhatEncodeCannot(t *testing.T) {
 }
 
 func TestReplyErrorKeepsError(t *testing.T) {
-	e := &protocol.Error{Code: protocol.CodeQueueEmpty, Message: "nobody waits"}
+	e := &protocol.Error{Code: protocol.CodeNoTicket, Message: "no current ticket"}
 	if got := protocol.ReplyError(fmt.Errorf("engine.CallNext: %w", e)); got != e {
 		t.Errorf("ReplyError = %+v, want %+v", got, e)
 	}

@@ -25,10 +25,8 @@ const (
 	CodeUnknownCounter = "unknown_counter" // no such counter at this centre
 	CodeUnknownTicket  = "unknown_ticket"  // no such ticket today
 	CodeNotAllowed     = "not_allowed"     // this device may not do this (wrong kind, another counter)
-	CodeQueueEmpty     = "queue_empty"     // call next with nobody waiting for this counter
 	CodeNoTicket       = "no_ticket"       // the counter has no current ticket for this command
 	CodeConflict       = "conflict"        // the ticket is not in a state that allows this
-	CodePaused         = "paused"          // the counter is paused; resume first
 	CodeInternal       = "internal"        // the controller failed; the request may be retried
 )
 

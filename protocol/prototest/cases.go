@@ -46,7 +46,7 @@ type Case struct {
 	// every invalid case, and for a few valid requests the controller must
 	// refuse whatever its state (a counter terminal naming another counter).
 	// Empty means no refusal that the table can predict: a valid request may
-	// still be answered queue_empty, no_ticket and so on.
+	// still be answered no_ticket, conflict and so on.
 	Code string
 	// Field is the field the error names, "" when it names none.
 	Field string
@@ -614,28 +614,12 @@ var Replies = []Case{
 				Services: []string{"A", "B"}}},
 	},
 	{
-		Name:  "queue empty",
-		Desc:  "The code exists; the controller answers call_next with nobody waiting as above.",
-		Topic: counterRepl,
-		JSON:  `{"v":1,"key":"counter-1-0002","op":"call_next","ok":false,"error":{"code":"queue_empty","message":"nobody waits for counter 1"}}`,
-		Want: protocol.Reply{V: 1, Key: "counter-1-0002", Op: protocol.OpCallNext,
-			Error: &protocol.Error{Code: protocol.CodeQueueEmpty, Message: "nobody waits for counter 1"}},
-	},
-	{
 		Name:  "conflict in Vietnamese",
 		Desc:  "A message for people may be Vietnamese. A counter pauses only without a current ticket.",
 		Topic: counterRepl,
 		JSON:  `{"v":1,"key":"counter-1-0012","op":"pause","ok":false,"error":{"code":"conflict","message":"Quầy 1 đang phục vụ số A023; hãy kết thúc số này trước khi tạm nghỉ"}}`,
 		Want: protocol.Reply{V: 1, Key: "counter-1-0012", Op: protocol.OpPause,
 			Error: &protocol.Error{Code: protocol.CodeConflict, Message: "Quầy 1 đang phục vụ số A023; hãy kết thúc số này trước khi tạm nghỉ"}},
-	},
-	{
-		Name:  "paused",
-		Desc:  "The code exists; the controller resumes a paused counter on call_next instead.",
-		Topic: counterRepl,
-		JSON:  `{"v":1,"key":"counter-1-0003","op":"call_next","ok":false,"error":{"code":"paused","message":"counter 1 is paused; resume first"}}`,
-		Want: protocol.Reply{V: 1, Key: "counter-1-0003", Op: protocol.OpCallNext,
-			Error: &protocol.Error{Code: protocol.CodePaused, Message: "counter 1 is paused; resume first"}},
 	},
 	{
 		Name:  "invalid with field",
