@@ -131,7 +131,7 @@ type CounterState struct {
 	Status  CounterStatus `json:"status"`
 	Ticket  string        `json:"ticket,omitempty"`  // current ticket number
 	Service string        `json:"service,omitempty"` // current ticket's service
-	Since   time.Time     `json:"since"`             // when the status or ticket last changed
+	Since   time.Time     `json:"since,omitzero"`    // when the status or ticket last changed; absent before first use
 	Parked  []string      `json:"parked,omitempty"`  // tickets parked at this counter
 	// Services are the services this counter serves, best level first.
 	Services []string `json:"services,omitempty"`

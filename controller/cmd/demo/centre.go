@@ -116,7 +116,8 @@ func run(ctx context.Context, f flags, out io.Writer, log *slog.Logger) error {
 		wg.Go(func() { c.work(runCtx, clk, rand.New(rand.NewPCG(seed, uint64(i))), mean, &errs) })
 	}
 	a := arrivals{clk: clk, kiosks: kiosks, perDay: f.perDay, services: cfg.Services, rng: rand.New(rand.NewPCG(f.seed, 11))}
-	wg.Go(func() { a.run(runCtx, end, &errs) })
+	arrived := make(chan struct{})
+	wg.Go(func() { a.run(runCtx, end, &errs); close(arrived) })
 
 	show := time.NewTicker(time.Second)
 	defer show.Stop()
@@ -130,6 +131,12 @@ func run(ctx context.Context, f flags, out io.Writer, log *slog.Logger) error {
 				fmt.Fprintln(out, progress(clk.Now(), s))
 			}
 		}
+	}
+	// The last citizens get their tickets before the devices stop.
+	select {
+	case <-arrived:
+	case <-ctx.Done():
+		return ctx.Err()
 	}
 	cancel()
 	wg.Wait()
