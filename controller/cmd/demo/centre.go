@@ -170,8 +170,7 @@ func progress(now time.Time, s centre.Status) string {
 }
 
 // arrivals sends citizens to the kiosks: a Poisson process at a day's
-// average rate, 1.7 times that from 8:00 to 10:00, with a service mix
-// weighted towards the quick services.
+// average rate, 1.7 times that from 8:00 to 10:00.
 type arrivals struct {
 	clk      *clock
 	kiosks   []*sim.Kiosk
@@ -212,20 +211,9 @@ func (a *arrivals) run(ctx context.Context, end time.Time, errs *errorCount) {
 	}
 }
 
-// pick chooses a service, the quicker ones more often (weight 1/mean).
+// pick chooses a service, each as likely as the others.
 func (a *arrivals) pick() string {
-	var total float64
-	for _, s := range a.services {
-		total += 1 / s.MeanService.Minutes()
-	}
-	x := a.rng.Float64() * total
-	for _, s := range a.services {
-		x -= 1 / s.MeanService.Minutes()
-		if x <= 0 {
-			return s.ID
-		}
-	}
-	return a.services[len(a.services)-1].ID
+	return a.services[a.rng.IntN(len(a.services))].ID
 }
 
 // demoCounter is a member of staff at a counter terminal.
