@@ -346,11 +346,23 @@ func (r *Request) Validate() error {
 	}
 	var err error
 	switch r.Op {
-	case OpTicket:
+	case OpTicket, OpOfflineTicket:
 		if err = need("service", r.Service); err == nil {
 			err = CheckID("service", r.Service)
 		}
 		allow("priority", "lang")
+		if err == nil && r.Op == OpOfflineTicket {
+			allow("replaces")
+			if err = need("ticket", r.Ticket); err == nil {
+				err = checkNumber("ticket", r.Ticket)
+			}
+			if err == nil && r.Issued.IsZero() {
+				err = invalid("issued", "missing: offline_ticket needs the time the kiosk issued it")
+			}
+			if err == nil && r.Replaces != "" && !keyPattern.MatchString(r.Replaces) {
+				err = invalid("replaces", "not a request key")
+			}
+		}
 		if err == nil && r.Priority != PriorityNone && !slices.Contains(Priorities, r.Priority) {
 			err = invalid("priority", "unknown class %q", r.Priority)
 		}
@@ -386,7 +398,7 @@ func (r *Request) Validate() error {
 	if err != nil {
 		return err
 	}
-	if r.Op != OpTicket {
+	if r.Op != OpTicket && r.Op != OpOfflineTicket {
 		allow("counter")
 		if r.Counter != "" {
 			if err := CheckID("counter", r.Counter); err != nil {
@@ -399,10 +411,14 @@ func (r *Request) Validate() error {
 		{"service", r.Service}, {"priority", string(r.Priority)}, {"lang", r.Lang},
 		{"counter", r.Counter}, {"ticket", r.Ticket}, {"to_service", r.ToService},
 		{"to_counter", r.ToCounter}, {"rating", string(r.Rating)}, {"reason", r.Reason},
+		{"replaces", r.Replaces},
 	} {
 		if f.value != "" && !allowed[f.name] {
 			return invalid(f.name, "not used by %s", r.Op)
 		}
+	}
+	if !r.Issued.IsZero() && r.Op != OpOfflineTicket {
+		return invalid("issued", "not used by %s", r.Op)
 	}
 	return nil
 }
@@ -513,8 +529,19 @@ func (s *ServiceState) Validate() error {
 			return invalid(f.name, "negative")
 		}
 	}
+	for lang, name := range s.Names {
+		if !slices.Contains(Languages, lang) {
+			return invalid("names", "unknown language %q; use one of %s", lang, strings.Join(Languages, ", "))
+		}
+		if len(name) > maxName {
+			return invalid("names", "%d bytes, at most %d", len(name), maxName)
+		}
+	}
 	return nil
 }
+
+// maxName bounds a service name in bytes: about 60 Vietnamese letters.
+const maxName = 180
 
 // Validate checks a call.
 func (c *Call) Validate() error {

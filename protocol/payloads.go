@@ -22,10 +22,15 @@ const (
 	OpPause      Op = "pause"       // stop receiving calls
 	OpResume     Op = "resume"      // receive calls again
 	OpRate       Op = "rate"        // satisfaction rating of the last ticket served
+
+	// OpOfflineTicket hands over a ticket a kiosk numbered and printed by
+	// itself, from its offline block, while it could not reach the
+	// controller. The controller files it by its issue time.
+	OpOfflineTicket Op = "offline_ticket"
 )
 
 // Ops lists every request operation.
-var Ops = []Op{OpTicket, OpCallNext, OpCallAgain, OpComplete, OpNoShow, OpTransfer,
+var Ops = []Op{OpTicket, OpOfflineTicket, OpCallNext, OpCallAgain, OpComplete, OpNoShow, OpTransfer,
 	OpPark, OpRecall, OpCallTicket, OpPause, OpResume, OpRate}
 
 // Priority is a citizen's priority class. Every class but PriorityNone is
@@ -81,6 +86,13 @@ type Request struct {
 	ToCounter string `json:"to_counter,omitempty"` // transfer
 	Rating    Rating `json:"rating,omitempty"`     // rate
 	Reason    string `json:"reason,omitempty"`     // pause, no_show: free text for reports
+
+	// Offline tickets: Ticket is the number printed, Issued when, and
+	// Replaces the key of a ticket request the kiosk gave up waiting for
+	// before it printed this one (the controller ends or refuses that
+	// request so that the citizen holds one ticket only).
+	Issued   time.Time `json:"issued,omitzero"`
+	Replaces string    `json:"replaces,omitempty"`
 }
 
 // Reply is the controller's answer on the device's reply topic.
@@ -141,7 +153,10 @@ type CounterState struct {
 type ServiceState struct {
 	V       int    `json:"v"`
 	Service string `json:"service"`
-	Waiting int    `json:"waiting"`
+	// Names are the service's names by language ("vi", "en", "km"), for
+	// kiosks and boards.
+	Names   map[string]string `json:"names,omitempty"`
+	Waiting int               `json:"waiting"`
 	// LongestWaitSeconds is how long the first ticket in line has waited.
 	LongestWaitSeconds int `json:"longest_wait_s"`
 	// WaitSeconds is the wait a ticket issued now is told.

@@ -111,7 +111,20 @@ type Device struct {
 	Counter string
 	// Buttons are the services a kiosk offers, in screen order; kiosks only.
 	Buttons []string
+	// Offline is the block of running numbers a kiosk numbers its tickets
+	// from while it cannot reach the controller; nil when it has none.
+	// Online numbering skips every kiosk's block.
+	Offline *Block
 }
+
+// Block is a range of running numbers, From to To inclusive.
+type Block struct{ From, To int }
+
+// Contains reports whether running number n lies in the block.
+func (b Block) Contains(n int) bool { return b.From <= n && n <= b.To }
+
+// MaxOfflineNumber bounds the running numbers of offline blocks.
+const MaxOfflineNumber = 999999
 
 // Account is a username and password for the MQTT broker.
 type Account struct {

@@ -29,7 +29,7 @@ var (
 	serviceFields    = []string{"id", "prefix", "width", "name", "target_wait", "mean_service"}
 	counterFields    = []string{"id", "name", "services"}
 	skillFields      = []string{"service", "level"}
-	deviceFields     = []string{"id", "kind", "password", "counter", "buttons"}
+	deviceFields     = []string{"id", "kind", "password", "counter", "buttons", "offline"}
 	controllerFields = []string{"username", "password"}
 	kinds            = []string{string(protocol.DeviceKiosk), string(protocol.DeviceCounter), string(protocol.DeviceBoard)}
 )
@@ -661,6 +661,7 @@ func (d *decoder) devices(top map[string]*yaml.Node, root *yaml.Node, c *Centre,
 	}
 	ids := newSeen("device")
 	terminals := map[string]string{} // counter id: path of its terminal
+	blocks := map[Block]string{}     // offline blocks taken: path of their kiosk
 	for i, item := range d.list(n, "devices", "a list of devices, each starting with \"- id:\"") {
 		path := index("devices", i)
 		dev := Device{}
@@ -699,6 +700,9 @@ func (d *decoder) devices(top map[string]*yaml.Node, root *yaml.Node, c *Centre,
 		if v, ok := f["buttons"]; ok && dev.Kind != "" && dev.Kind != protocol.DeviceKiosk {
 			d.fail(v, join(path, "buttons"), "only kiosks have buttons; remove them from this %s", dev.Kind)
 		}
+		if v, ok := f["offline"]; ok && dev.Kind != "" && dev.Kind != protocol.DeviceKiosk {
+			d.fail(v, join(path, "offline"), "only kiosks issue tickets offline; remove it from this %s", dev.Kind)
+		}
 		switch dev.Kind {
 		case protocol.DeviceCounter:
 			v := d.require(f, item, path, "counter", "the id of the counter this terminal sits at")
@@ -735,7 +739,46 @@ func (d *decoder) devices(top map[string]*yaml.Node, root *yaml.Node, c *Centre,
 					dev.Buttons = append(dev.Buttons, id)
 				}
 			}
+			if v, ok := f["offline"]; ok {
+				dev.Offline = d.offline(v, join(path, "offline"), blocks)
+			}
 		}
 		c.Devices = append(c.Devices, dev)
 	}
+}
+
+// offline reads a kiosk's block of numbers for offline use, {from: 900,
+// to: 949}, which must not overlap another kiosk's.
+func (d *decoder) offline(n *yaml.Node, path string, taken map[Block]string) *Block {
+	f := d.fields(n, path, "a block of running numbers like {from: 900, to: 949}", []string{"from", "to"})
+	if f == nil {
+		return nil
+	}
+	var b Block
+	ok := true
+	for name, dst := range map[string]*int{"from": &b.From, "to": &b.To} {
+		v := d.require(f, n, path, name, "a running number like 900")
+		if v == nil {
+			ok = false
+			continue
+		}
+		if *dst, ok = d.number(v, join(path, name), 1, MaxOfflineNumber); !ok {
+			return nil
+		}
+	}
+	if !ok {
+		return nil
+	}
+	if b.From > b.To {
+		d.fail(n, path, "from %d is after to %d", b.From, b.To)
+		return nil
+	}
+	for other, where := range taken {
+		if b.From <= other.To && other.From <= b.To {
+			d.fail(n, path, "%d-%d overlaps %d-%d of %s; each kiosk needs its own block", b.From, b.To, other.From, other.To, where)
+			return nil
+		}
+	}
+	taken[b] = fmt.Sprintf("%s (line %d)", strings.TrimSuffix(path, ".offline"), n.Line)
+	return &b
 }

@@ -51,7 +51,8 @@ type queue struct {
 	cfg              *config.Service
 	seq              int
 	priority, normal []*Ticket
-	served           int // tickets served today; seq is the number issued
+	served           int // tickets served today
+	issued           int // tickets numbered by this service today, online or offline
 }
 
 func (q *queue) len() int { return len(q.priority) + len(q.normal) }
@@ -134,6 +135,9 @@ func (e *Engine) Restore(s *Snapshot) {
 			e.byNumber[t.Number] = &t
 			if q := e.services[t.Service]; q != nil && t.Outcome == Served {
 				q.served++
+			}
+			if q := e.numberedBy(t.Number); q != nil {
+				q.issued++
 			}
 		}
 		switch t.State {
@@ -228,7 +232,7 @@ func (e *Engine) rollover(now time.Time) {
 		}
 	}
 	for id, q := range e.services {
-		q.seq, q.served, q.priority, q.normal = 0, 0, nil, nil
+		q.seq, q.served, q.issued, q.priority, q.normal = 0, 0, 0, nil, nil
 		e.touchService(id)
 	}
 	clear(e.tickets)
@@ -267,9 +271,12 @@ func fail(code, format string, args ...any) protocol.Reply {
 }
 
 func (e *Engine) apply(now time.Time, actor Actor, req protocol.Request) protocol.Reply {
-	if req.Op == protocol.OpTicket {
+	if req.Op == protocol.OpTicket || req.Op == protocol.OpOfflineTicket {
 		if actor.Kind != protocol.DeviceKiosk {
 			return fail(protocol.CodeNotAllowed, "%s %q may not issue tickets", actor.Kind, actor.Device)
+		}
+		if req.Op == protocol.OpOfflineTicket {
+			return e.offline(now, actor, req)
 		}
 		return e.issue(now, actor, req)
 	}
@@ -326,9 +333,15 @@ func (e *Engine) issue(now time.Time, actor Actor, req protocol.Request) protoco
 	if q == nil {
 		return fail(protocol.CodeUnknownService, "no service %q at this centre", req.Service)
 	}
-	q.seq++
+	// Skip the kiosks' offline blocks, and any number an offline kiosk
+	// used already.
+	number := ""
+	for number == "" || e.byNumber[number] != nil || e.reserved(q.seq) {
+		q.seq++
+		number = e.number(q, q.seq)
+	}
 	e.batch.Seqs = append(e.batch.Seqs, Seq{Day: e.day, Service: q.cfg.ID, N: q.seq})
-	number := fmt.Sprintf("%s%0*d", q.cfg.Prefix, q.cfg.Width, q.seq)
+	q.issued++
 	t := &Ticket{
 		ID: e.nextID, Day: e.day, Number: number, Service: q.cfg.ID,
 		Priority: req.Priority, Lang: req.Lang, Kiosk: actor.Device,
@@ -343,6 +356,96 @@ func (e *Engine) issue(now time.Time, actor Actor, req protocol.Request) protoco
 	e.touchTicket(t)
 	e.event(now, "issued", t, "", actor, string(t.Priority))
 	return protocol.Reply{Ticket: e.view(t)}
+}
+
+// numberedBy is the service whose prefix starts number: the one that
+// numbered it, whatever service it was transferred to since. No prefix
+// starts another, so there is one at most.
+func (e *Engine) numberedBy(number string) *queue {
+	for _, q := range e.services {
+		if strings.HasPrefix(number, q.cfg.Prefix) {
+			return q
+		}
+	}
+	return nil
+}
+
+func (e *Engine) number(q *queue, n int) string {
+	return fmt.Sprintf("%s%0*d", q.cfg.Prefix, q.cfg.Width, n)
+}
+
+// reserved reports whether running number n lies in a kiosk's offline block.
+func (e *Engine) reserved(n int) bool {
+	for _, d := range e.centre.Devices {
+		if d.Offline != nil && d.Offline.Contains(n) {
+			return true
+		}
+	}
+	return false
+}
+
+// offline files a ticket a kiosk numbered and printed while it could not
+// reach the controller. It joins its queue by its issue time, as if it had
+// been issued online then. The citizen holds it already, so it is refused
+// only when it cannot be served: a number of an earlier day, or one that is
+// taken (which a correct configuration of offline blocks rules out).
+func (e *Engine) offline(now time.Time, actor Actor, req protocol.Request) protocol.Reply {
+	q := e.services[req.Service]
+	if q == nil {
+		return fail(protocol.CodeUnknownService, "no service %q at this centre", req.Service)
+	}
+	day := e.centre.Day(req.Issued)
+	if day != e.day {
+		return fail(protocol.CodeConflict, "ticket %s was issued on %s; today is %s", req.Ticket, day, e.day)
+	}
+	if other := e.byNumber[req.Ticket]; other != nil {
+		return fail(protocol.CodeConflict, "number %s is taken already (by %s); check the kiosks' offline blocks", req.Ticket, other.Kiosk)
+	}
+	if !strings.HasPrefix(req.Ticket, q.cfg.Prefix) {
+		return fail(protocol.CodeConflict, "number %s is not a number of service %s", req.Ticket, q.cfg.ID)
+	}
+	t := &Ticket{
+		ID: e.nextID, Day: e.day, Number: req.Ticket, Service: q.cfg.ID,
+		Priority: req.Priority, Lang: req.Lang, Kiosk: actor.Device,
+		Issued: req.Issued, Arrived: req.Issued, Queued: req.Issued, State: Waiting,
+	}
+	e.nextID++
+	t.Token = e.token(t)
+	t.Ahead, t.Wait = e.estimate(q, t.priority())
+	q.issued++
+	e.tickets[t.ID] = t
+	e.byNumber[t.Number] = t
+	e.enqueue(t)
+	e.touchTicket(t)
+	e.event(now, "issued_offline", t, "", actor, string(t.Priority))
+	if req.Replaces != "" {
+		e.replace(now, actor, req.Replaces, t)
+	}
+	return protocol.Reply{Ticket: e.view(t)}
+}
+
+// replace makes sure the ticket request with key gave the citizen no second
+// ticket: a ticket it issued and nobody called yet ends as replaced, and if
+// it has not arrived yet, it will be refused when it does.
+func (e *Engine) replace(now time.Time, actor Actor, key string, by *Ticket) {
+	k := requestKey(actor.Device, key)
+	if r, ok := e.requests[k]; ok {
+		if r.Reply.Ticket == nil {
+			return
+		}
+		if t := e.byNumber[r.Reply.Ticket.Number]; t != nil && t.State == Waiting {
+			e.dequeue(t)
+			t.State, t.Outcome, t.Finished = Done, Replaced, now
+			e.touchTicket(t)
+			e.event(now, "replaced", t, "", actor, "by "+by.Number)
+		}
+		return
+	}
+	reply := fail(protocol.CodeConflict, "replaced by offline ticket %s", by.Number)
+	reply.V, reply.Key, reply.Op, reply.OK = protocol.Version, key, protocol.OpTicket, false
+	r := Request{Device: actor.Device, Key: key, At: now, Reply: reply}
+	e.requests[k] = &r
+	e.batch.Requests = append(e.batch.Requests, r)
 }
 
 // token is a short code for the ticket's status link that cannot be guessed

@@ -77,6 +77,12 @@ func (e *Engine) ServiceState(id string, now time.Time) protocol.ServiceState {
 	if q == nil {
 		return s
 	}
+	s.Names = map[string]string{}
+	for lang, name := range map[string]string{"vi": q.cfg.Name.VI, "en": q.cfg.Name.EN, "km": q.cfg.Name.KM} {
+		if name != "" {
+			s.Names[lang] = name
+		}
+	}
 	s.Waiting = q.len()
 	var first *Ticket
 	for _, l := range [][]*Ticket{q.priority, q.normal} {
@@ -89,7 +95,7 @@ func (e *Engine) ServiceState(id string, now time.Time) protocol.ServiceState {
 	}
 	_, wait := e.estimate(q, false)
 	s.WaitSeconds = int(wait / time.Second)
-	s.Issued, s.Served = q.seq, q.served
+	s.Issued, s.Served = q.issued, q.served
 	return s
 }
 
@@ -147,7 +153,7 @@ type Totals struct {
 func (e *Engine) Totals() Totals {
 	t := Totals{Day: e.day}
 	for _, q := range e.services {
-		t.Issued += q.seq
+		t.Issued += q.issued
 		t.Served += q.served
 		t.Waiting += q.len()
 	}

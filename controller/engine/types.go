@@ -25,6 +25,9 @@ const (
 	Served Outcome = "served"
 	NoShow Outcome = "no_show"
 	Reset  Outcome = "reset" // still open at the end of the day
+	// Replaced ends a ticket whose kiosk gave up waiting for it and printed
+	// an offline ticket for the same citizen instead.
+	Replaced Outcome = "replaced"
 )
 
 // Ticket is one citizen's visit.

@@ -98,6 +98,32 @@ var Requests = []Case{
 		Want:  protocol.Request{V: 1, Key: "kiosk-1-0001", Op: protocol.OpTicket, Service: "A"},
 	},
 	{
+		Name:  "offline ticket",
+		Desc:  "A kiosk hands over A901, printed from its offline block at 08:15, after giving up on request kiosk-1-0200.",
+		Topic: kioskReq,
+		JSON:  `{"v":1,"key":"kiosk-1-0201","op":"offline_ticket","service":"A","ticket":"A901","issued":"2026-11-23T08:15:00+07:00","replaces":"kiosk-1-0200"}`,
+		Want: protocol.Request{V: 1, Key: "kiosk-1-0201", Op: protocol.OpOfflineTicket, Service: "A", Ticket: "A901",
+			Issued: at(8, 15, 0), Replaces: "kiosk-1-0200"},
+	},
+	{
+		Name:  "offline ticket without issue time",
+		Topic: kioskReq,
+		JSON:  `{"v":1,"key":"kiosk-1-0202","op":"offline_ticket","service":"A","ticket":"A902"}`,
+		Err:   protocol.ErrInvalid, Code: protocol.CodeInvalid, Field: "issued",
+	},
+	{
+		Name:  "offline ticket without number",
+		Topic: kioskReq,
+		JSON:  `{"v":1,"key":"kiosk-1-0203","op":"offline_ticket","service":"A","issued":"2026-11-23T08:15:00+07:00"}`,
+		Err:   protocol.ErrInvalid, Code: protocol.CodeInvalid, Field: "ticket",
+	},
+	{
+		Name:  "issue time on an online ticket",
+		Topic: kioskReq,
+		JSON:  `{"v":1,"key":"kiosk-1-0204","op":"ticket","service":"A","issued":"2026-11-23T08:15:00+07:00"}`,
+		Err:   protocol.ErrInvalid, Code: protocol.CodeInvalid, Field: "issued",
+	},
+	{
 		Name:  "ticket priority elderly vi",
 		Desc:  "An elderly citizen's ticket, printed and announced in Vietnamese.",
 		Topic: kioskReq,
