@@ -529,6 +529,12 @@ func (s *ServiceState) Validate() error {
 			return invalid(f.name, "negative")
 		}
 	}
+	if len(s.Prefix) > 3 || !numberPattern.MatchString(s.Prefix+"0") {
+		return invalid("prefix", "%q: use 1 to 3 letters or digits", s.Prefix)
+	}
+	if s.Width < 0 || s.Width > 6 {
+		return invalid("width", "%d: use 1 to 6 digits", s.Width)
+	}
 	for lang, name := range s.Names {
 		if !slices.Contains(Languages, lang) {
 			return invalid("names", "unknown language %q; use one of %s", lang, strings.Join(Languages, ", "))

@@ -155,8 +155,12 @@ type ServiceState struct {
 	Service string `json:"service"`
 	// Names are the service's names by language ("vi", "en", "km"), for
 	// kiosks and boards.
-	Names   map[string]string `json:"names,omitempty"`
-	Waiting int               `json:"waiting"`
+	Names map[string]string `json:"names,omitempty"`
+	// Prefix and Width make its numbers (prefix, then the running number
+	// padded to Width digits): a kiosk numbers offline tickets with them.
+	Prefix  string `json:"prefix,omitempty"`
+	Width   int    `json:"width,omitempty"`
+	Waiting int    `json:"waiting"`
 	// LongestWaitSeconds is how long the first ticket in line has waited.
 	LongestWaitSeconds int `json:"longest_wait_s"`
 	// WaitSeconds is the wait a ticket issued now is told.

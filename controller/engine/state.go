@@ -77,6 +77,7 @@ func (e *Engine) ServiceState(id string, now time.Time) protocol.ServiceState {
 	if q == nil {
 		return s
 	}
+	s.Prefix, s.Width = q.cfg.Prefix, q.cfg.Width
 	s.Names = map[string]string{}
 	for lang, name := range map[string]string{"vi": q.cfg.Name.VI, "en": q.cfg.Name.EN, "km": q.cfg.Name.KM} {
 		if name != "" {
