@@ -1,0 +1,273 @@
+package kiosk_test
+
+import (
+	"context"
+	"errors"
+	"image"
+	"io"
+	"log/slog"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/sothutu/sothutu/controller/broker"
+	"github.com/sothutu/sothutu/controller/centre"
+	"github.com/sothutu/sothutu/controller/config"
+	"github.com/sothutu/sothutu/controller/store"
+	"github.com/sothutu/sothutu/firmware/kiosk"
+	"github.com/sothutu/sothutu/firmware/link"
+	"github.com/sothutu/sothutu/protocol"
+)
+
+var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
+
+// printer is a printer whose state and failures the test sets.
+type printer struct {
+	mu      sync.Mutex
+	state   string
+	fail    error
+	printed []*image.Gray
+}
+
+func (p *printer) Print(_ context.Context, img *image.Gray) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.fail != nil {
+		return p.fail
+	}
+	p.printed = append(p.printed, img)
+	return nil
+}
+
+func (p *printer) State(context.Context) string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.state
+}
+
+func (p *printer) set(state string, fail error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.state, p.fail = state, fail
+}
+
+func (p *printer) count() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return len(p.printed)
+}
+
+// renderer records what it lays out.
+type renderer struct {
+	mu       sync.Mutex
+	reprints int
+	names    []string
+}
+
+func (r *renderer) Render(t protocol.Ticket, name string, reprint bool) (*image.Gray, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if reprint {
+		r.reprints++
+	}
+	r.names = append(r.names, name)
+	return image.NewGray(image.Rect(0, 0, 384, 100)), nil
+}
+
+// rig is a controller with its embedded broker and one kiosk.
+type rig struct {
+	t       *testing.T
+	cfg     *config.Centre
+	url     string
+	db      *store.Store
+	stopCtl context.CancelFunc
+	ctlDone chan struct{}
+	ctl     *centre.Controller
+	kiosk   *kiosk.Kiosk
+	link    *link.Link
+	printer *printer
+	render  *renderer
+}
+
+func newRig(t *testing.T) *rig {
+	cfg, err := config.Parse("example.yaml", config.Example())
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := broker.Start(broker.Options{Addr: "127.0.0.1:0", Accounts: centre.Accounts(cfg), Logger: quiet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { b.Close() })
+	dir := t.TempDir()
+	db, err := store.Open(filepath.Join(dir, "centre.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	r := &rig{t: t, cfg: cfg, url: "tcp://" + b.Addr(), db: db, printer: &printer{state: protocol.PrinterOK}, render: &renderer{}}
+	r.startController()
+
+	d, _ := cfg.Device("kiosk-1")
+	var k *kiosk.Kiosk
+	r.link, err = link.New(link.Options{Broker: r.url, Centre: cfg.ID, Device: d.ID, Kind: d.Kind, Password: d.Password,
+		StateDir: filepath.Join(dir, "link"), Logger: quiet, ResendAfter: 200 * time.Millisecond,
+		Health: func() protocol.Health { return k.Health() }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	k, err = kiosk.New(kiosk.Options{Link: r.link, Centre: cfg.ID, Device: d.ID, Printer: r.printer, Renderer: r.render,
+		StateDir: filepath.Join(dir, "kiosk"), Offline: &kiosk.Block{From: d.Offline.From, To: d.Offline.To},
+		Services: d.Buttons, Location: cfg.Location, ReplyTimeout: time.Second, StatusEvery: 50 * time.Millisecond, Logger: quiet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.kiosk = k
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	wg.Go(func() { r.link.Run(ctx) })
+	wg.Go(func() { k.Run(ctx) })
+	t.Cleanup(func() { cancel(); wg.Wait() })
+	r.eventually("kiosk online", func() bool { return k.State().Online })
+	return r
+}
+
+func (r *rig) startController() {
+	ctx, cancel := context.WithCancel(context.Background())
+	ctl, err := centre.New(ctx, centre.Options{Centre: r.cfg, Store: r.db, Broker: r.url, Logger: quiet, TickEvery: 100 * time.Millisecond})
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	r.ctl, r.stopCtl, r.ctlDone = ctl, cancel, make(chan struct{})
+	go func() { ctl.Run(ctx); close(r.ctlDone) }()
+	r.t.Cleanup(r.stopController)
+}
+
+func (r *rig) stopController() {
+	r.stopCtl()
+	<-r.ctlDone
+}
+
+func (r *rig) eventually(what string, ok func() bool) {
+	r.t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !ok() {
+		if time.Now().After(deadline) {
+			r.t.Fatalf("not %s within 10s", what)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func (r *rig) totals() centreTotals {
+	s, err := r.ctl.Status(context.Background())
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	return centreTotals{s.Totals.Issued, s.Totals.Waiting}
+}
+
+type centreTotals struct{ issued, waiting int }
+
+func TestTakeOnline(t *testing.T) {
+	r := newRig(t)
+	is, err := r.kiosk.Take(context.Background(), "B", "", "vi")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if is.Ticket.Number != "B001" || is.Offline || !is.Printed || is.Name != "Hộ tịch" {
+		t.Errorf("issued %+v", is)
+	}
+	if r.printer.count() != 1 {
+		t.Errorf("%d tickets printed, want 1", r.printer.count())
+	}
+	if got := r.totals(); got.issued != 1 {
+		t.Errorf("controller issued %d", got.issued)
+	}
+	if _, err := r.kiosk.Take(context.Background(), "Z", "", "vi"); !errors.Is(err, kiosk.ErrUnknownService) {
+		t.Errorf("unknown service: %v", err)
+	}
+}
+
+// A kiosk takes no ticket it cannot print, tells the controller, and
+// recovers by itself when the printer is back.
+func TestPrinterNotReady(t *testing.T) {
+	r := newRig(t)
+	r.printer.set(protocol.PrinterPaperOut, nil)
+	r.eventually("kiosk reporting paper out to the controller", func() bool {
+		d := r.ctl.Devices()["kiosk-1"]
+		return d.Health != nil && d.Health.Printer == protocol.PrinterPaperOut && d.Health.Status == protocol.HealthFault
+	})
+	if _, err := r.kiosk.Take(context.Background(), "A", "", "vi"); !errors.Is(err, kiosk.ErrPrinterNotReady) {
+		t.Fatalf("take with paper out: %v, want ErrPrinterNotReady", err)
+	}
+	if got := r.totals(); got.issued != 0 {
+		t.Errorf("a ticket was issued that could not be printed")
+	}
+	r.printer.set(protocol.PrinterPaperLow, nil)
+	r.eventually("paper low reported as degraded", func() bool {
+		d := r.ctl.Devices()["kiosk-1"]
+		return d.Health != nil && d.Health.Printer == protocol.PrinterPaperLow && d.Health.Status == protocol.HealthDegraded
+	})
+	if _, err := r.kiosk.Take(context.Background(), "A", "", "vi"); err != nil {
+		t.Errorf("take with paper low: %v", err)
+	}
+}
+
+// A ticket issued but not printed is kept and can be reprinted.
+func TestPrintFailsAfterIssue(t *testing.T) {
+	r := newRig(t)
+	r.printer.set(protocol.PrinterOK, errors.New("write /dev/usb/lp0: no such device"))
+	is, err := r.kiosk.Take(context.Background(), "A", "", "vi")
+	if !errors.Is(err, kiosk.ErrPrintFailed) || is.Ticket.Number != "A001" || is.Printed {
+		t.Fatalf("take: %+v, %v; want A001 issued, not printed", is, err)
+	}
+	if got := r.totals(); got.issued != 1 || got.waiting != 1 {
+		t.Errorf("the unprinted ticket is not at the controller: %+v", got)
+	}
+	if st := r.kiosk.State(); st.Last == nil || st.Last.Printed {
+		t.Errorf("last ticket %+v, want marked unprinted", st.Last)
+	}
+	r.printer.set(protocol.PrinterOK, nil)
+	again, err := r.kiosk.Reprint(context.Background())
+	if err != nil || again.Ticket.Number != "A001" || !again.Printed || r.render.reprints != 1 {
+		t.Errorf("reprint: %+v, %v", again, err)
+	}
+}
+
+// Without the controller the kiosk numbers tickets from its offline block;
+// the controller files them by issue time when it is back.
+func TestOfflineIssuing(t *testing.T) {
+	r := newRig(t)
+	r.eventually("services known", func() bool { return r.kiosk.State().Services[0].Names["vi"] != "A" })
+	if _, err := r.kiosk.Take(context.Background(), "A", "", "vi"); err != nil { // A001, online
+		t.Fatal(err)
+	}
+	r.stopController()
+	r.eventually("kiosk offline", func() bool { return !r.kiosk.State().Online })
+	is, err := r.kiosk.Take(context.Background(), "A", protocol.PriorityElderly, "vi")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !is.Offline || is.Ticket.Number != "A900" || !is.Printed {
+		t.Fatalf("offline ticket %+v", is)
+	}
+	second, _ := r.kiosk.Take(context.Background(), "A", "", "vi")
+	if second.Ticket.Number != "A901" {
+		t.Errorf("second offline ticket %s, want A901", second.Ticket.Number)
+	}
+	r.startController()
+	r.eventually("offline tickets filed", func() bool { return r.totals().issued == 3 })
+	r.eventually("kiosk online again", func() bool { return r.kiosk.State().Online })
+	for _, n := range []string{"A900", "A901"} {
+		var issued int64
+		if err := r.db.DB().QueryRow(`SELECT issued FROM tickets WHERE number = ?`, n).Scan(&issued); err != nil {
+			t.Fatalf("%s not in the store: %v", n, err)
+		}
+	}
+	next, err := r.kiosk.Take(context.Background(), "A", "", "vi")
+	if err != nil || next.Offline || next.Ticket.Number != "A002" {
+		t.Errorf("back online: %+v, %v", next, err)
+	}
+}
