@@ -129,7 +129,10 @@ func newRig(t *testing.T) *rig {
 	wg.Go(func() { r.link.Run(ctx) })
 	wg.Go(func() { k.Run(ctx) })
 	t.Cleanup(func() { cancel(); wg.Wait() })
-	r.eventually("kiosk online", func() bool { return k.State().Online })
+	r.eventually("kiosk online and knowing the services", func() bool {
+		st := k.State()
+		return st.Online && st.Services[0].Names["vi"] != st.Services[0].ID
+	})
 	return r
 }
 
@@ -240,7 +243,6 @@ func TestPrintFailsAfterIssue(t *testing.T) {
 // the controller files them by issue time when it is back.
 func TestOfflineIssuing(t *testing.T) {
 	r := newRig(t)
-	r.eventually("services known", func() bool { return r.kiosk.State().Services[0].Names["vi"] != "A" })
 	if _, err := r.kiosk.Take(context.Background(), "A", "", "vi"); err != nil { // A001, online
 		t.Fatal(err)
 	}
