@@ -1,0 +1,196 @@
+package main
+
+import (
+	"bytes"
+	_ "embed"
+	"errors"
+	"fmt"
+	"os"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+	_ "time/tzdata" // the centre's zone without system tzdata
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/sothutu/sothutu/firmware/escpos"
+	"github.com/sothutu/sothutu/protocol"
+)
+
+//go:embed kiosk.example.yaml
+var exampleConfig []byte
+
+// config is the kiosk's configuration file.
+type config struct {
+	Centre     string         `yaml:"centre"`
+	Device     string         `yaml:"device"`
+	Broker     string         `yaml:"broker"`
+	Password   string         `yaml:"password"`
+	StateDir   string         `yaml:"state_dir"`
+	Timezone   string         `yaml:"timezone"`
+	Lang       string         `yaml:"lang"`
+	CentreName string         `yaml:"centre_name"`
+	StatusURL  string         `yaml:"status_url"`
+	Footer     string         `yaml:"footer"`
+	Services   []string       `yaml:"services"`
+	Buttons    []buttonConfig `yaml:"buttons"`
+	Offline    *blockConfig   `yaml:"offline"`
+	Printer    printerConfig  `yaml:"printer"`
+	Font       string         `yaml:"font"`
+	BoldFont   string         `yaml:"bold_font"`
+	Touch      string         `yaml:"touch"`
+
+	location *time.Location
+}
+
+type buttonConfig struct {
+	Pin      string `yaml:"pin"`
+	Service  string `yaml:"service"`
+	Priority bool   `yaml:"priority"`
+}
+
+type blockConfig struct {
+	From int `yaml:"from"`
+	To   int `yaml:"to"`
+}
+
+type printerConfig struct {
+	Transport string `yaml:"transport"`
+	Path      string `yaml:"path"`
+	Baud      int    `yaml:"baud"`
+	Addr      string `yaml:"addr"`
+	PaperMM   int    `yaml:"paper_mm"`
+	NoStatus  bool   `yaml:"no_status"`
+}
+
+var yamlLine = regexp.MustCompile(`line (\d+): field (\S+) not found in type \S+`)
+
+// loadConfig reads and checks the kiosk's configuration.
+func loadConfig(path string) (*config, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read configuration: %w", err)
+	}
+	return parseConfig(path, data)
+}
+
+func parseConfig(name string, data []byte) (*config, error) {
+	var c config
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(&c); err != nil {
+		msg := yamlLine.ReplaceAllString(err.Error(), `$1: unknown field "$2"`)
+		msg = strings.ReplaceAll(strings.TrimPrefix(msg, "yaml: unmarshal errors:\n  "), "\n  ", "; ")
+		msg = strings.TrimPrefix(msg, "yaml: ")
+		msg = strings.TrimPrefix(msg, "line ")
+		return nil, fmt.Errorf("%s:%s", name, msg)
+	}
+	if err := c.check(); err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	return &c, nil
+}
+
+func (c *config) check() error {
+	var errs []error
+	bad := func(field, format string, args ...any) {
+		errs = append(errs, fmt.Errorf("%s: %s", field, fmt.Sprintf(format, args...)))
+	}
+	if err := protocol.CheckID("centre", c.Centre); err != nil {
+		errs = append(errs, err)
+	}
+	if err := protocol.CheckID("device", c.Device); err != nil {
+		errs = append(errs, err)
+	}
+	if !strings.HasPrefix(c.Broker, "tcp://") && !strings.HasPrefix(c.Broker, "ssl://") {
+		bad("broker", "%q: write it like tcp://192.168.1.10:1883", c.Broker)
+	}
+	if len(c.Password) < 8 {
+		bad("password", "missing or shorter than 8 characters; it is the kiosk's password in the centre's configuration")
+	}
+	if c.StateDir == "" {
+		c.StateDir = "/var/lib/sothutu/kiosk"
+	}
+	if c.Timezone == "" {
+		c.Timezone = "Asia/Ho_Chi_Minh"
+	}
+	loc, err := time.LoadLocation(c.Timezone)
+	if err != nil {
+		bad("timezone", "%q is not a time zone; write it like Asia/Ho_Chi_Minh", c.Timezone)
+	}
+	c.location = loc
+	if c.Lang == "" {
+		c.Lang = "vi"
+	}
+	if c.Lang != "vi" && c.Lang != "en" {
+		bad("lang", "%q: use vi or en", c.Lang)
+	}
+	if c.CentreName == "" {
+		bad("centre_name", "missing: the name printed at the top of each ticket")
+	}
+	if c.StatusURL != "" && strings.Count(c.StatusURL, "%s") != 1 {
+		bad("status_url", "%q needs one %%s where the ticket's token goes", c.StatusURL)
+	}
+	if len(c.Services) == 0 {
+		bad("services", "missing: list the service ids offered, like [A, B, C]")
+	}
+	for i, s := range c.Services {
+		if err := protocol.CheckID(fmt.Sprintf("services[%d]", i), s); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	priority := 0
+	for i, b := range c.Buttons {
+		field := fmt.Sprintf("buttons[%d]", i)
+		if b.Pin == "" {
+			bad(field+".pin", "missing: the GPIO pin name, like GPIO17")
+		}
+		switch {
+		case b.Priority && b.Service != "":
+			bad(field, "a button is either a service's or the priority button, not both")
+		case b.Priority:
+			priority++
+		case !slices.Contains(c.Services, b.Service):
+			bad(field+".service", "%q is not among services %v", b.Service, c.Services)
+		}
+	}
+	if priority > 1 {
+		bad("buttons", "%d priority buttons; one is enough", priority)
+	}
+	if c.Offline != nil && (c.Offline.From < 1 || c.Offline.To < c.Offline.From) {
+		bad("offline", "from %d to %d is not a block; copy it from the centre's configuration", c.Offline.From, c.Offline.To)
+	}
+	p := &c.Printer
+	switch p.Transport {
+	case escpos.TransportSerial, escpos.TransportUSB:
+		if p.Path == "" {
+			bad("printer.path", "missing: the device, like /dev/usb/lp0 or a udev name like /dev/ticket-printer")
+		}
+	case escpos.TransportTCP:
+		if p.Addr == "" {
+			bad("printer.addr", "missing: the printer's address, like 192.168.1.50:9100")
+		}
+	default:
+		bad("printer.transport", "%q: use serial, usb or tcp", p.Transport)
+	}
+	switch p.PaperMM {
+	case 0, 80:
+		p.PaperMM = 80
+	case 58:
+	default:
+		bad("printer.paper_mm", "%d: use 58 or 80", p.PaperMM)
+	}
+	if c.Touch == "" {
+		c.Touch = "127.0.0.1:8081"
+	}
+	return errors.Join(errs...)
+}
+
+// paperDots is the printable width for the paper.
+func (p printerConfig) paperDots() int {
+	if p.PaperMM == 58 {
+		return 384
+	}
+	return 576
+}

@@ -1,0 +1,200 @@
+// Command kiosk runs a ticket kiosk on a Raspberry Pi: service buttons on
+// GPIO and a touch page on localhost for Chromium in kiosk mode, a thermal
+// printer over serial, USB or TCP, and the device link to the controller.
+// See firmware/kiosk for how it behaves when the printer or the controller
+// fails.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"image"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"sync"
+	"syscall"
+	"time"
+
+	"periph.io/x/conn/v3/gpio"
+	"periph.io/x/conn/v3/gpio/gpioreg"
+	"periph.io/x/host/v3"
+
+	"github.com/sothutu/sothutu/firmware/escpos"
+	"github.com/sothutu/sothutu/firmware/kiosk"
+	"github.com/sothutu/sothutu/firmware/link"
+	"github.com/sothutu/sothutu/firmware/ticket"
+	"github.com/sothutu/sothutu/protocol"
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "dev"
+
+func main() {
+	path := flag.String("config", "/etc/sothutu/kiosk.yaml", "kiosk configuration file")
+	verbose := flag.Bool("v", false, "log debug records")
+	flag.Parse()
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	level := slog.LevelInfo
+	if *verbose {
+		level = slog.LevelDebug
+	}
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+	cfg, err := loadConfig(*path)
+	if err == nil {
+		err = run(ctx, cfg, gpioPins, log)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "kiosk:", err)
+		os.Exit(1)
+	}
+}
+
+// gpioPins finds the buttons' pins on the host.
+func gpioPins(names []string) ([]gpio.PinIn, error) {
+	if len(names) == 0 {
+		return nil, nil
+	}
+	if _, err := host.Init(); err != nil {
+		return nil, fmt.Errorf("host.Init: %w", err)
+	}
+	pins := make([]gpio.PinIn, len(names))
+	for i, n := range names {
+		p := gpioreg.ByName(n)
+		if p == nil {
+			return nil, fmt.Errorf("buttons[%d].pin: no GPIO pin %q on this machine (is it a Raspberry Pi? names are like GPIO17)", i, n)
+		}
+		pins[i] = p
+	}
+	return pins, nil
+}
+
+func run(ctx context.Context, cfg *config, pins func([]string) ([]gpio.PinIn, error), log *slog.Logger) error {
+	var names []string
+	for _, b := range cfg.Buttons {
+		names = append(names, b.Pin)
+	}
+	gp, err := pins(names)
+	if err != nil {
+		return err
+	}
+	dev, err := escpos.New(escpos.Options{Transport: cfg.Printer.Transport, Path: cfg.Printer.Path, Baud: cfg.Printer.Baud,
+		Addr: cfg.Printer.Addr, PaperDots: cfg.Printer.paperDots(), NoStatus: cfg.Printer.NoStatus, Logger: log.With("part", "printer")})
+	if err != nil {
+		return err
+	}
+	defer dev.Close()
+	layouts, err := newLayouts(ticket.Layout{PaperDots: cfg.Printer.paperDots(), FontPath: cfg.Font, BoldFontPath: cfg.BoldFont,
+		CentreName: cfg.CentreName, StatusURL: cfg.StatusURL, Footer: cfg.Footer, Location: cfg.location, Lang: cfg.Lang})
+	if err != nil {
+		return err
+	}
+
+	var k *kiosk.Kiosk
+	l, err := link.New(link.Options{Broker: cfg.Broker, Centre: cfg.Centre, Device: cfg.Device, Kind: protocol.DeviceKiosk,
+		Password: cfg.Password, Firmware: version, StateDir: filepath.Join(cfg.StateDir, "link"), Logger: log,
+		Health: func() protocol.Health { return k.Health() }})
+	if err != nil {
+		return err
+	}
+	opts := kiosk.Options{Link: l, Centre: cfg.Centre, Device: cfg.Device, Printer: printer{dev}, Renderer: layouts,
+		StateDir: cfg.StateDir, Services: cfg.Services, Location: cfg.location, Logger: log}
+	if cfg.Offline != nil {
+		opts.Offline = &kiosk.Block{From: cfg.Offline.From, To: cfg.Offline.To}
+	}
+	if k, err = kiosk.New(opts); err != nil {
+		return err
+	}
+
+	ln, err := net.Listen("tcp", cfg.Touch)
+	if err != nil {
+		return fmt.Errorf("touch page: %w", err)
+	}
+	srv := &http.Server{Handler: k.Handler(), ReadHeaderTimeout: 5 * time.Second}
+	log.Info("touch page", "url", "http://"+ln.Addr().String()+"/")
+
+	var wg sync.WaitGroup
+	wg.Go(func() { l.Run(ctx) })
+	wg.Go(func() { k.Run(ctx) })
+	wg.Go(func() {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			log.Error("touch page", "err", err)
+		}
+	})
+	if len(gp) > 0 {
+		buttons := make([]kiosk.Button, len(gp))
+		for i, b := range cfg.Buttons {
+			buttons[i] = kiosk.Button{Pin: gp[i], Service: b.Service}
+		}
+		wg.Go(func() {
+			if err := k.RunButtons(ctx, buttons, kiosk.ButtonOptions{Lang: cfg.Lang}); err != nil {
+				log.Error("buttons", "err", err)
+			}
+		})
+	}
+	<-ctx.Done()
+	shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	srv.Shutdown(shutdown)
+	wg.Wait()
+	return nil
+}
+
+// printer adapts the ESC/POS driver to the kiosk.
+type printer struct{ dev *escpos.Dev }
+
+func (p printer) Print(ctx context.Context, img *image.Gray) error { return p.dev.Print(ctx, img) }
+
+// State is offline when the printer does not answer and error when its
+// answer is garbled (a wrong baud rate, say).
+func (p printer) State(ctx context.Context) string {
+	s, _ := p.dev.Status(ctx)
+	return s.State()
+}
+
+// layouts keeps one ticket renderer per service name (the renderers share
+// their parsed fonts).
+type layouts struct {
+	base ticket.Layout
+	mu   sync.Mutex
+	by   map[string]*ticket.Renderer
+}
+
+func newLayouts(base ticket.Layout) (*layouts, error) {
+	l := &layouts{base: base, by: map[string]*ticket.Renderer{}}
+	// Load the fonts now: a missing font is a configuration error.
+	if _, err := l.renderer(""); err != nil {
+		return nil, err
+	}
+	return l, nil
+}
+
+func (l *layouts) renderer(service string) (*ticket.Renderer, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if r := l.by[service]; r != nil {
+		return r, nil
+	}
+	layout := l.base
+	layout.ServiceName = service
+	r, err := ticket.NewRenderer(layout)
+	if err != nil {
+		return nil, err
+	}
+	l.by[service] = r
+	return r, nil
+}
+
+func (l *layouts) Render(t protocol.Ticket, service string, reprint bool) (*image.Gray, error) {
+	r, err := l.renderer(service)
+	if err != nil {
+		return nil, err
+	}
+	return r.Render(t, reprint)
+}

@@ -1,0 +1,228 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"periph.io/x/conn/v3/gpio"
+	"periph.io/x/conn/v3/gpio/gpiotest"
+
+	"github.com/sothutu/sothutu/controller/broker"
+	"github.com/sothutu/sothutu/controller/centre"
+	centreconfig "github.com/sothutu/sothutu/controller/config"
+	"github.com/sothutu/sothutu/controller/store"
+	"github.com/sothutu/sothutu/firmware/escpos/escpostest"
+	"github.com/sothutu/sothutu/firmware/ticket"
+)
+
+var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
+
+func TestExampleConfig(t *testing.T) {
+	c, err := parseConfig("kiosk.example.yaml", exampleConfig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Device != "kiosk-1" || len(c.Buttons) != 4 || c.Printer.paperDots() != 576 || c.Offline.From != 900 {
+		t.Errorf("example: %+v", c)
+	}
+}
+
+func TestConfigErrors(t *testing.T) {
+	tests := []struct {
+		name, from, to string
+		want           []string
+	}{
+		{"unknown field", "broker:", "brokr:", []string{"kiosk.yaml:4:", `unknown field "brokr"`}},
+		{"bad broker", "tcp://192.168.1.10:1883", "192.168.1.10", []string{"broker:", "tcp://"}},
+		{"button of a service not offered", "{pin: GPIO27, service: B}", "{pin: GPIO27, service: X}", []string{"buttons[1].service", `"X" is not among services`}},
+		{"bad transport", "transport: usb", "transport: bluetooth", []string{"printer.transport", "serial, usb or tcp"}},
+		{"bad paper", "paper_mm: 80", "paper_mm: 76", []string{"printer.paper_mm", "58 or 80"}},
+		{"bad zone", "Asia/Ho_Chi_Minh", "Asia/Saigon City", []string{"timezone", "Asia/Ho_Chi_Minh"}},
+		{"status url without token", `"http://192.168.1.10:8080/t/%s"`, `"http://192.168.1.10:8080/t/"`, []string{"status_url", "%s"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if !strings.Contains(string(exampleConfig), tt.from) {
+				t.Fatalf("the example has no %q", tt.from)
+			}
+			_, err := parseConfig("kiosk.yaml", []byte(strings.Replace(string(exampleConfig), tt.from, tt.to, 1)))
+			if err == nil {
+				t.Fatal("no error")
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q lacks %q", err, w)
+				}
+			}
+		})
+	}
+}
+
+// The kiosk program end to end: a controller and its broker, a printer on
+// TCP that decodes what it is sent, a GPIO button and the touch page.
+func TestKioskEndToEnd(t *testing.T) {
+	if _, err := os.Stat(ticket.DefaultFontPath); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("font missing: apt-get install -y fonts-dejavu-core")
+		}
+		t.Skip("font missing: apt-get install -y fonts-dejavu-core")
+	}
+	centreCfg, err := centreconfig.Parse("example.yaml", centreconfig.Example())
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := broker.Start(broker.Options{Addr: "127.0.0.1:0", Accounts: centre.Accounts(centreCfg), Logger: quiet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	dir := t.TempDir()
+	db, err := store.Open(filepath.Join(dir, "centre.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	ctl, err := centre.New(ctx, centre.Options{Centre: centreCfg, Store: db, Broker: "tcp://" + b.Addr(), Logger: quiet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	defer cancel()
+	wg.Go(func() { ctl.Run(ctx) })
+
+	// The printer: a TCP port served by the printer double.
+	paper := escpostest.NewDevice(576)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		for {
+			conn, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() { paper.Serve(conn); conn.Close() }()
+		}
+	}()
+
+	touch := freeAddr(t)
+	yaml := strings.NewReplacer(
+		"tcp://192.168.1.10:1883", "tcp://"+b.Addr(),
+		"/var/lib/sothutu/kiosk", filepath.Join(dir, "kiosk"),
+		"transport: usb", "transport: tcp",
+		"path: /dev/usb/lp0    # better: a udev name, see firmware/escpos/doc.go", "addr: "+ln.Addr().String(),
+		"127.0.0.1:8081", touch,
+	).Replace(string(exampleConfig))
+	cfg, err := parseConfig("kiosk.yaml", []byte(yaml))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pins := map[string]*gpiotest.Pin{}
+	lookup := func(names []string) ([]gpio.PinIn, error) {
+		var out []gpio.PinIn
+		for _, n := range names {
+			p := &gpiotest.Pin{N: n, L: gpio.High, EdgesChan: make(chan gpio.Level, 4)}
+			pins[n] = p
+			out = append(out, p)
+		}
+		return out, nil
+	}
+	wg.Go(func() {
+		if err := run(ctx, cfg, lookup, quiet); err != nil {
+			t.Error(err)
+		}
+	})
+
+	url := "http://" + touch
+	var st struct {
+		Online bool `json:"online"`
+		Ready  bool `json:"ready"`
+	}
+	eventually(t, "kiosk online with its printer ready", func() bool {
+		r, err := http.Get(url + "/api/state")
+		if err != nil {
+			return false
+		}
+		defer r.Body.Close()
+		json.NewDecoder(r.Body).Decode(&st)
+		return st.Online && st.Ready
+	})
+
+	// A citizen presses the button of service B (GPIO27).
+	pins["GPIO27"].EdgesChan <- gpio.Low
+	eventually(t, "a ticket printed after the button press", func() bool { return len(paper.Tickets()) == 1 })
+	pins["GPIO27"].EdgesChan <- gpio.High
+
+	// Another takes service A on the touch page.
+	r, err := http.Post(url+"/api/take", "application/json", strings.NewReader(`{"service":"A","lang":"vi"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var a struct {
+		Issued struct {
+			Ticket struct{ Number string } `json:"ticket"`
+			Name   string                  `json:"name"`
+		} `json:"issued"`
+		Error string `json:"error"`
+	}
+	json.NewDecoder(r.Body).Decode(&a)
+	r.Body.Close()
+	if a.Issued.Ticket.Number != "A001" || a.Issued.Name != "Đất đai" {
+		t.Errorf("touch page take: %+v", a)
+	}
+	printed := paper.Tickets()
+	if len(printed) != 2 || printed[1].Image.Bounds().Dx() != 576 || printed[1].Image.Bounds().Dy() < 300 {
+		t.Fatalf("printed %d tickets", len(printed))
+	}
+	if err := paper.Err(); err != nil {
+		t.Errorf("the printer saw bad ESC/POS: %v", err)
+	}
+	s, err := ctl.Status(ctx)
+	if err != nil || s.Totals.Issued != 2 {
+		t.Errorf("controller issued %d: %v", s.Totals.Issued, err)
+	}
+	page, err := http.Get(url + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(page.Body)
+	page.Body.Close()
+	if !strings.Contains(string(body), "Lấy số thứ tự") {
+		t.Errorf("touch page without its Vietnamese title")
+	}
+}
+
+func freeAddr(t *testing.T) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+func eventually(t *testing.T, what string, ok func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for !ok() {
+		if time.Now().After(deadline) {
+			t.Fatalf("not %s within 15s", what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}

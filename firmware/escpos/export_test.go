@@ -1,0 +1,22 @@
+package escpos
+
+import "image"
+
+// EncodeJob exposes encodeJob to the tests.
+func EncodeJob(img *image.Gray, bandRows int) (data []byte, ends []int, guarded int) {
+	return encodeJob(img, bandRows)
+}
+
+// ParseStatus exposes parseStatus to the tests.
+func ParseStatus(b [4]byte) (Status, bool) {
+	for _, c := range b {
+		if !validReply(c) {
+			return Status{}, false
+		}
+	}
+	return parseStatus(b), true
+}
+
+// SetWaiting sets f to be called when a call of d waits for another's job
+// or query to finish.
+func SetWaiting(d *Dev, f func()) { d.waiting = f }

@@ -1,0 +1,307 @@
+package escpos_test
+
+import (
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/sothutu/sothutu/firmware/escpos"
+	"github.com/sothutu/sothutu/firmware/escpos/escpostest"
+)
+
+// quiet is the tests' logger.
+var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
+
+// rig is a printer double on a wire of one transport, with a Dev that
+// talks to it. The wires:
+//
+//   - serial: a pseudo-terminal; the driver opens its terminal side through
+//     tarm/serial, which sets the line discipline raw as on a real port.
+//     Baud rate, parity and flow control are not simulated.
+//   - usb: a pseudo-terminal too, in raw mode; the driver opens its terminal
+//     side as it opens /dev/usb/lp0, a character device the runtime can
+//     poll. What usblp itself does is not simulated: a printer that is
+//     write-only (TestNoStatus mutes the Device instead), ENODEV rather
+//     than EIO after unplugging, and usblp blocking writes while the
+//     printer reports paper out.
+//   - tcp: a loopback TCP connection to a listener on a free port.
+//
+// Unplugging closes the pseudo-terminal (the device name vanishes) or the
+// printer's end of the connections; plugging back opens a new
+// pseudo-terminal behind the same name, as udev re-creates its symlink.
+type rig struct {
+	t   *testing.T
+	dev *escpostest.Device
+	p   *escpos.Dev
+
+	// unplug cuts the wire; plug makes a new one (a new pseudo-terminal
+	// behind the same device name, a new TCP connection accepted).
+	unplug, plug func()
+
+	mu  sync.Mutex
+	pty *ptyPair // the pseudo-terminal plugged in last
+}
+
+// ptyPath is the terminal side of the pseudo-terminal plugged in last.
+func (r *rig) ptyPath() string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.pty.path
+}
+
+// transports are the Dev's transports, each with a wire for the tests.
+var transports = []string{escpos.TransportSerial, escpos.TransportUSB, escpos.TransportTCP}
+
+// newRig starts a Device with paper paperDots wide and a Dev on transport
+// connected to it, set up by opts (Transport, Path, Addr filled in here).
+func newRig(t *testing.T, transport string, paperDots int, opts escpos.Options) *rig {
+	t.Helper()
+	checkLeaks(t)
+	r := &rig{t: t, dev: escpostest.NewDevice(paperDots)}
+	opts.Transport, opts.PaperDots, opts.Logger = transport, paperDots, quiet
+	if opts.Timeout == 0 {
+		opts.Timeout = time.Second
+	}
+	switch transport {
+	case escpos.TransportSerial, escpos.TransportUSB:
+		opts.Baud = 115200
+		opts.Path = r.servePTY()
+	case escpos.TransportTCP:
+		opts.Addr = r.serveTCP()
+	}
+	p, err := escpos.New(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.p = p
+	t.Cleanup(func() {
+		if err := p.Close(); err != nil {
+			t.Errorf("Close: %v", err)
+		}
+		if err := r.dev.Err(); err != nil {
+			t.Errorf("printer double saw: %v", err)
+		}
+	})
+	return r
+}
+
+// servePTY puts the Device behind a pseudo-terminal reached through a
+// symbolic link, as udev names a printer, and returns the link. plug
+// replaces the pseudo-terminal with a new one and points the link at it.
+func (r *rig) servePTY() string {
+	t := r.t
+	link := filepath.Join(t.TempDir(), "ticket-printer")
+	var wg sync.WaitGroup
+	r.plug = func() {
+		cur := openPTY(t)
+		r.mu.Lock()
+		r.pty = cur
+		r.mu.Unlock()
+		tmp := link + ".new"
+		if err := os.Symlink(cur.path, tmp); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Rename(tmp, link); err != nil {
+			t.Fatal(err)
+		}
+		master := cur.master
+		wg.Go(func() {
+			if err := r.dev.Serve(master); err != nil {
+				t.Errorf("Serve: %v", err)
+			}
+		})
+	}
+	r.unplug = func() {
+		r.mu.Lock()
+		cur := r.pty
+		r.mu.Unlock()
+		cur.close()
+		wg.Wait()
+	}
+	r.plug()
+	t.Cleanup(r.unplug)
+	return link
+}
+
+// serveTCP puts the Device behind a TCP listener on a free loopback port.
+// unplug closes the printer's end of every connection, as a printer
+// restarting does; plug does nothing, as the listener keeps accepting.
+func (r *rig) serveTCP() string {
+	t := r.t
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var (
+		wg    sync.WaitGroup
+		mu    sync.Mutex
+		conns []net.Conn
+	)
+	wg.Go(func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			conns = append(conns, c)
+			mu.Unlock()
+			wg.Go(func() {
+				if err := r.dev.Serve(c); err != nil {
+					t.Errorf("Serve: %v", err)
+				}
+			})
+		}
+	})
+	r.unplug = func() {
+		mu.Lock()
+		defer mu.Unlock()
+		for _, c := range conns {
+			c.Close()
+		}
+		conns = nil
+	}
+	r.plug = func() {}
+	t.Cleanup(func() {
+		ln.Close()
+		r.unplug()
+		wg.Wait()
+	})
+	return ln.Addr().String()
+}
+
+// ptyPair is a pseudo-terminal: the Device reads the master side; keep
+// holds the terminal side open, like the printer at the end of a cable, so
+// that the master does not read EIO whenever the driver closes its side.
+type ptyPair struct {
+	master, keep *os.File
+	path         string
+	once         sync.Once
+}
+
+// openPTY opens a pseudo-terminal in raw mode, so that bytes pass
+// unchanged both ways (no echo, no CR/LF translation, no signals).
+func openPTY(t *testing.T) *ptyPair {
+	t.Helper()
+	// O_NONBLOCK puts the master in the runtime's poller, so that Close
+	// interrupts the Device's Read.
+	fd, err := unix.Open("/dev/ptmx", unix.O_RDWR|unix.O_NOCTTY|unix.O_CLOEXEC|unix.O_NONBLOCK, 0)
+	if err != nil {
+		t.Skipf("no pseudo-terminals: %v", err)
+	}
+	master := os.NewFile(uintptr(fd), "/dev/ptmx")
+	if err := unix.IoctlSetPointerInt(fd, unix.TIOCSPTLCK, 0); err != nil {
+		master.Close()
+		t.Fatalf("unlockpt: %v", err)
+	}
+	n, err := unix.IoctlGetUint32(fd, unix.TIOCGPTN)
+	if err != nil {
+		master.Close()
+		t.Fatalf("ptsname: %v", err)
+	}
+	path := fmt.Sprintf("/dev/pts/%d", n)
+	keep, err := os.OpenFile(path, os.O_RDWR|unix.O_NOCTTY, 0)
+	if err != nil {
+		master.Close()
+		t.Fatal(err)
+	}
+	if err := makeRaw(int(keep.Fd())); err != nil {
+		master.Close()
+		keep.Close()
+		t.Fatalf("raw mode: %v", err)
+	}
+	return &ptyPair{master: master, keep: keep, path: path}
+}
+
+// makeRaw is cfmakeraw(3).
+func makeRaw(fd int) error {
+	tio, err := unix.IoctlGetTermios(fd, unix.TCGETS)
+	if err != nil {
+		return err
+	}
+	tio.Iflag &^= unix.IGNBRK | unix.BRKINT | unix.PARMRK | unix.ISTRIP | unix.INLCR | unix.IGNCR | unix.ICRNL | unix.IXON
+	tio.Oflag &^= unix.OPOST
+	tio.Lflag &^= unix.ECHO | unix.ECHONL | unix.ICANON | unix.ISIG | unix.IEXTEN
+	tio.Cflag &^= unix.CSIZE | unix.PARENB
+	tio.Cflag |= unix.CS8
+	tio.Cc[unix.VMIN], tio.Cc[unix.VTIME] = 1, 0
+	return unix.IoctlSetTermios(fd, unix.TCSETS, tio)
+}
+
+func (p *ptyPair) close() {
+	p.once.Do(func() {
+		p.master.Close()
+		p.keep.Close()
+	})
+}
+
+// fdsOpenOn counts this process's file descriptors open on path.
+func fdsOpenOn(t *testing.T, path string) int {
+	t.Helper()
+	ents, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		t.Skipf("no /proc: %v", err)
+	}
+	n := 0
+	for _, e := range ents {
+		if l, err := os.Readlink("/proc/self/fd/" + e.Name()); err == nil && l == path {
+			n++
+		}
+	}
+	return n
+}
+
+// checkLeaks fails the test if, once it and its cleanups are done, a
+// transport's reader goroutine or a Device's Serve is still running.
+func checkLeaks(t *testing.T) {
+	t.Cleanup(func() {
+		deadline := time.Now().Add(3 * time.Second)
+		for {
+			buf := make([]byte, 1<<20)
+			stacks := string(buf[:runtime.Stack(buf, true)])
+			var leaked []string
+			for g := range strings.SplitSeq(stacks, "\n\n") {
+				if strings.Contains(g, "escpos.(*port).read") || strings.Contains(g, "escpostest.(*Device).Serve") {
+					leaked = append(leaked, g)
+				}
+			}
+			if len(leaked) == 0 {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Errorf("leaked goroutines:\n%s", strings.Join(leaked, "\n\n"))
+				return
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	})
+}
+
+// waitInSyscall waits until a goroutine whose stack holds fn is blocked in
+// a system call.
+func waitInSyscall(t *testing.T, fn string) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		buf := make([]byte, 1<<20)
+		for g := range strings.SplitSeq(string(buf[:runtime.Stack(buf, true)]), "\n\n") {
+			if strings.Contains(g, fn) && strings.Contains(g, "[syscall") {
+				return
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no goroutine in %s blocked in a system call", fn)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
