@@ -68,9 +68,16 @@ func TestConfigErrors(t *testing.T) {
 	}
 }
 
-// The kiosk program end to end: a controller and its broker, a printer on
-// TCP that decodes what it is sent, a GPIO button and the touch page.
-func TestKioskEndToEnd(t *testing.T) {
+// e2e is the kiosk program running against a controller with its broker
+// and a printer on TCP that decodes what it is sent.
+type e2e struct {
+	url   string
+	paper *escpostest.Device
+	ctl   *centre.Controller
+	pins  map[string]*gpiotest.Pin
+}
+
+func startKiosk(t testing.TB) *e2e {
 	if _, err := os.Stat(ticket.DefaultFontPath); err != nil {
 		if os.Getenv("CI") == "true" {
 			t.Fatalf("font missing: apt-get install -y fonts-dejavu-core")
@@ -85,31 +92,28 @@ func TestKioskEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer b.Close()
+	t.Cleanup(func() { b.Close() })
 	dir := t.TempDir()
 	db, err := store.Open(filepath.Join(dir, "centre.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer db.Close()
+	t.Cleanup(func() { db.Close() })
 	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
 	ctl, err := centre.New(ctx, centre.Options{Centre: centreCfg, Store: db, Broker: "tcp://" + b.Addr(), Logger: quiet})
 	if err != nil {
 		t.Fatal(err)
 	}
 	var wg sync.WaitGroup
-	defer wg.Wait()
-	defer cancel()
+	t.Cleanup(func() { cancel(); wg.Wait() })
 	wg.Go(func() { ctl.Run(ctx) })
 
-	// The printer: a TCP port served by the printer double.
 	paper := escpostest.NewDevice(576)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer ln.Close()
+	t.Cleanup(func() { ln.Close() })
 	go func() {
 		for {
 			conn, err := ln.Accept()
@@ -132,12 +136,12 @@ func TestKioskEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	pins := map[string]*gpiotest.Pin{}
+	e := &e2e{url: "http://" + touch, paper: paper, ctl: ctl, pins: map[string]*gpiotest.Pin{}}
 	lookup := func(names []string) ([]gpio.PinIn, error) {
 		var out []gpio.PinIn
 		for _, n := range names {
 			p := &gpiotest.Pin{N: n, L: gpio.High, EdgesChan: make(chan gpio.Level, 4)}
-			pins[n] = p
+			e.pins[n] = p
 			out = append(out, p)
 		}
 		return out, nil
@@ -147,14 +151,12 @@ func TestKioskEndToEnd(t *testing.T) {
 			t.Error(err)
 		}
 	})
-
-	url := "http://" + touch
 	var st struct {
 		Online bool `json:"online"`
 		Ready  bool `json:"ready"`
 	}
 	eventually(t, "kiosk online with its printer ready", func() bool {
-		r, err := http.Get(url + "/api/state")
+		r, err := http.Get(e.url + "/api/state")
 		if err != nil {
 			return false
 		}
@@ -162,17 +164,16 @@ func TestKioskEndToEnd(t *testing.T) {
 		json.NewDecoder(r.Body).Decode(&st)
 		return st.Online && st.Ready
 	})
+	return e
+}
 
-	// A citizen presses the button of service B (GPIO27).
-	pins["GPIO27"].EdgesChan <- gpio.Low
-	eventually(t, "a ticket printed after the button press", func() bool { return len(paper.Tickets()) == 1 })
-	pins["GPIO27"].EdgesChan <- gpio.High
-
-	// Another takes service A on the touch page.
-	r, err := http.Post(url+"/api/take", "application/json", strings.NewReader(`{"service":"A","lang":"vi"}`))
+// take asks for a ticket on the touch page and returns its number.
+func (e *e2e) take(t testing.TB, service string) (number, name string) {
+	r, err := http.Post(e.url+"/api/take", "application/json", strings.NewReader(`{"service":"`+service+`","lang":"vi"}`))
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer r.Body.Close()
 	var a struct {
 		Issued struct {
 			Ticket struct{ Number string } `json:"ticket"`
@@ -181,22 +182,37 @@ func TestKioskEndToEnd(t *testing.T) {
 		Error string `json:"error"`
 	}
 	json.NewDecoder(r.Body).Decode(&a)
-	r.Body.Close()
-	if a.Issued.Ticket.Number != "A001" || a.Issued.Name != "Đất đai" {
-		t.Errorf("touch page take: %+v", a)
+	if a.Error != "" {
+		t.Fatalf("take: %s", a.Error)
 	}
-	printed := paper.Tickets()
+	return a.Issued.Ticket.Number, a.Issued.Name
+}
+
+// The kiosk program end to end: a GPIO button and the touch page each get a
+// ticket from the controller, printed in ESC/POS raster on the printer.
+func TestKioskEndToEnd(t *testing.T) {
+	e := startKiosk(t)
+	// A citizen presses the button of service B (GPIO27).
+	e.pins["GPIO27"].EdgesChan <- gpio.Low
+	eventually(t, "a ticket printed after the button press", func() bool { return len(e.paper.Tickets()) == 1 })
+	e.pins["GPIO27"].EdgesChan <- gpio.High
+
+	// Another takes service A on the touch page.
+	if n, name := e.take(t, "A"); n != "A001" || name != "Đất đai" {
+		t.Errorf("touch page take: %s %s", n, name)
+	}
+	printed := e.paper.Tickets()
 	if len(printed) != 2 || printed[1].Image.Bounds().Dx() != 576 || printed[1].Image.Bounds().Dy() < 300 {
 		t.Fatalf("printed %d tickets", len(printed))
 	}
-	if err := paper.Err(); err != nil {
+	if err := e.paper.Err(); err != nil {
 		t.Errorf("the printer saw bad ESC/POS: %v", err)
 	}
-	s, err := ctl.Status(ctx)
+	s, err := e.ctl.Status(context.Background())
 	if err != nil || s.Totals.Issued != 2 {
 		t.Errorf("controller issued %d: %v", s.Totals.Issued, err)
 	}
-	page, err := http.Get(url + "/")
+	page, err := http.Get(e.url + "/")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -207,7 +223,18 @@ func TestKioskEndToEnd(t *testing.T) {
 	}
 }
 
-func freeAddr(t *testing.T) string {
+// BenchmarkTake measures a ticket from the touch page's request to its
+// answer: the controller's number, the layout, the ESC/POS job written to
+// the printer over TCP and the status queries around it.
+func BenchmarkTake(b *testing.B) {
+	e := startKiosk(b)
+	b.ResetTimer()
+	for range b.N {
+		e.take(b, "C")
+	}
+}
+
+func freeAddr(t testing.TB) string {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -216,7 +243,7 @@ func freeAddr(t *testing.T) string {
 	return ln.Addr().String()
 }
 
-func eventually(t *testing.T, what string, ok func() bool) {
+func eventually(t testing.TB, what string, ok func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(15 * time.Second)
 	for !ok() {
