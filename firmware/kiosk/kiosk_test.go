@@ -77,17 +77,19 @@ func (r *renderer) Render(t protocol.Ticket, name string, reprint bool) (*image.
 
 // rig is a controller with its embedded broker and one kiosk.
 type rig struct {
-	t       *testing.T
-	cfg     *config.Centre
-	url     string
-	db      *store.Store
-	stopCtl context.CancelFunc
-	ctlDone chan struct{}
-	ctl     *centre.Controller
-	kiosk   *kiosk.Kiosk
-	link    *link.Link
-	printer *printer
-	render  *renderer
+	t         *testing.T
+	cfg       *config.Centre
+	url       string
+	db        *store.Store
+	stopCtl   context.CancelFunc
+	ctlDone   chan struct{}
+	ctl       *centre.Controller
+	kiosk     *kiosk.Kiosk
+	link      *link.Link
+	printer   *printer
+	render    *renderer
+	dir       string
+	stopKiosk func()
 }
 
 func newRig(t *testing.T) *rig {
@@ -109,17 +111,31 @@ func newRig(t *testing.T) *rig {
 	r := &rig{t: t, cfg: cfg, url: "tcp://" + b.Addr(), db: db, printer: &printer{state: protocol.PrinterOK}, render: &renderer{}}
 	r.startController()
 
-	d, _ := cfg.Device("kiosk-1")
+	r.dir = dir
+	r.startKiosk()
+	r.eventually("kiosk online and knowing the services", func() bool {
+		st := r.kiosk.State()
+		return st.Online && st.Services[0].Names["vi"] != st.Services[0].ID
+	})
+	return r
+}
+
+// startKiosk starts kiosk-1 and its link on the rig's folders; stopKiosk
+// stops them, as a power cut or a restart would.
+func (r *rig) startKiosk() {
+	t := r.t
+	d, _ := r.cfg.Device("kiosk-1")
 	var k *kiosk.Kiosk
-	r.link, err = link.New(link.Options{Broker: r.url, Centre: cfg.ID, Device: d.ID, Kind: d.Kind, Password: d.Password,
-		StateDir: filepath.Join(dir, "link"), Logger: quiet, ResendAfter: 200 * time.Millisecond,
+	var err error
+	r.link, err = link.New(link.Options{Broker: r.url, Centre: r.cfg.ID, Device: d.ID, Kind: d.Kind, Password: d.Password,
+		StateDir: filepath.Join(r.dir, "link"), Logger: quiet, ResendAfter: 200 * time.Millisecond,
 		Health: func() protocol.Health { return k.Health() }})
 	if err != nil {
 		t.Fatal(err)
 	}
-	k, err = kiosk.New(kiosk.Options{Link: r.link, Centre: cfg.ID, Device: d.ID, Printer: r.printer, Renderer: r.render,
-		StateDir: filepath.Join(dir, "kiosk"), Offline: &kiosk.Block{From: d.Offline.From, To: d.Offline.To},
-		Services: d.Buttons, Location: cfg.Location, ReplyTimeout: time.Second, StatusEvery: 50 * time.Millisecond, Logger: quiet})
+	k, err = kiosk.New(kiosk.Options{Link: r.link, Centre: r.cfg.ID, Device: d.ID, Printer: r.printer, Renderer: r.render,
+		StateDir: filepath.Join(r.dir, "kiosk"), Offline: &kiosk.Block{From: d.Offline.From, To: d.Offline.To},
+		Services: d.Buttons, Location: r.cfg.Location, ReplyTimeout: time.Second, StatusEvery: 50 * time.Millisecond, Logger: quiet})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -128,12 +144,8 @@ func newRig(t *testing.T) *rig {
 	var wg sync.WaitGroup
 	wg.Go(func() { r.link.Run(ctx) })
 	wg.Go(func() { k.Run(ctx) })
-	t.Cleanup(func() { cancel(); wg.Wait() })
-	r.eventually("kiosk online and knowing the services", func() bool {
-		st := k.State()
-		return st.Online && st.Services[0].Names["vi"] != st.Services[0].ID
-	})
-	return r
+	r.stopKiosk = func() { cancel(); wg.Wait() }
+	t.Cleanup(func() { r.stopKiosk() })
 }
 
 func (r *rig) startController() {
@@ -271,5 +283,32 @@ func TestOfflineIssuing(t *testing.T) {
 	next, err := r.kiosk.Take(context.Background(), "A", "", "vi")
 	if err != nil || next.Offline || next.Ticket.Number != "A002" {
 		t.Errorf("back online: %+v, %v", next, err)
+	}
+}
+
+// Offline tickets not yet handed over survive a restart of the kiosk: its
+// journal and its link's outbox hand them over once the controller is back.
+func TestOfflineTicketsSurviveRestart(t *testing.T) {
+	r := newRig(t)
+	r.stopController()
+	r.eventually("kiosk offline", func() bool { return !r.kiosk.State().Online })
+	is, err := r.kiosk.Take(context.Background(), "E", "", "vi")
+	if err != nil || !is.Offline {
+		t.Fatalf("offline take: %+v, %v", is, err)
+	}
+	r.stopKiosk()
+	r.startKiosk()
+	r.startController()
+	r.eventually("the offline ticket filed after the restarts", func() bool { return r.totals().issued == 1 })
+	var n int
+	if err := r.db.DB().QueryRow(`SELECT count(*) FROM tickets WHERE number = ?`, is.Ticket.Number).Scan(&n); err != nil || n != 1 {
+		t.Errorf("%s stored %d times: %v", is.Ticket.Number, n, err)
+	}
+	// The next offline number continues after the restart: no collision.
+	r.stopController()
+	r.eventually("kiosk offline again", func() bool { return !r.kiosk.State().Online })
+	again, err := r.kiosk.Take(context.Background(), "E", "", "vi")
+	if err != nil || again.Ticket.Number == is.Ticket.Number {
+		t.Errorf("second offline ticket %+v, %v; first was %s", again.Ticket, err, is.Ticket.Number)
 	}
 }
