@@ -92,17 +92,31 @@ func New(ctx context.Context, opts Options) (*Controller, error) {
 	c := &Controller{
 		opts: opts, centre: opts.Centre, store: opts.Store, now: opts.Clock,
 		log:       opts.Logger.With("centre", opts.Centre.ID),
-		engine:    engine.New(engine.Options{Centre: opts.Centre, Secret: secret}),
 		in:        make(chan job, 4096),
 		status:    make(chan chan Status),
 		republish: make(chan struct{}, 1),
 		stopped:   make(chan struct{}),
 		devices:   map[string]DeviceStatus{},
 	}
-	if err := c.load(ctx); err != nil {
-		return nil, err
+	// The wait printed on tickets learns from the last four weeks of
+	// service times and arrivals; today's are learned from the snapshot.
+	snap, err := c.store.Load(ctx, c.now().Add(-48*time.Hour))
+	if err != nil {
+		return nil, fmt.Errorf("load state: %w", err)
 	}
+	loc := opts.Centre.Location
+	history, err := c.store.History(ctx, opts.Centre.Day(c.now().AddDate(0, 0, -28)), snap.Day, loc)
+	if err != nil {
+		return nil, fmt.Errorf("load history: %w", err)
+	}
+	c.engine = engine.New(engine.Options{Centre: opts.Centre, Secret: secret, History: history})
+	c.restore(snap)
 	return c, nil
+}
+
+func (c *Controller) restore(snap *engine.Snapshot) {
+	c.engine.Restore(snap)
+	c.log.Info("state loaded", "day", snap.Day, "tickets", len(snap.Tickets), "replies", len(snap.Requests))
 }
 
 func (c *Controller) load(ctx context.Context) error {
@@ -110,8 +124,7 @@ func (c *Controller) load(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("load state: %w", err)
 	}
-	c.engine.Restore(snap)
-	c.log.Info("state loaded", "day", snap.Day, "tickets", len(snap.Tickets), "replies", len(snap.Requests))
+	c.restore(snap)
 	return nil
 }
 

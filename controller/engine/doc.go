@@ -19,21 +19,71 @@
 //
 // # Ordering rules for call next
 //
-// When a counter calls next, the controller picks, in order:
+// When a counter calls next, the controller picks, in order (the Balance
+// policy, the default):
 //
 //  1. a ticket transferred to this counter by name, the earliest transferred first;
-//  2. otherwise, among the services this counter serves, only those at the
-//     counter's best level that has anybody waiting (level 1 before level 2,
-//     and so on): a counter helps with its secondary services only while
-//     nobody waits for its main ones;
-//  3. within those services, a legal-priority ticket before ordinary ones,
-//     unless the counter's last Rules.PriorityMaxInRow calls were all
-//     priority tickets and an ordinary ticket is waiting: then the ordinary
-//     ticket goes first, so ordinary citizens are never starved;
-//  4. within a class, the ticket that arrived first, across all those
-//     services. Arrival is the time the citizen took the ticket and is kept
-//     across transfers, so a transferred citizen does not start again at the
-//     back.
+//
+//  2. otherwise, among the services this counter serves, a legal-priority
+//     ticket before ordinary ones, unless the counter's last
+//     Rules.PriorityMaxInRow calls were all priority tickets and an ordinary
+//     ticket is waiting: then an ordinary ticket goes first, so ordinary
+//     citizens are never starved;
+//
+//  3. within that class, a ticket that has waited more than twice its
+//     service's target wait, the furthest past it first: nobody is left far
+//     behind while others are served on time;
+//
+//  4. otherwise the line with the highest urgency,
+//
+//     (minutes waited + 1) / target minutes × level weight
+//     / √(mean service minutes at this counter) / ∜(open counters serving it)
+//
+//     the share of its target wait a ticket has used, leaning a little to
+//     the counter's main services (weight 1, 0.95 at level 2, 0.9 beyond),
+//     to services this counter serves quickly and to services few open
+//     counters can serve. A secondary service's ticket may so go before a
+//     main one's: the level is a preference, no longer a wall;
+//
+//  5. within one service and class, the ticket that arrived first: only the
+//     first of a line is ever called. Arrival is the time the citizen took
+//     the ticket and is kept across transfers, so a transferred citizen does
+//     not start again at the back.
+//
+// The score grows with the wait, so no service starves behind another. The
+// rule that decided is written on the call's event (Event.Detail:
+// "transferred", "priority", "priority_cap", "threshold" or "score"), and
+// Engine.Lines shows what the policy saw, so that a call can be explained to
+// a citizen who saw a later number called first.
+//
+// Options.Policy replaces rules 2 to 5. PolicyNamed has the references the
+// simulator (controller/sim) measures the default against: "levels" is this
+// engine's former ordering (a counter's best level with anybody waiting,
+// then legal priority, then arrival), "dedicated", "priority",
+// "longest-wait", and "fcfs" and "shortest" for the anchors that ignore
+// counter skills. BENCHMARKS.md has the figures.
+//
+// # Printed wait
+//
+// The wait printed on a ticket (Ticket.Wait) is predicted by replaying the
+// policy forward from the live state: each open counter finishes its
+// current citizen (after the expected remaining time, given how long it has
+// lasted), then calls by the same policy, each call taking the service time
+// learned for that service at that counter; citizens keep arriving at the
+// rate this time of day usually sees, scaled by how busy today is, because
+// a later citizen may be called first. The prediction is the median of
+// DefaultSamples replays with service times drawn from lognormal
+// distributions (one replay with expected times when the ticket is far
+// down a long queue). Service times, their spread and the arrivals by time
+// of day are learned from every ticket handled, and from History at start.
+// ServiceState.WaitSeconds is one expected replay for a new ticket.
+//
+// # Counter advice
+//
+// Advise tells the manager which counter to move to which service: when a
+// service is predicted to miss its target while a counter whose services
+// are all well within theirs could help, it proposes the move that cuts the
+// predicted wait most, and later the move back. Reassign applies a move.
 //
 // Calling a specific ticket (call_ticket) is allowed for any ticket the counter
 // could serve, and is recorded as an event naming the counter.

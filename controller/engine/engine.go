@@ -23,6 +23,15 @@ type Options struct {
 	KeepRequests time.Duration
 	// RecentCalls is how many calls the board lists; default 10.
 	RecentCalls int
+	// Policy orders the calls; nil is the default, NewBalance.
+	Policy Policy
+	// History seeds the learned service times and arrivals that the wait
+	// predictor uses; nil starts from the configured mean service times.
+	History *History
+	// Samples is how many replays with drawn service times the printed
+	// wait is the median of; 0 is DefaultSamples, below 0 one replay with
+	// expected service times (quicker, less accurate); Unpredicted none.
+	Samples int
 }
 
 // Engine holds a centre's queues. It is not safe for concurrent use.
@@ -39,6 +48,8 @@ type Engine struct {
 	requests map[string]*Request
 	recent   []protocol.Call
 	nextID   int64
+
+	m model // learned times and rates, the policy, the predictor
 
 	batch  Batch
 	dirtyT map[int64]bool
@@ -67,6 +78,7 @@ func New(opts Options) *Engine {
 	}
 	e := &Engine{opts: opts, centre: opts.Centre}
 	e.reset()
+	e.initModel(opts)
 	return e
 }
 
@@ -159,6 +171,7 @@ func (e *Engine) Restore(s *Snapshot) {
 		r := r
 		e.requests[requestKey(r.Device, r.Key)] = &r
 	}
+	e.relearn()
 }
 
 func requestKey(device, key string) string { return device + "\x00" + key }
@@ -245,6 +258,9 @@ func (e *Engine) rollover(now time.Time) {
 		if now.Sub(r.At) > e.opts.KeepRequests {
 			delete(e.requests, k)
 		}
+	}
+	if e.day != "" {
+		e.m.newDay()
 	}
 	e.day = day
 }
@@ -349,7 +365,7 @@ func (e *Engine) issue(now time.Time, actor Actor, req protocol.Request) protoco
 	}
 	e.nextID++
 	t.Token = e.token(t)
-	t.Ahead, t.Wait = e.estimate(q, t.priority())
+	t.Ahead, t.Wait = e.admit(now, q, t)
 	e.tickets[t.ID] = t
 	e.byNumber[t.Number] = t
 	e.enqueue(t)
@@ -411,7 +427,7 @@ func (e *Engine) offline(now time.Time, actor Actor, req protocol.Request) proto
 	}
 	e.nextID++
 	t.Token = e.token(t)
-	t.Ahead, t.Wait = e.estimate(q, t.priority())
+	t.Ahead, t.Wait = e.admit(now, q, t)
 	q.issued++
 	e.tickets[t.ID] = t
 	e.byNumber[t.Number] = t
@@ -505,34 +521,13 @@ func (e *Engine) dequeue(t *Ticket) {
 	}
 }
 
-// next picks the ticket counter c calls next, by the package's ordering rules.
-func (e *Engine) next(c *Counter) *Ticket {
+// next picks the ticket counter c calls next, by the package's ordering
+// rules: a ticket transferred to it by name, else what the policy picks.
+func (e *Engine) next(now time.Time, c *Counter) (*Ticket, Rule) {
 	if d := e.direct[c.ID]; len(d) > 0 {
-		return d[0]
+		return d[0], RuleTransferred
 	}
-	for i := 0; i < len(c.Skills); {
-		level := c.Skills[i].Level
-		var prio, normal *Ticket
-		for ; i < len(c.Skills) && c.Skills[i].Level == level; i++ {
-			q := e.services[c.Skills[i].Service]
-			if q == nil {
-				continue
-			}
-			if len(q.priority) > 0 && (prio == nil || earlier(q.priority[0], prio)) {
-				prio = q.priority[0]
-			}
-			if len(q.normal) > 0 && (normal == nil || earlier(q.normal[0], normal)) {
-				normal = q.normal[0]
-			}
-		}
-		switch {
-		case prio != nil && (normal == nil || c.PriorityRun < e.centre.Rules.PriorityMaxInRow):
-			return prio
-		case normal != nil:
-			return normal
-		}
-	}
-	return nil
+	return e.pick(now, c)
 }
 
 func earlier(a, b *Ticket) bool {
@@ -557,6 +552,7 @@ func (e *Engine) complete(now time.Time, actor Actor, c *Counter) {
 }
 
 func (e *Engine) end(now time.Time, actor Actor, c *Counter, t *Ticket, o Outcome, detail string) {
+	e.m.served(t.Service, c.ID, now.Sub(t.Called))
 	t.State, t.Outcome, t.Finished = Done, o, now
 	e.touchTicket(t)
 	e.event(now, string(o), t, c.ID, actor, detail)
@@ -569,7 +565,7 @@ func (e *Engine) end(now time.Time, actor Actor, c *Counter, t *Ticket, o Outcom
 }
 
 // take makes t the current ticket of c and announces it.
-func (e *Engine) take(now time.Time, actor Actor, c *Counter, t *Ticket, kind string) protocol.Reply {
+func (e *Engine) take(now time.Time, actor Actor, c *Counter, t *Ticket, kind string, rule Rule) protocol.Reply {
 	switch t.State {
 	case Waiting:
 		e.dequeue(t)
@@ -587,7 +583,7 @@ func (e *Engine) take(now time.Time, actor Actor, c *Counter, t *Ticket, kind st
 	c.Status = protocol.CounterServing
 	e.touchTicket(t)
 	e.touchCounter(c)
-	e.event(now, kind, t, c.ID, actor, "")
+	e.event(now, kind, t, c.ID, actor, string(rule))
 	e.announce(now, t, c)
 	return protocol.Reply{Ticket: e.view(t)}
 }
@@ -610,11 +606,11 @@ func (e *Engine) callNext(now time.Time, actor Actor, c *Counter) protocol.Reply
 		e.touchCounter(c)
 		e.event(now, "resumed", nil, c.ID, actor, "")
 	}
-	t := e.next(c)
+	t, rule := e.next(now, c)
 	if t == nil {
 		return protocol.Reply{}
 	}
-	return e.take(now, actor, c, t, "called")
+	return e.take(now, actor, c, t, "called", rule)
 }
 
 func (e *Engine) callAgain(now time.Time, actor Actor, c *Counter) protocol.Reply {
@@ -690,7 +686,7 @@ func (e *Engine) recall(now time.Time, actor Actor, c *Counter, number string) p
 		return fail(protocol.CodeUnknownTicket, "no ticket %s parked at counter %s", number, c.ID)
 	}
 	e.complete(now, actor, c)
-	return e.take(now, actor, c, t, "recalled")
+	return e.take(now, actor, c, t, "recalled", "")
 }
 
 func (e *Engine) callTicket(now time.Time, actor Actor, c *Counter, number string) protocol.Reply {
@@ -708,7 +704,7 @@ func (e *Engine) callTicket(now time.Time, actor Actor, c *Counter, number strin
 		return fail(protocol.CodeNotAllowed, "counter %s does not serve %s", c.ID, t.Service)
 	}
 	e.complete(now, actor, c)
-	return e.take(now, actor, c, t, "called_out_of_order")
+	return e.take(now, actor, c, t, "called_out_of_order", "")
 }
 
 func (e *Engine) pause(now time.Time, actor Actor, c *Counter, reason string) protocol.Reply {

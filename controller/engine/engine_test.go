@@ -115,8 +115,25 @@ func TestOrderingRules(t *testing.T) {
 		calls: []string{"1", "1", "1", "1"},
 		want:  []string{"A001", "A002", "A003", ""},
 	}, {
-		name:  "main service before an older ticket of a secondary one",
+		// The former rule called a counter's main service first whatever
+		// waited elsewhere (the "levels" policy keeps it, see
+		// TestLevelsPolicy). By score, B001 has waited as long or longer
+		// and takes half the time: it goes first.
+		name:  "an older ticket of a quicker secondary service before a main one",
 		setup: func(b *bench) { b.issue("B", ""); b.issue("A", "") },
+		calls: []string{"1", "1"},
+		want:  []string{"B001", "A001"},
+	}, {
+		// A takes twice as long as B, so by score (waited + 1 min) /
+		// target × mean^-0.4 an A ticket goes first once it has waited
+		// 2^0.4 = 1.32 times as long (plus a minute) as B's first ticket.
+		name: "a main service's ticket first once it has waited long enough",
+		setup: func(b *bench) {
+			b.issue("A", "")
+			b.now = b.now.Add(10 * time.Minute)
+			b.issue("B", "")
+			b.now = b.now.Add(time.Minute)
+		},
 		calls: []string{"1", "1"},
 		want:  []string{"A001", "B001"},
 	}, {
@@ -168,11 +185,11 @@ func TestOrderingRules(t *testing.T) {
 func TestTransferKeepsArrival(t *testing.T) {
 	b := newBench(t)
 	b.issue("A", "") // A001, earliest
-	b.issue("B", "") // B001
-	b.issue("B", "") // B002
 	if got := b.call("1", protocol.OpCallNext); got != "A001" {
 		t.Fatalf("counter 1 called %s, want A001", got)
 	}
+	b.issue("B", "") // B001
+	b.issue("B", "") // B002
 	r := b.do(counter("1"), protocol.Request{Op: protocol.OpTransfer, ToService: "B"})
 	if !r.OK || r.Counter.Status != protocol.CounterIdle {
 		t.Fatalf("transfer: %+v", r)
@@ -185,9 +202,9 @@ func TestTransferKeepsArrival(t *testing.T) {
 
 func TestTransferToCounterGoesFirst(t *testing.T) {
 	b := newBench(t)
-	b.issue("B", "")
 	b.issue("A", "")
 	b.call("1", protocol.OpCallNext) // A001
+	b.issue("B", "")
 	b.do(counter("1"), protocol.Request{Op: protocol.OpTransfer, ToCounter: "3"})
 	b.issue("C", "")
 	if got := b.call("3", protocol.OpCallNext); got != "A001" {
@@ -374,18 +391,28 @@ func TestDayRollover(t *testing.T) {
 
 func TestEstimate(t *testing.T) {
 	b := newBench(t)
+	// One replay with expected service times, so that the figures are
+	// exact: the configured means, since nothing was learned yet.
+	b.e = engine.New(engine.Options{Centre: centre(), Secret: []byte("s"), Samples: -1})
 	r := b.do(kiosk, protocol.Request{Op: protocol.OpTicket, Service: "A"})
 	if r.Ticket.Ahead != 0 || r.Ticket.WaitSeconds != 0 {
 		t.Errorf("first ticket: ahead %d, wait %ds", r.Ticket.Ahead, r.Ticket.WaitSeconds)
 	}
+	// No counter is open: the two counters that serve A are counted on,
+	// one for each ticket.
 	r = b.do(kiosk, protocol.Request{Op: protocol.OpTicket, Service: "A"})
-	// One ahead, 10 min mean, counter 1 at level 1 and counter 2 at level 2:
-	// 10 min / 1.5 counters = 400 s.
-	if r.Ticket.Ahead != 1 || r.Ticket.WaitSeconds != 400 {
-		t.Errorf("second ticket: ahead %d, wait %ds, want 1 and 400s", r.Ticket.Ahead, r.Ticket.WaitSeconds)
+	if r.Ticket.Ahead != 1 || r.Ticket.WaitSeconds != 0 {
+		t.Errorf("second ticket: ahead %d, wait %ds, want 1 and 0s", r.Ticket.Ahead, r.Ticket.WaitSeconds)
+	}
+	// Counter 1 opens and calls A001; counter 2 stays closed. A003 waits
+	// for A001's 10 minutes (less the 2 s gone) and then for A002's 10.
+	b.call("1", protocol.OpCallNext)
+	r = b.do(kiosk, protocol.Request{Op: protocol.OpTicket, Service: "A"})
+	if r.Ticket.Ahead != 1 || r.Ticket.WaitSeconds != 1200-1 {
+		t.Errorf("third ticket: ahead %d, wait %ds, want 1 and 1199s", r.Ticket.Ahead, r.Ticket.WaitSeconds)
 	}
 	s := b.e.ServiceState("A", b.now.Add(time.Minute))
-	if s.Waiting != 2 || s.LongestWaitSeconds != 61 || s.Issued != 2 {
+	if s.Waiting != 2 || s.LongestWaitSeconds != 62 || s.Issued != 3 {
 		t.Errorf("service state %+v", s)
 	}
 }
@@ -394,7 +421,7 @@ func TestBoard(t *testing.T) {
 	b := newBench(t)
 	b.issue("A", "")
 	b.issue("B", "")
-	b.call("1", protocol.OpCallNext)
+	first := b.call("1", protocol.OpCallNext)
 	b.call("2", protocol.OpCallNext)
 	b.call("1", protocol.OpCallAgain)
 	batch := b.e.Flush()
@@ -402,7 +429,7 @@ func TestBoard(t *testing.T) {
 		t.Errorf("calls %+v", batch.Calls)
 	}
 	board := b.e.BoardState(b.now)
-	if len(board.Current) != 2 || board.Current[0].Ticket != "A001" || len(board.Recent) != 3 {
+	if len(board.Current) != 2 || board.Current[0].Ticket != first || len(board.Recent) != 3 {
 		t.Errorf("board %+v", board)
 	}
 }

@@ -7,40 +7,6 @@ import (
 	"github.com/sothutu/sothutu/protocol"
 )
 
-// estimate returns how many people are ahead of a new ticket of queue q and
-// how long it will wait: the people ahead, times the service's mean service
-// time, shared among the counters that serve it, a counter at level n
-// counting for 1/n of a counter. Open counters count; while none is open, all
-// counters that serve the service do.
-func (e *Engine) estimate(q *queue, priority bool) (int, time.Duration) {
-	ahead := len(q.priority)
-	if !priority {
-		ahead += len(q.normal)
-	}
-	var open, all float64
-	for _, c := range e.counters {
-		for _, s := range c.Skills {
-			if s.Service != q.cfg.ID {
-				continue
-			}
-			w := 1 / float64(max(s.Level, 1))
-			all += w
-			if c.Status == protocol.CounterIdle || c.Status == protocol.CounterServing {
-				open += w
-			}
-		}
-	}
-	capacity := open
-	if capacity == 0 {
-		capacity = all
-	}
-	if capacity == 0 || ahead == 0 {
-		return ahead, 0
-	}
-	wait := time.Duration(float64(ahead) * float64(q.cfg.MeanService) / capacity)
-	return ahead, wait.Round(time.Second)
-}
-
 // CounterState is the published state of a counter.
 func (e *Engine) CounterState(id string) protocol.CounterState {
 	c := e.counters[id]
@@ -94,7 +60,7 @@ func (e *Engine) ServiceState(id string, now time.Time) protocol.ServiceState {
 	if first != nil {
 		s.LongestWaitSeconds = max(int(now.Sub(first.Queued)/time.Second), 0)
 	}
-	_, wait := e.estimate(q, false)
+	_, wait := e.estimate(now, q)
 	s.WaitSeconds = int(wait / time.Second)
 	s.Issued, s.Served = q.issued, q.served
 	return s

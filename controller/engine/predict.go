@@ -1,0 +1,546 @@
+package engine
+
+import (
+	"math"
+	"math/rand/v2"
+	"slices"
+	"time"
+)
+
+// The wait printed on a ticket is predicted by replaying the policy forward
+// from the live state: the counters that are open finish their current
+// citizens after the expected remaining time, then call by the same policy
+// the engine uses, each call taking the expected service time of that
+// service at that counter; citizens keep arriving at the rate this time of
+// day usually sees (scaled by how busy today is so far), since a later
+// citizen may be called first (legal priority, a counter's main service,
+// a more urgent line). The prediction is when the new ticket is called.
+
+// horizon caps a replay.
+const horizon = 6 * time.Hour
+
+// A replay stops after maxSteps calls (the wait is then the simple
+// fallback estimate); beyond maxSampledSteps the expected replay is used
+// alone. Both keep an issue well under a millisecond however long the
+// queues grow.
+const (
+	maxSteps        = 600
+	maxSampledSteps = 150
+	// maxWaiting is the most tickets waiting in the centre that a replay
+	// starts from: beyond, the fallback estimate.
+	maxWaiting = 400
+)
+
+// DefaultSamples is how many replays with drawn service times the printed
+// wait is the median of: the median of the wait's distribution is the
+// prediction with the least mean absolute error, and a replay with expected
+// times overestimates short waits (the first of three busy counters frees up
+// sooner than any one of them is expected to).
+const DefaultSamples = 7
+
+// unknown marks an expected arrival not computed yet.
+const unknown = time.Duration(-2)
+
+// rline is one line in a replay: the tickets waiting now, by arrival, then
+// the expected arrivals.
+type rline struct {
+	arr  []time.Duration // arrival of each waiting ticket, relative to now (<= 0)
+	ids  []int64
+	pos  int           // first not yet called
+	next time.Duration // the next expected arrival; < 0 when none is expected before the horizon
+	acc  float64       // expected arrivals counted since the last one, towards the next
+	vid  int64
+	s    int  // service
+	prio bool // class
+	// target is the index in arr of the ticket whose wait is predicted, or -1.
+	target int
+}
+
+type rskill struct {
+	s, level int
+	mean     time.Duration
+	cv       float64
+}
+
+type rcounter struct {
+	free   time.Duration // when it next calls, relative to now
+	run    int
+	skills []rskill
+	active bool
+	// The citizen at the counter now: mean and cv of their service, how
+	// long it lasted so far, and the time the direct tickets add.
+	curMean, curCV, elapsed float64
+	direct                  time.Duration
+	free0                   time.Duration
+	run0                    int
+}
+
+// replay is a replay's scratch space, reused.
+type replay struct {
+	lines    []rline // [s*2+class]
+	counters []rcounter
+	choice   Choice
+	cv       []float64 // per service
+	sigma    []float64 // per service: σ of the log of service times
+	factor   float64   // today's arrivals over the usual
+	now      time.Time
+	slot     int           // the slot of the day now is in
+	into     time.Duration // how far into it
+	idx      []int         // line of each choice
+	cvs      []float64     // σ of each choice's service
+	rng      *rand.Rand    // drawing service times and arrivals, or nil for expected ones
+	samples  []time.Duration
+	steps    int // calls replayed
+}
+
+// admit counts a new ticket's arrival for the learned arrival rates and
+// predicts how many are ahead of it in its service and how long it waits.
+func (e *Engine) admit(now time.Time, q *queue, t *Ticket) (int, time.Duration) {
+	if s, ok := e.m.svc[q.cfg.ID]; ok {
+		e.m.arrived(s, t.priority(), t.Issued)
+	}
+	return e.predict(now, q, t)
+}
+
+// estimate predicts the wait of a new ordinary ticket of q taken now, for
+// the service's published state: one replay with expected times.
+func (e *Engine) estimate(now time.Time, q *queue) (int, time.Duration) {
+	if e.m.samples == Unpredicted {
+		return e.ahead(q, nil, now), 0
+	}
+	return e.predictN(now, q, nil, 0)
+}
+
+// predict returns how many tickets of q are ahead of t (nil: a new ordinary
+// ticket taken now) and when it will be called, by replay.
+func (e *Engine) predict(now time.Time, q *queue, t *Ticket) (int, time.Duration) {
+	if e.m.samples == Unpredicted {
+		return e.ahead(q, t, now), 0
+	}
+	return e.predictN(now, q, t, e.m.samples)
+}
+
+// Unpredicted, as Options.Samples, prints no wait on tickets (zero): for
+// simulations of policies whose printed waits nobody looks at.
+const Unpredicted = -1 << 20
+
+// ahead counts the tickets of q ahead of t (nil: a new ordinary ticket
+// taken now) in its own line and, for an ordinary ticket, the priority one.
+func (e *Engine) ahead(q *queue, t *Ticket, now time.Time) int {
+	prio, arrived, id := false, now, e.nextID
+	if t != nil {
+		prio, arrived, id = t.priority(), t.Arrived, t.ID
+	}
+	last := func(l []*Ticket) bool { return len(l) == 0 || earlierThan(l[len(l)-1], arrived, id) }
+	if last(q.priority) && last(q.normal) {
+		// The latest arrival, as every ticket issued online is.
+		if prio {
+			return len(q.priority)
+		}
+		return len(q.priority) + len(q.normal)
+	}
+	ahead := 0
+	for _, x := range q.priority {
+		if earlierThan(x, arrived, id) {
+			ahead++
+		}
+	}
+	if !prio {
+		for _, x := range q.normal {
+			if earlierThan(x, arrived, id) {
+				ahead++
+			}
+		}
+	}
+	return ahead
+}
+
+// predictN is predict with n replays of drawn service times (n <= 0: one
+// with expected times).
+func (e *Engine) predictN(now time.Time, q *queue, t *Ticket, n int) (int, time.Duration) {
+	m := &e.m
+	s, ok := m.svc[q.cfg.ID]
+	if !ok {
+		return 0, 0
+	}
+	prio, arrived, id := false, now, e.nextID
+	if t != nil {
+		prio, arrived, id = t.priority(), t.Arrived, t.ID
+	}
+	ahead := e.ahead(q, t, now)
+	waiting := 0
+	for _, q := range m.queues {
+		waiting += q.len()
+	}
+	if waiting > maxWaiting {
+		return ahead, e.fallback(q, ahead)
+	}
+	r := &m.replay
+	e.setupReplay(now, s, prio, arrived, id)
+	d := e.runReplay(r, nil)
+	switch {
+	case d < 0:
+		return ahead, e.fallback(q, ahead)
+	case d == 0 || n <= 0 || r.steps > maxSampledSteps:
+		// Called at once: a counter is free for it now. Or far down a
+		// long queue, where chance evens out and drawing would cost.
+		return ahead, d.Round(time.Second)
+	}
+	ds := r.samples[:0]
+	r.rng = rand.New(rand.NewPCG(uint64(id), 7))
+	for range n {
+		e.resetReplay(r)
+		if d := e.runReplay(r, r.rng); d >= 0 {
+			ds = append(ds, d)
+		}
+	}
+	r.rng, r.samples = nil, ds
+	if len(ds) == 0 {
+		return ahead, e.fallback(q, ahead)
+	}
+	slices.Sort(ds)
+	// The median, steadied: the mean of the middle three.
+	k := len(ds) / 2
+	if len(ds) >= 5 {
+		return ahead, ((ds[k-1] + ds[k] + ds[k+1]) / 3).Round(time.Second)
+	}
+	return ahead, ds[k].Round(time.Second)
+}
+
+func earlierThan(x *Ticket, arrived time.Time, id int64) bool {
+	if c := x.Arrived.Compare(arrived); c != 0 {
+		return c < 0
+	}
+	return x.ID < id
+}
+
+// setupReplay fills the replay from the live state, with the ticket to
+// predict (service s, class prio, arrival, id) in its line.
+func (e *Engine) setupReplay(now time.Time, s int, prio bool, arrived time.Time, id int64) {
+	m := &e.m
+	r := &m.replay
+	r.now = now
+	r.slot = m.slot(now)
+	lt := now.In(m.location)
+	r.into = time.Duration(lt.Minute()%int(Slot/time.Minute))*time.Minute +
+		time.Duration(lt.Second())*time.Second + time.Duration(lt.Nanosecond())
+	if cap(r.lines) < 2*m.ns {
+		r.lines = make([]rline, 2*m.ns)
+	}
+	r.lines = r.lines[:2*m.ns]
+	r.factor = e.busyFactor(now)
+	r.cv, r.sigma = r.cv[:0], r.sigma[:0]
+	for i, q := range m.queues {
+		cv := m.cv(i)
+		r.cv = append(r.cv, cv)
+		r.sigma = append(r.sigma, math.Sqrt(math.Log1p(cv*cv)))
+		for c, line := range [2][]*Ticket{q.normal, q.priority} {
+			l := &r.lines[i*2+c]
+			l.arr, l.ids = l.arr[:0], l.ids[:0]
+			l.s, l.prio, l.target = i, c == 1, -1
+			for _, x := range line {
+				l.arr = append(l.arr, x.Arrived.Sub(now))
+				l.ids = append(l.ids, x.ID)
+			}
+			if i == s && l.prio == prio {
+				at := arrived.Sub(now)
+				k, _ := slices.BinarySearchFunc(l.arr, at, cmpDur)
+				for k < len(l.arr) && l.arr[k] == at && l.ids[k] < id {
+					k++
+				}
+				l.arr = slices.Insert(l.arr, k, at)
+				l.ids = slices.Insert(l.ids, k, id)
+				l.target = k
+			}
+		}
+	}
+	servers := e.countServers()
+	r.counters = r.counters[:0]
+	canServe := false
+	add := func(ci int, c *Counter, free time.Duration) {
+		var rc rcounter
+		if len(r.counters) < cap(r.counters) {
+			rc = r.counters[:len(r.counters)+1][len(r.counters)]
+		}
+		rc.skills = rc.skills[:0]
+		rc.run = c.PriorityRun
+		for _, k := range m.cskills[ci] {
+			rc.skills = append(rc.skills, rskill{s: k.s, level: k.level, mean: seconds(m.mean(k.s, ci)), cv: r.cv[k.s]})
+			canServe = canServe || k.s == s
+		}
+		// Tickets transferred to this counter by name come first.
+		rc.direct = 0
+		for _, x := range e.direct[c.ID] {
+			if xs, ok := m.svc[x.Service]; ok {
+				rc.direct += seconds(m.mean(xs, ci))
+			}
+		}
+		rc.curMean = 0
+		if t := e.current(c); t != nil {
+			if ts, ok := m.svc[t.Service]; ok {
+				rc.curMean, rc.curCV, rc.elapsed = m.mean(ts, ci), r.cv[ts], now.Sub(t.Called).Seconds()
+				free = seconds(remaining(rc.curMean, rc.curCV, rc.elapsed))
+			}
+		}
+		rc.free0, rc.run0 = free+rc.direct, rc.run
+		r.counters = append(r.counters, rc)
+	}
+	for ci, c := range m.cptr {
+		if c != nil && open(c) {
+			add(ci, c, 0)
+		}
+	}
+	if !canServe {
+		// Nobody open serves it: count on the counters that do, from now.
+		for ci, c := range m.cptr {
+			if c != nil && !open(c) && slices.ContainsFunc(m.cskills[ci], func(k skillAt) bool { return k.s == s }) {
+				add(ci, c, 0)
+			}
+		}
+		clear(servers)
+		for i := range r.counters {
+			for _, k := range r.counters[i].skills {
+				servers[k.s]++
+			}
+		}
+	}
+	e.resetReplay(r)
+}
+
+func cmpDur(a, b time.Duration) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// busyPrior is how many arrivals the usual counts for in busyFactor, so
+// that a few arrivals more or less do not swing the predictions.
+const busyPrior = 10
+
+// busyFactor is how today's arrivals over the last hour compare with the
+// usual for that hour.
+func (e *Engine) busyFactor(now time.Time) float64 {
+	m := &e.m
+	r := &m.replay
+	end := r.slot
+	from := max(end-int(time.Hour/Slot), 0)
+	part := float64(r.into) / float64(Slot) // of the current slot, gone
+	var seen, usual float64
+	for s := range m.profile {
+		for c := range m.profile[s] {
+			p := &m.profile[s][c]
+			if p.days == 0 {
+				continue
+			}
+			for i := from; i < end; i++ {
+				seen += p.today[i]
+				usual += p.mean[i]
+			}
+			seen += p.today[end]
+			usual += part * p.mean[end]
+		}
+	}
+	if usual == 0 {
+		return 1
+	}
+	return min(max((seen+busyPrior)/(usual+busyPrior), 0.5), 2)
+}
+
+// rateAt is the expected arrivals per second in line l at now+d.
+func (e *Engine) rateAt(l *rline, d time.Duration) float64 {
+	m := &e.m
+	r := &m.replay
+	c := class(l.prio)
+	p := &m.profile[l.s][c]
+	if p.days == 0 {
+		return m.recent[l.s][c].at(r.now)
+	}
+	slot := (r.slot + int((r.into+d)/Slot)) % SlotsPerDay
+	return p.mean[slot] / Slot.Seconds() * r.factor
+}
+
+// nextArrival returns when the next expected arrival after d comes in line
+// l, or -1 when none comes before the horizon.
+func (e *Engine) nextArrival(l *rline, d time.Duration) time.Duration {
+	r := &e.m.replay
+	need := 1 - l.acc
+	for t := d; t < horizon; {
+		// Integrate the rate to the end of the slot t is in.
+		end := ((r.into+t)/Slot+1)*Slot - r.into
+		rate := e.rateAt(l, t)
+		got := rate * (end - t).Seconds()
+		if rate > 0 && got >= need {
+			l.acc = 0
+			return t + seconds(need/rate)
+		}
+		need -= got
+		t = end
+	}
+	return -1
+}
+
+// resetReplay restores the replay's state after setupReplay.
+func (e *Engine) resetReplay(r *replay) {
+	for i := range r.lines {
+		l := &r.lines[i]
+		l.pos, l.acc, l.vid = 0, 0.5, math.MaxInt64/2
+		l.next = unknown
+	}
+	for i := range r.counters {
+		c := &r.counters[i]
+		c.free, c.run, c.active = c.free0, c.run0, true
+	}
+}
+
+// sampleLognormal draws a lognormal of mean m and coefficient of variation
+// cv conditioned on exceeding a, by inverting its distribution function.
+func sampleLognormal(rng *rand.Rand, m, cv, a float64) float64 {
+	s2 := math.Log1p(cv * cv)
+	s := math.Sqrt(s2)
+	mu := math.Log(m) - s2/2
+	lo := 0.0
+	if a > 0 {
+		lo = 0.5 * math.Erfc(-(math.Log(a)-mu)/s/math.Sqrt2)
+	}
+	u := lo + (1-lo)*rng.Float64()
+	u = min(max(u, 1e-12), 1-1e-12)
+	return math.Exp(mu + s*math.Sqrt2*math.Erfinv(2*u-1))
+}
+
+// runReplay replays the policy until the target ticket is called and
+// returns when, or -1 if it is not called before the horizon. With rng,
+// service times are drawn rather than expected.
+func (e *Engine) runReplay(r *replay, rng *rand.Rand) time.Duration {
+	if rng != nil {
+		for i := range r.counters {
+			c := &r.counters[i]
+			if c.curMean > 0 {
+				c.free = c.direct + seconds(sampleLognormal(rng, c.curMean, c.curCV, c.elapsed)-c.elapsed)
+			}
+		}
+	}
+	m := &e.m
+	ch := &r.choice
+	ch.MaxInRow = e.centre.Rules.PriorityMaxInRow
+	idx := r.idx[:0]
+	defer func() { r.idx = idx }()
+	r.steps = 0
+	for ; r.steps < maxSteps; r.steps++ {
+		k := -1
+		for i := range r.counters {
+			if r.counters[i].active && (k < 0 || r.counters[i].free < r.counters[k].free) {
+				k = i
+			}
+		}
+		if k < 0 {
+			return -1
+		}
+		c := &r.counters[k]
+		now := c.free
+		if now > horizon {
+			return -1
+		}
+		ch.Lines, idx, r.cvs = ch.Lines[:0], idx[:0], r.cvs[:0]
+		wake := time.Duration(-1)
+		for _, sk := range c.skills {
+			for _, cl := range [2]int{1, 0} {
+				li := sk.s*2 + cl
+				l := &r.lines[li]
+				var arr time.Duration
+				var id int64
+				n := len(l.arr) - l.pos
+				switch {
+				case n > 0:
+					arr, id = l.arr[l.pos], l.ids[l.pos]
+				case l.next >= 0 && l.next <= now:
+					arr, id = l.next, l.vid
+					n = 1
+				default:
+					if l.next == unknown {
+						l.next = e.nextArrival(l, 0)
+						if l.next >= 0 && l.next <= now {
+							arr, id, n = l.next, l.vid, 1
+							break
+						}
+					}
+					if l.next >= 0 && (wake < 0 || l.next < wake) {
+						wake = l.next
+					}
+					continue
+				}
+				ch.Lines = append(ch.Lines, Line{Service: sk.s, Level: sk.level, Priority: cl == 1, Len: n,
+					Waited: now - arr, ID: id, Target: m.target[sk.s], Mean: sk.mean, Servers: m.servers[sk.s]})
+				idx = append(idx, li)
+				r.cvs = append(r.cvs, r.sigma[sk.s])
+			}
+		}
+		if len(ch.Lines) == 0 {
+			if wake < 0 {
+				c.active = false
+			} else {
+				c.free = wake
+			}
+			continue
+		}
+		ch.PriorityRun = c.run
+		i, _ := m.policy.Pick(ch)
+		if i < 0 {
+			// The policy leaves the counter idle: wait for an arrival.
+			if wake < 0 {
+				c.active = false
+			} else {
+				c.free = max(wake, now+time.Minute)
+			}
+			continue
+		}
+		l := &r.lines[idx[i]]
+		if l.pos < len(l.arr) {
+			if l.pos == l.target {
+				return now
+			}
+			l.pos++
+		} else {
+			l.vid++
+			l.next = e.nextArrival(l, l.next)
+		}
+		if l.prio {
+			c.run++
+		} else {
+			c.run = 0
+		}
+		if rng != nil {
+			// A lognormal of mean 1: exp(-σ²/2 + σN).
+			sig := r.cvs[i]
+			c.free = now + time.Duration(float64(ch.Lines[i].Mean)*math.Exp(sig*(rng.NormFloat64()-sig/2)))
+		} else {
+			c.free = now + ch.Lines[i].Mean
+		}
+	}
+	return -1
+}
+
+// fallback is the estimate when the replay cannot tell or the queues are
+// too long to replay: the people ahead, times the service's mean, shared
+// among the counters that serve it, a counter at level n counting for 1/n.
+func (e *Engine) fallback(q *queue, ahead int) time.Duration {
+	var capacity float64
+	for _, c := range e.counters {
+		for _, s := range c.Skills {
+			if s.Service == q.cfg.ID {
+				capacity += 1 / float64(max(s.Level, 1))
+			}
+		}
+	}
+	if capacity == 0 {
+		return 0
+	}
+	mean := q.cfg.MeanService
+	if s, ok := e.m.svc[q.cfg.ID]; ok {
+		mean = seconds(e.m.mean(s, -1))
+	}
+	return time.Duration(float64(ahead) * float64(mean) / capacity).Round(time.Second)
+}
