@@ -16,7 +16,7 @@ import (
 
 // Payload is any message of this protocol.
 type Payload interface {
-	Request | Reply | CounterState | ServiceState | BoardState | Call | ControllerState | Presence
+	Request | Reply | CounterState | ServiceState | BoardState | Call | ControllerState | Presence | AdviceState
 }
 
 // Encode validates p, stamps it and the payloads it holds with Version and
@@ -83,6 +83,11 @@ func stamp(p any) {
 		v.V = Version
 	case *ControllerState:
 		v.V = Version
+	case *AdviceState:
+		v.V = Version
+		if v.Moves == nil {
+			v.Moves = []Move{}
+		}
 	case *Presence:
 		v.V = Version
 	}
@@ -251,6 +256,8 @@ func validate(p any) error {
 	case *Call:
 		return v.Validate()
 	case *ControllerState:
+		return v.Validate()
+	case *AdviceState:
 		return v.Validate()
 	case *Presence:
 		return v.Validate()
@@ -620,6 +627,42 @@ func (p *Presence) Validate() error {
 		}
 		if h.Printer != "" && !slices.Contains(printerStates, h.Printer) {
 			return invalid("health.printer", "unknown printer state %q", h.Printer)
+		}
+	}
+	return nil
+}
+
+// MaxMoves bounds the moves of an advice state.
+const MaxMoves = 20
+
+// Validate checks an advice state.
+func (a *AdviceState) Validate() error {
+	if len(a.Moves) > MaxMoves {
+		return invalid("moves", "%d moves, at most %d", len(a.Moves), MaxMoves)
+	}
+	for i, m := range a.Moves {
+		field := func(f string) string { return fmt.Sprintf("moves[%d].%s", i, f) }
+		if err := CheckID(field("counter"), m.Counter); err != nil {
+			return err
+		}
+		if m.Return != (m.Service == "") {
+			return invalid(field("service"), "a move names a service, a return does not")
+		}
+		if m.Service != "" {
+			if err := CheckID(field("service"), m.Service); err != nil {
+				return err
+			}
+		}
+		if len(m.Services) == 0 || len(m.Services) > 20 {
+			return invalid(field("services"), "%d services; a counter serves 1 to 20", len(m.Services))
+		}
+		for _, s := range m.Services {
+			if err := CheckID(field("services"), s); err != nil {
+				return err
+			}
+		}
+		if m.WaitSeconds < 0 || m.AfterSeconds < 0 || m.TargetSeconds < 0 {
+			return invalid(field("wait_s"), "negative")
 		}
 	}
 	return nil

@@ -43,6 +43,8 @@ func decodeAs(kind string, data []byte) (any, error) {
 		return protocol.Decode[protocol.BoardState](data)
 	case protocol.KindController:
 		return protocol.Decode[protocol.ControllerState](data)
+	case protocol.KindAdvice:
+		return protocol.Decode[protocol.AdviceState](data)
 	case protocol.KindCall:
 		return protocol.Decode[protocol.Call](data)
 	}
@@ -55,6 +57,8 @@ func encodeAny(v any) ([]byte, error) {
 	case protocol.Request:
 		return protocol.Encode(p)
 	case protocol.Reply:
+		return protocol.Encode(p)
+	case protocol.AdviceState:
 		return protocol.Encode(p)
 	case protocol.Presence:
 		return protocol.Encode(p)

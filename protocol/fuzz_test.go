@@ -82,6 +82,10 @@ func FuzzDecodeControllerState(f *testing.F) {
 	fuzzDecode[protocol.ControllerState](f, protocol.KindController)
 }
 
+func FuzzDecodeAdviceState(f *testing.F) {
+	fuzzDecode[protocol.AdviceState](f, protocol.KindAdvice)
+}
+
 // FuzzParseTopic checks that ParseTopic never panics, refuses with ErrTopic
 // or ErrVersion, and accepts only what the topic functions build.
 func FuzzParseTopic(f *testing.F) {

@@ -202,6 +202,29 @@ type ControllerState struct {
 	Day     string    `json:"day,omitempty"`
 }
 
+// AdviceState is the controller's retained advice to the centre's manager:
+// the counter moves it proposes now. An empty list means none is needed.
+type AdviceState struct {
+	V     int       `json:"v"`
+	At    time.Time `json:"at"`
+	Moves []Move    `json:"moves"`
+}
+
+// Move is one counter move: serve Service first, or, with Return, go back to
+// the counter's configured services.
+type Move struct {
+	Counter string `json:"counter"`
+	Service string `json:"service,omitempty"`
+	Return  bool   `json:"return,omitempty"`
+	// Services are the counter's services after the move, main one first.
+	Services []string `json:"services"`
+	// WaitSeconds is the predicted wait of a ticket of Service taken now,
+	// AfterSeconds the same with the move made, TargetSeconds its target.
+	WaitSeconds   int `json:"wait_s"`
+	AfterSeconds  int `json:"after_s"`
+	TargetSeconds int `json:"target_s"`
+}
+
 // DeviceKind is the class of a device.
 type DeviceKind string
 

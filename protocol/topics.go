@@ -15,6 +15,7 @@ import (
 //	qs/v1/<c>/state/service/<id>   service queue state (retained)
 //	qs/v1/<c>/state/board          hall board: current and recent calls (retained)
 //	qs/v1/<c>/state/controller     controller status and last will (retained)
+//	qs/v1/<c>/state/advice         counter moves advised to the manager (retained)
 //	qs/v1/<c>/event/call           call events for displays and voice (QoS 1)
 //
 // A device may publish only under its own qs/v1/<c>/dev/<d>/ and may read
@@ -32,6 +33,7 @@ const (
 	KindService    = "service"
 	KindBoard      = "board"
 	KindController = "controller"
+	KindAdvice     = "advice"
 	KindCall       = "call"
 )
 
@@ -74,6 +76,10 @@ func BoardTopic(centre string) string { return prefix(centre) + "/state/board" }
 
 // ControllerTopic holds the controller's retained status and its last will.
 func ControllerTopic(centre string) string { return prefix(centre) + "/state/controller" }
+
+// AdviceTopic holds the controller's retained advice to the manager: which
+// counters to move to which services.
+func AdviceTopic(centre string) string { return prefix(centre) + "/state/advice" }
 
 // CallTopic carries call events, one message per call or call again.
 func CallTopic(centre string) string { return prefix(centre) + "/event/call" }
@@ -130,7 +136,7 @@ func ParseTopic(topic string) (Topic, error) {
 		t.Kind, t.ID, idField = rest[2], rest[1], "device"
 	case len(rest) == 3 && rest[0] == "state" && (rest[1] == KindCounter || rest[1] == KindService):
 		t.Kind, t.ID, idField = rest[1], rest[2], rest[1]
-	case len(rest) == 2 && rest[0] == "state" && (rest[1] == KindBoard || rest[1] == KindController):
+	case len(rest) == 2 && rest[0] == "state" && (rest[1] == KindBoard || rest[1] == KindController || rest[1] == KindAdvice):
 		t.Kind = rest[1]
 	case len(rest) == 2 && rest[0] == "event" && rest[1] == KindCall:
 		t.Kind = KindCall

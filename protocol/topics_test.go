@@ -26,6 +26,8 @@ func build(t protocol.Topic) string {
 		return protocol.BoardTopic(t.Centre)
 	case protocol.KindController:
 		return protocol.ControllerTopic(t.Centre)
+	case protocol.KindAdvice:
+		return protocol.AdviceTopic(t.Centre)
 	case protocol.KindCall:
 		return protocol.CallTopic(t.Centre)
 	}
@@ -59,6 +61,7 @@ func TestTopicRoundTrip(t *testing.T) {
 		{protocol.ServiceTopic(c, "A"), protocol.Topic{Centre: c, Kind: protocol.KindService, ID: "A"}},
 		{protocol.BoardTopic(c), protocol.Topic{Centre: c, Kind: protocol.KindBoard}},
 		{protocol.ControllerTopic(c), protocol.Topic{Centre: c, Kind: protocol.KindController}},
+		{protocol.AdviceTopic(c), protocol.Topic{Centre: c, Kind: protocol.KindAdvice}},
 		{protocol.CallTopic(c), protocol.Topic{Centre: c, Kind: protocol.KindCall}},
 	} {
 		got, err := protocol.ParseTopic(tt.topic)

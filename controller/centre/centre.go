@@ -186,10 +186,7 @@ func (c *Controller) onConnect(cl mqtt.Client) {
 	}
 	// The full state, the controller's "online" last, is published by the
 	// writer, which owns the engine: online means requests are heard.
-	select {
-	case c.republish <- struct{}{}:
-	default: // one is pending already
-	}
+	c.Republish()
 }
 
 // onMessage runs on paho's goroutines: it decodes and queues, never blocks
@@ -239,6 +236,15 @@ func (c *Controller) queue(j job) {
 	select {
 	case c.in <- j:
 	case <-c.stopped:
+	}
+}
+
+// Republish asks the writer to publish the whole state again, the advice
+// included, without waiting for the next tick.
+func (c *Controller) Republish() {
+	select {
+	case c.republish <- struct{}{}:
+	default:
 	}
 }
 

@@ -2,6 +2,7 @@ package centre_test
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"path/filepath"
@@ -16,6 +17,7 @@ import (
 	"github.com/sothutu/sothutu/controller/broker/mosquittotest"
 	"github.com/sothutu/sothutu/controller/centre"
 	"github.com/sothutu/sothutu/controller/config"
+	"github.com/sothutu/sothutu/controller/engine"
 	"github.com/sothutu/sothutu/controller/store"
 	"github.com/sothutu/sothutu/firmware/link"
 	"github.com/sothutu/sothutu/protocol"
@@ -350,4 +352,36 @@ func TestPresenceNewerBirthWins(t *testing.T) {
 	send(true, 6) // a birth of the same connection after its death is stale too
 	send(true, 7)
 	wait("online with seq 7", func(d centre.DeviceStatus) bool { return d.Online && d.Seq == 7 })
+}
+
+// The manager's advice is published with the rest of the state: none while
+// the centre is quiet, a counter move once a service falls far behind its
+// target while another counter idles.
+func TestAdvicePublished(t *testing.T) {
+	c := startCentre(t, brokers[0].start)
+	board := c.client(t, "board-1")
+	advice := subscribe(t, board, protocol.AdviceTopic(c.cfg.ID))
+	within(t, "empty advice", advice, func(b []byte) bool {
+		a, err := protocol.Decode[protocol.AdviceState](b)
+		return err == nil && len(a.Moves) == 0
+	})
+	// Forty citizens for land (A) at once, and counters opened.
+	ctx := context.Background()
+	kiosk := engine.Actor{Device: "kiosk-1", Kind: protocol.DeviceKiosk}
+	for i := range 40 {
+		if r, err := c.ctl.Do(ctx, kiosk, protocol.Request{Key: fmt.Sprint("a", i), Op: protocol.OpTicket, Service: "A"}); err != nil || !r.OK {
+			t.Fatalf("ticket: %+v %v", r, err)
+		}
+	}
+	for _, n := range []string{"1", "2", "3", "4", "5", "6", "7", "8"} {
+		actor := engine.Actor{Device: "counter-" + n, Kind: protocol.DeviceCounter, Counter: n}
+		if _, err := c.ctl.Do(ctx, actor, protocol.Request{Key: "open-" + n, Op: protocol.OpResume}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c.ctl.Republish()
+	within(t, "a move to service A", advice, func(b []byte) bool {
+		a, err := protocol.Decode[protocol.AdviceState](b)
+		return err == nil && len(a.Moves) > 0 && a.Moves[0].Service == "A"
+	})
 }

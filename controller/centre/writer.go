@@ -142,7 +142,26 @@ func (c *Controller) publishAll() {
 		publish(c, protocol.ServiceTopic(c.centre.ID, id), c.engine.ServiceState(id, now), true)
 	}
 	publish(c, protocol.BoardTopic(c.centre.ID), c.engine.BoardState(now), true)
+	publish(c, protocol.AdviceTopic(c.centre.ID), c.advice(now), true)
 	c.publishController(true)
+}
+
+// advice is the engine's advice to the manager, as published.
+func (c *Controller) advice(now time.Time) protocol.AdviceState {
+	a := protocol.AdviceState{At: now, Moves: []protocol.Move{}}
+	for _, m := range c.engine.Advise(now) {
+		mv := protocol.Move{Counter: m.Counter, Service: m.Service, Return: m.Return,
+			WaitSeconds: int(m.Wait / time.Second), AfterSeconds: int(m.After / time.Second),
+			TargetSeconds: int(m.Target / time.Second)}
+		for _, s := range m.Skills {
+			mv.Services = append(mv.Services, s.Service)
+		}
+		a.Moves = append(a.Moves, mv)
+	}
+	if len(a.Moves) > protocol.MaxMoves {
+		a.Moves = a.Moves[:protocol.MaxMoves]
+	}
+	return a
 }
 
 func (c *Controller) publishController(online bool) {

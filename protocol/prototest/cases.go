@@ -865,6 +865,26 @@ var States = []Case{
 			At: at(8, 29, 10)},
 	},
 	{
+		Name:  "advice: move counter 3 to land",
+		Desc:  "Land (A) is predicted at 25 min against a 20 min target; counter 3 has slack and would bring it to 12 min.",
+		Topic: protocol.AdviceTopic(Centre),
+		JSON:  `{"v":1,"at":"2026-11-23T09:15:00+07:00","moves":[{"counter":"3","service":"A","services":["A","B","C"],"wait_s":1500,"after_s":720,"target_s":1200}]}`,
+		Want: protocol.AdviceState{V: 1, At: at(9, 15, 0), Moves: []protocol.Move{{Counter: "3", Service: "A",
+			Services: []string{"A", "B", "C"}, WaitSeconds: 1500, AfterSeconds: 720, TargetSeconds: 1200}}},
+	},
+	{
+		Name:  "advice: nothing to do",
+		Topic: protocol.AdviceTopic(Centre),
+		JSON:  `{"v":1,"at":"2026-11-23T09:15:30+07:00","moves":[]}`,
+		Want:  protocol.AdviceState{V: 1, At: at(9, 15, 30), Moves: []protocol.Move{}},
+	},
+	{
+		Name:  "advice: a move without its service",
+		Topic: protocol.AdviceTopic(Centre),
+		JSON:  `{"v":1,"at":"2026-11-23T09:15:00+07:00","moves":[{"counter":"3","services":["A"],"wait_s":1,"after_s":1,"target_s":1}]}`,
+		Err:   protocol.ErrInvalid, Code: protocol.CodeInvalid, Field: "moves[0].service",
+	},
+	{
 		Name:  "controller online",
 		Topic: protocol.ControllerTopic(Centre),
 		JSON:  `{"v":1,"online":true,"version":"0.3.1","started":"2026-11-23T06:55:00+07:00","day":"2026-11-23"}`,
