@@ -755,18 +755,24 @@ func (d *decoder) offline(n *yaml.Node, path string, taken map[Block]string) *Bl
 		return nil
 	}
 	var b Block
-	ok := true
-	for name, dst := range map[string]*int{"from": &b.From, "to": &b.To} {
-		v := d.require(f, n, path, name, "a running number like 900")
+	complete := true
+	for _, end := range []struct {
+		name string
+		dst  *int
+	}{{"from", &b.From}, {"to", &b.To}} {
+		v := d.require(f, n, path, end.name, "a running number like 900")
 		if v == nil {
-			ok = false
+			complete = false
 			continue
 		}
-		if *dst, ok = d.number(v, join(path, name), 1, MaxOfflineNumber); !ok {
-			return nil
+		n, ok := d.number(v, join(path, end.name), 1, MaxOfflineNumber)
+		if !ok {
+			complete = false
+			continue
 		}
+		*end.dst = n
 	}
-	if !ok {
+	if !complete {
 		return nil
 	}
 	if b.From > b.To {
