@@ -765,12 +765,12 @@ func (d *decoder) offline(n *yaml.Node, path string, taken map[Block]string) *Bl
 			complete = false
 			continue
 		}
-		n, ok := d.number(v, join(path, end.name), 1, MaxOfflineNumber)
+		num, ok := d.number(v, join(path, end.name), 1, MaxOfflineNumber)
 		if !ok {
 			complete = false
 			continue
 		}
-		*end.dst = n
+		*end.dst = num
 	}
 	if !complete {
 		return nil
