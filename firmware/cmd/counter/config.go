@@ -1,0 +1,173 @@
+package main
+
+import (
+	"bytes"
+	_ "embed"
+	"errors"
+	"fmt"
+	"os"
+	"regexp"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/sothutu/sothutu/firmware/counter"
+	"github.com/sothutu/sothutu/protocol"
+)
+
+//go:embed counter.example.yaml
+var exampleConfig []byte
+
+// config is the counter terminal's configuration file.
+type config struct {
+	Centre       string           `yaml:"centre"`
+	Device       string           `yaml:"device"`
+	Counter      string           `yaml:"counter"`
+	Broker       string           `yaml:"broker"`
+	Password     string           `yaml:"password"`
+	StateDir     string           `yaml:"state_dir"`
+	Keys         keysConfig       `yaml:"keys"`
+	TransferKeys []transferConfig `yaml:"transfer_keys"`
+	Satisfaction ratingConfig     `yaml:"satisfaction"`
+	Display      displayConfig    `yaml:"display"`
+}
+
+// keysConfig are the staff keys' pins; empty means no such key.
+type keysConfig struct {
+	CallNext  string `yaml:"call_next"`
+	CallAgain string `yaml:"call_again"`
+	Complete  string `yaml:"complete"`
+	NoShow    string `yaml:"no_show"`
+	Park      string `yaml:"park"`
+	Pause     string `yaml:"pause"`
+}
+
+type transferConfig struct {
+	Pin       string `yaml:"pin"`
+	ToService string `yaml:"to_service"`
+}
+
+// ratingConfig are the satisfaction keys' pins.
+type ratingConfig struct {
+	VerySatisfied string `yaml:"very_satisfied"`
+	Satisfied     string `yaml:"satisfied"`
+	Neutral       string `yaml:"neutral"`
+	Dissatisfied  string `yaml:"dissatisfied"`
+}
+
+// key is one configured key before its pin is looked up.
+type key struct {
+	field string // where it is in the file, for messages
+	pin   string
+	spec  counter.Key
+}
+
+// keys lists the configured keys, staff keys first.
+func (c *config) keys() []key {
+	var ks []key
+	add := func(field, pin string, spec counter.Key) {
+		if pin != "" {
+			ks = append(ks, key{field: field, pin: pin, spec: spec})
+		}
+	}
+	add("keys.call_next", c.Keys.CallNext, counter.Key{Op: protocol.OpCallNext})
+	add("keys.call_again", c.Keys.CallAgain, counter.Key{Op: protocol.OpCallAgain})
+	add("keys.complete", c.Keys.Complete, counter.Key{Op: protocol.OpComplete})
+	add("keys.no_show", c.Keys.NoShow, counter.Key{Op: protocol.OpNoShow})
+	add("keys.park", c.Keys.Park, counter.Key{Op: protocol.OpPark})
+	add("keys.pause", c.Keys.Pause, counter.Key{Op: protocol.OpPause})
+	for i, t := range c.TransferKeys {
+		add(fmt.Sprintf("transfer_keys[%d].pin", i), t.Pin, counter.Key{Op: protocol.OpTransfer, ToService: t.ToService})
+	}
+	for _, r := range []struct {
+		name, pin string
+		rating    protocol.Rating
+	}{
+		{"very_satisfied", c.Satisfaction.VerySatisfied, protocol.RatingVerySatisfied},
+		{"satisfied", c.Satisfaction.Satisfied, protocol.RatingSatisfied},
+		{"neutral", c.Satisfaction.Neutral, protocol.RatingNeutral},
+		{"dissatisfied", c.Satisfaction.Dissatisfied, protocol.RatingDissatisfied},
+	} {
+		add("satisfaction."+r.name, r.pin, counter.Key{Op: protocol.OpRate, Rating: r.rating})
+	}
+	return ks
+}
+
+var (
+	yamlLine = regexp.MustCompile(`line (\d+): field (\S+) not found in type \S+`)
+	pinName  = regexp.MustCompile(`^GPIO\d{1,2}$`)
+)
+
+// loadConfig reads and checks the terminal's configuration.
+func loadConfig(path string) (*config, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read configuration: %w", err)
+	}
+	return parseConfig(path, data)
+}
+
+func parseConfig(name string, data []byte) (*config, error) {
+	var c config
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(&c); err != nil {
+		msg := yamlLine.ReplaceAllString(err.Error(), `$1: unknown field "$2"`)
+		msg = strings.ReplaceAll(strings.TrimPrefix(msg, "yaml: unmarshal errors:\n  "), "\n  ", "; ")
+		msg = strings.TrimPrefix(msg, "yaml: ")
+		msg = strings.TrimPrefix(msg, "line ")
+		return nil, fmt.Errorf("%s:%s", name, msg)
+	}
+	if err := c.check(); err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	return &c, nil
+}
+
+func (c *config) check() error {
+	var errs []error
+	bad := func(field, format string, args ...any) {
+		errs = append(errs, fmt.Errorf("%s: %s", field, fmt.Sprintf(format, args...)))
+	}
+	if err := protocol.CheckID("centre", c.Centre); err != nil {
+		errs = append(errs, err)
+	}
+	if err := protocol.CheckID("device", c.Device); err != nil {
+		errs = append(errs, err)
+	}
+	if err := protocol.CheckID("counter", c.Counter); err != nil {
+		errs = append(errs, fmt.Errorf("%w; write the counter's id from the centre's configuration, quoted: counter: \"1\"", err))
+	}
+	if !strings.HasPrefix(c.Broker, "tcp://") && !strings.HasPrefix(c.Broker, "ssl://") {
+		bad("broker", "%q: write it like tcp://192.168.1.10:1883", c.Broker)
+	}
+	if len(c.Password) < 8 {
+		bad("password", "missing or shorter than 8 characters; it is the terminal's password in the centre's configuration")
+	}
+	if c.StateDir == "" {
+		c.StateDir = "/var/lib/sothutu/counter"
+	}
+	for i, t := range c.TransferKeys {
+		field := fmt.Sprintf("transfer_keys[%d]", i)
+		if t.Pin == "" {
+			bad(field+".pin", "missing: the GPIO pin name, like GPIO5")
+		}
+		if err := protocol.CheckID(field+".to_service", t.ToService); err != nil {
+			errs = append(errs, fmt.Errorf("%w; the service the key sends the ticket to, like B", err))
+		}
+	}
+	used := map[string]string{}
+	for _, k := range c.keys() {
+		if !pinName.MatchString(k.pin) {
+			bad(k.field, "%q: write the BCM pin name, like GPIO17", k.pin)
+		}
+		if other, ok := used[k.pin]; ok {
+			bad(k.field, "%s is also %s; one key per pin", k.pin, other)
+		}
+		used[k.pin] = k.field
+	}
+	if err := c.Display.check(); err != nil {
+		errs = append(errs, err)
+	}
+	return errors.Join(errs...)
+}

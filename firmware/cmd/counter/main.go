@@ -1,0 +1,137 @@
+// Command counter runs a counter terminal on a Raspberry Pi: the staff
+// keypad and the citizen's satisfaction keypad on GPIO, the counter display,
+// and the device link to the controller. See firmware/counter for what the
+// keys do and what the display shows when the controller is unreachable.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"sync"
+	"syscall"
+
+	"periph.io/x/conn/v3/gpio"
+	"periph.io/x/conn/v3/gpio/gpioreg"
+	"periph.io/x/host/v3"
+
+	"github.com/sothutu/sothutu/firmware/counter"
+	"github.com/sothutu/sothutu/firmware/link"
+	"github.com/sothutu/sothutu/protocol"
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "dev"
+
+func main() {
+	path := flag.String("config", "/etc/sothutu/counter.yaml", "counter terminal configuration file")
+	verbose := flag.Bool("v", false, "log debug records")
+	flag.Parse()
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	level := slog.LevelInfo
+	if *verbose {
+		level = slog.LevelDebug
+	}
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+	cfg, err := loadConfig(*path)
+	if err == nil {
+		err = run(ctx, cfg, hardware{pins: gpioPins, display: newDisplay}, log)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "counter:", err)
+		os.Exit(1)
+	}
+}
+
+// hardware finds the terminal's parts; tests pass fakes.
+type hardware struct {
+	// pins returns the pins of the names, in order; fields name them in
+	// messages.
+	pins    func(names, fields []string) ([]gpio.PinIn, error)
+	display func(cfg displayConfig, log *slog.Logger) (counter.Display, func() error, error)
+}
+
+// gpioPins finds the keys' pins on the host.
+func gpioPins(names, fields []string) ([]gpio.PinIn, error) {
+	if len(names) == 0 {
+		return nil, nil
+	}
+	if _, err := host.Init(); err != nil {
+		return nil, fmt.Errorf("host.Init: %w", err)
+	}
+	pins := make([]gpio.PinIn, len(names))
+	for i, n := range names {
+		p := gpioreg.ByName(n)
+		if p == nil {
+			return nil, fmt.Errorf("%s: no GPIO pin %q on this machine (is it a Raspberry Pi? names are like GPIO17)", fields[i], n)
+		}
+		pins[i] = p
+	}
+	return pins, nil
+}
+
+func run(ctx context.Context, cfg *config, hw hardware, log *slog.Logger) error {
+	keys := cfg.keys()
+	var names, fields []string
+	for _, k := range keys {
+		names, fields = append(names, k.pin), append(fields, k.field)
+	}
+	pins, err := hw.pins(names, fields)
+	if err != nil {
+		return err
+	}
+	disp, closeDisplay, err := hw.display(cfg.Display, log)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err := closeDisplay(); err != nil {
+			log.Warn("close display", "err", err)
+		}
+	}()
+
+	var c *counter.Counter
+	l, err := link.New(link.Options{Broker: cfg.Broker, Centre: cfg.Centre, Device: cfg.Device, Kind: protocol.DeviceCounter,
+		Password: cfg.Password, Firmware: version, StateDir: filepath.Join(cfg.StateDir, "link"), Logger: log,
+		Health:       func() protocol.Health { return c.Health() },
+		OnConnection: func(up bool) { c.OnConnection(up) },
+		OnReply:      func(q protocol.Request, r protocol.Reply) { c.OnReply(q, r) }})
+	if err != nil {
+		return err
+	}
+	c, err = counter.New(counter.Options{Link: l, Centre: cfg.Centre, Device: cfg.Device, Counter: cfg.Counter,
+		Display: disp, Logger: log})
+	if err != nil {
+		return err
+	}
+	ks := make([]counter.Key, len(keys))
+	for i, k := range keys {
+		ks[i] = k.spec
+		ks[i].Pin = pins[i]
+	}
+
+	// A terminal whose keys cannot be read is of no use: stop, and let
+	// systemd's restart and the journal tell the technician.
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var keysErr error
+	var wg sync.WaitGroup
+	wg.Go(func() { l.Run(ctx) })
+	wg.Go(func() { c.Run(ctx) })
+	if len(ks) > 0 {
+		wg.Go(func() {
+			if err := c.RunKeys(ctx, ks, counter.KeyOptions{}); err != nil {
+				keysErr = fmt.Errorf("keys: %w", err)
+				cancel()
+			}
+		})
+	}
+	log.Info("counter terminal started", "device", cfg.Device, "centre", cfg.Centre, "counter", cfg.Counter, "keys", len(ks), "display", cfg.Display.Kind)
+	wg.Wait()
+	return keysErr
+}

@@ -1,0 +1,458 @@
+package counter_test
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	mqtt "github.com/eclipse/paho.mqtt.golang"
+	"periph.io/x/conn/v3/gpio"
+	"periph.io/x/conn/v3/gpio/gpiotest"
+
+	"github.com/sothutu/sothutu/controller/broker"
+	"github.com/sothutu/sothutu/controller/centre"
+	"github.com/sothutu/sothutu/controller/config"
+	"github.com/sothutu/sothutu/controller/engine"
+	"github.com/sothutu/sothutu/controller/store"
+	"github.com/sothutu/sothutu/firmware/counter"
+	"github.com/sothutu/sothutu/firmware/link"
+	"github.com/sothutu/sothutu/protocol"
+)
+
+var quiet = func() *slog.Logger {
+	if os.Getenv("COUNTER_LOG") != "" {
+		return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
+	return slog.New(slog.NewTextHandler(io.Discard, nil))
+}()
+
+// display records what was shown.
+type display struct {
+	mu    sync.Mutex
+	shown []string
+	fail  error
+}
+
+func (d *display) Show(text string) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.fail != nil {
+		return d.fail
+	}
+	d.shown = append(d.shown, text)
+	return nil
+}
+
+func (d *display) last() string {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if len(d.shown) == 0 {
+		return ""
+	}
+	return d.shown[len(d.shown)-1]
+}
+
+func (d *display) history() []string {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return slices.Clone(d.shown)
+}
+
+// rig is a controller with its embedded broker and the terminal of counter 1.
+type rig struct {
+	t       *testing.T
+	cfg     *config.Centre
+	url     string
+	db      *store.Store
+	dir     string
+	ctl     *centre.Controller
+	stopCtl func()
+	ctr     *counter.Counter
+	link    *link.Link
+	display *display
+	stopCtr func()
+	keys    map[protocol.Op]*gpiotest.Pin
+	rate    *gpiotest.Pin // very satisfied
+	toB     *gpiotest.Pin // transfer to B
+	lockout time.Duration
+}
+
+func newRig(t *testing.T, lockout time.Duration) *rig {
+	cfg, err := config.Parse("example.yaml", config.Example())
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := broker.Start(broker.Options{Addr: "127.0.0.1:0", Accounts: centre.Accounts(cfg), Logger: quiet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { b.Close() })
+	dir := t.TempDir()
+	db, err := store.Open(filepath.Join(dir, "centre.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	r := &rig{t: t, cfg: cfg, url: "tcp://" + b.Addr(), db: db, dir: dir, lockout: lockout}
+	r.startController()
+	r.startCounter()
+	r.eventually("terminal showing the idle counter", func() bool { return r.display.last() == counter.TextIdle })
+	return r
+}
+
+func (r *rig) startController() {
+	ctx, cancel := context.WithCancel(context.Background())
+	ctl, err := centre.New(ctx, centre.Options{Centre: r.cfg, Store: r.db, Broker: r.url, Logger: quiet, TickEvery: 100 * time.Millisecond})
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() { ctl.Run(ctx); close(done) }()
+	r.ctl = ctl
+	r.stopCtl = sync.OnceFunc(func() { cancel(); <-done })
+	r.t.Cleanup(r.stopCtl)
+}
+
+// startCounter starts counter-1's terminal, its link and its keys on the
+// rig's folder; stopCtr stops them as a power cut would.
+func (r *rig) startCounter() {
+	t := r.t
+	d, _ := r.cfg.Device("counter-1")
+	var c *counter.Counter
+	var err error
+	r.link, err = link.New(link.Options{Broker: r.url, Centre: r.cfg.ID, Device: d.ID, Kind: d.Kind, Password: d.Password,
+		StateDir: filepath.Join(r.dir, "link"), Logger: quiet, ResendAfter: 200 * time.Millisecond,
+		Health:       func() protocol.Health { return c.Health() },
+		OnConnection: func(up bool) { c.OnConnection(up) },
+		OnReply:      func(q protocol.Request, p protocol.Reply) { c.OnReply(q, p) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.display = &display{}
+	c, err = counter.New(counter.Options{Link: r.link, Centre: r.cfg.ID, Device: d.ID, Counter: d.Counter,
+		Display: r.display, ReplyTimeout: 3 * time.Second, ErrorFor: 300 * time.Millisecond, Logger: quiet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.ctr = c
+	r.keys = map[protocol.Op]*gpiotest.Pin{}
+	var keys []counter.Key
+	pin := func(name string) *gpiotest.Pin {
+		return &gpiotest.Pin{N: name, L: gpio.High, EdgesChan: make(chan gpio.Level)}
+	}
+	for i, op := range []protocol.Op{protocol.OpCallNext, protocol.OpCallAgain, protocol.OpComplete, protocol.OpNoShow, protocol.OpPark, protocol.OpPause} {
+		p := pin("GPIO" + string(rune('a'+i)))
+		r.keys[op] = p
+		keys = append(keys, counter.Key{Pin: p, Op: op})
+	}
+	r.toB, r.rate = pin("GPIOt"), pin("GPIOr")
+	keys = append(keys, counter.Key{Pin: r.toB, Op: protocol.OpTransfer, ToService: "B"},
+		counter.Key{Pin: r.rate, Op: protocol.OpRate, Rating: protocol.RatingVerySatisfied})
+
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	wg.Go(func() { r.link.Run(ctx) })
+	wg.Go(func() { c.Run(ctx) })
+	wg.Go(func() {
+		if err := c.RunKeys(ctx, keys, counter.KeyOptions{Debounce: 1, Lockout: r.lockout}); err != nil {
+			t.Error(err)
+		}
+	})
+	for _, k := range keys {
+		p := k.Pin.(*gpiotest.Pin)
+		r.eventually(p.N+" an input", func() bool {
+			p.Lock()
+			defer p.Unlock()
+			return p.P == gpio.PullUp
+		})
+	}
+	r.stopCtr = sync.OnceFunc(func() { cancel(); wg.Wait() })
+	t.Cleanup(r.stopCtr)
+}
+
+// press presses and releases a key.
+func (r *rig) press(p *gpiotest.Pin) {
+	p.EdgesChan <- gpio.Low
+	p.EdgesChan <- gpio.High
+}
+
+// issue takes a ticket at kiosk-1.
+func (r *rig) issue(service string) string {
+	r.t.Helper()
+	rep, err := r.ctl.Do(context.Background(), engine.Actor{Device: "kiosk-1", Kind: protocol.DeviceKiosk},
+		protocol.Request{Key: "t-" + time.Now().Format("150405.000000000"), Op: protocol.OpTicket, Service: service})
+	if err != nil || !rep.OK {
+		r.t.Fatalf("issue %s: %+v, %v", service, rep, err)
+	}
+	return rep.Ticket.Number
+}
+
+func (r *rig) counterState() protocol.CounterState {
+	s, err := r.ctl.Status(context.Background())
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	for _, c := range s.Counters {
+		if c.Counter == "1" {
+			return c
+		}
+	}
+	r.t.Fatal("no counter 1 at the controller")
+	return protocol.CounterState{}
+}
+
+func (r *rig) totals() engine.Totals {
+	s, err := r.ctl.Status(context.Background())
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	return s.Totals
+}
+
+func (r *rig) eventually(what string, ok func() bool) {
+	r.t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !ok() {
+		if time.Now().After(deadline) {
+			r.t.Fatalf("not %s within 10s", what)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// board connects as the hall board and collects the call events.
+func (r *rig) board() <-chan protocol.Call {
+	d, _ := r.cfg.Device("board-1")
+	cl := mqtt.NewClient(mqtt.NewClientOptions().AddBroker(r.url).SetClientID(d.ID).SetUsername(d.ID).SetPassword(d.Password))
+	if tok := cl.Connect(); !tok.WaitTimeout(5*time.Second) || tok.Error() != nil {
+		r.t.Fatalf("connect board-1: %v", tok.Error())
+	}
+	r.t.Cleanup(func() { cl.Disconnect(100) })
+	ch := make(chan protocol.Call, 16)
+	tok := cl.Subscribe(protocol.CallTopic(r.cfg.ID), 1, func(_ mqtt.Client, m mqtt.Message) {
+		if c, err := protocol.Decode[protocol.Call](m.Payload()); err == nil {
+			ch <- c
+		}
+	})
+	if !tok.WaitTimeout(5*time.Second) || tok.Error() != nil {
+		r.t.Fatalf("subscribe: %v", tok.Error())
+	}
+	return ch
+}
+
+func receive(t *testing.T, what string, ch <-chan protocol.Call) protocol.Call {
+	t.Helper()
+	select {
+	case c := <-ch:
+		return c
+	case <-time.After(10 * time.Second):
+		t.Fatalf("no %s within 10s", what)
+	}
+	return protocol.Call{}
+}
+
+// The call next key calls the waiting citizen: the display shows the
+// number, the board hears the call, call again repeats it.
+func TestCallNextKey(t *testing.T) {
+	r := newRig(t, time.Nanosecond)
+	calls := r.board()
+	n := r.issue("A")
+	r.press(r.keys[protocol.OpCallNext])
+	r.eventually("the display showing "+n, func() bool { return r.display.last() == n })
+	if c := receive(t, "call", calls); c.Ticket != n || c.Counter != "1" || c.Repeat != 0 {
+		t.Errorf("board heard %+v", c)
+	}
+	if s := r.counterState(); s.Status != protocol.CounterServing || s.Ticket != n {
+		t.Errorf("controller's counter 1: %+v", s)
+	}
+	r.press(r.keys[protocol.OpCallAgain])
+	if c := receive(t, "call again", calls); c.Ticket != n || c.Repeat != 1 {
+		t.Errorf("call again: board heard %+v", c)
+	}
+	if h := r.ctr.Health(); h.Status != protocol.HealthOK || h.LastError != "" {
+		t.Errorf("health %+v", h)
+	}
+}
+
+// One press, one call: a bounce, a held key and a second press within the
+// lockout call nobody else.
+func TestDoublePressCallsOnce(t *testing.T) {
+	r := newRig(t, time.Hour)
+	first, second := r.issue("A"), r.issue("A")
+	k := r.keys[protocol.OpCallNext]
+	k.EdgesChan <- gpio.Low
+	r.eventually("the first call", func() bool { return r.display.last() == first })
+	k.EdgesChan <- gpio.Low // held
+	k.EdgesChan <- gpio.High
+	k.EdgesChan <- gpio.Low // pressed again within the lockout
+	k.EdgesChan <- gpio.High
+	k.EdgesChan <- gpio.Low // and again
+	k.EdgesChan <- gpio.High
+	if tot := r.totals(); tot.Waiting != 1 {
+		t.Errorf("%d waiting, want %s still waiting", tot.Waiting, second)
+	}
+	if s := r.counterState(); s.Ticket != first {
+		t.Errorf("counter 1 serves %q, want %s", s.Ticket, first)
+	}
+	if got := r.display.last(); got != first {
+		t.Errorf("display %q", got)
+	}
+}
+
+// Complete, then the citizen's satisfaction key: the rating is stored on
+// the ticket served.
+func TestCompleteThenRate(t *testing.T) {
+	r := newRig(t, time.Nanosecond)
+	n := r.issue("A")
+	r.press(r.keys[protocol.OpCallNext])
+	r.eventually("the display showing "+n, func() bool { return r.display.last() == n })
+	r.press(r.keys[protocol.OpComplete])
+	r.eventually("the display idle", func() bool { return r.display.last() == counter.TextIdle })
+	r.press(r.rate)
+	r.eventually("the rating stored", func() bool {
+		var rating string
+		err := r.db.DB().QueryRow(`SELECT rating FROM tickets WHERE number = ?`, n).Scan(&rating)
+		return err == nil && rating == string(protocol.RatingVerySatisfied)
+	})
+	if slices.Contains(r.display.history(), counter.TextError) {
+		t.Errorf("an error was shown: %q", r.display.history())
+	}
+}
+
+// The transfer key sends the current ticket to its service; the pause key
+// pauses and resumes.
+func TestTransferAndPause(t *testing.T) {
+	r := newRig(t, time.Nanosecond)
+	n := r.issue("A")
+	r.press(r.keys[protocol.OpCallNext])
+	r.eventually("the display showing "+n, func() bool { return r.display.last() == n })
+	r.press(r.toB)
+	r.eventually("the display idle after the transfer", func() bool { return r.display.last() == counter.TextIdle })
+	if tot := r.totals(); tot.Waiting != 1 {
+		t.Errorf("%d waiting after the transfer, want 1", tot.Waiting)
+	}
+	r.press(r.keys[protocol.OpPause])
+	r.eventually("paused", func() bool { return r.display.last() == counter.TextPaused })
+	if s := r.counterState(); s.Status != protocol.CounterPaused {
+		t.Errorf("controller's counter 1: %+v", s)
+	}
+	r.press(r.keys[protocol.OpPause])
+	r.eventually("resumed", func() bool { return r.display.last() == counter.TextIdle })
+	if s := r.counterState(); s.Status != protocol.CounterIdle {
+		t.Errorf("controller's counter 1 after resume: %+v", s)
+	}
+}
+
+// A refused command shows "Err" for a while, then the state again.
+func TestRefusalShowsError(t *testing.T) {
+	r := newRig(t, time.Nanosecond)
+	r.press(r.keys[protocol.OpComplete]) // nothing to complete
+	r.eventually("Err shown", func() bool { return r.display.last() == counter.TextError })
+	r.eventually("the state shown again", func() bool { return r.display.last() == counter.TextIdle })
+	if h := r.ctr.Health(); h.Status != protocol.HealthOK || h.LastError == "" {
+		t.Errorf("health %+v, want ok with the last error", h)
+	}
+	_, err := r.ctr.Do(context.Background(), protocol.Request{Op: protocol.OpComplete})
+	var pe *protocol.Error
+	if !errors.Is(err, counter.ErrRefused) || !errors.As(err, &pe) || pe.Code != protocol.CodeNoTicket {
+		t.Errorf("complete with no ticket: %v", err)
+	}
+}
+
+// Controller stopped: the display says unreachable and the health says so;
+// a key pressed meanwhile stays queued; the controller restarted: the
+// terminal recovers by itself and the queued command is answered.
+func TestControllerUnreachable(t *testing.T) {
+	r := newRig(t, time.Nanosecond)
+	n := r.issue("A")
+	r.press(r.keys[protocol.OpCallNext])
+	r.eventually("the display showing "+n, func() bool { return r.display.last() == n })
+
+	r.stopCtl()
+	r.eventually("unreachable shown", func() bool { return r.display.last() == counter.TextUnreachable })
+	if h := r.ctr.Health(); h.Status != protocol.HealthFault || h.LastError != "controller unreachable" {
+		t.Errorf("health %+v", h)
+	}
+	if _, ok := r.ctr.State(); ok {
+		t.Error("the terminal keeps a state while the controller is unreachable")
+	}
+	// A press now: no reply, the command waits in the outbox; another is
+	// refused rather than piled up.
+	_, err := r.ctr.Do(context.Background(), protocol.Request{Op: protocol.OpComplete})
+	if !errors.Is(err, counter.ErrNoReply) {
+		t.Errorf("complete while unreachable: %v", err)
+	}
+	if _, err := r.ctr.Do(context.Background(), protocol.Request{Op: protocol.OpCallNext}); !errors.Is(err, counter.ErrBusy) {
+		t.Errorf("second command while one waits: %v", err)
+	}
+	if got := r.display.last(); got != counter.TextUnreachable {
+		t.Errorf("display %q while unreachable", got)
+	}
+
+	r.startController()
+	r.eventually("the queued complete answered", func() bool { return r.link.Pending() == 0 })
+	r.eventually("the terminal recovered", func() bool { return r.display.last() == counter.TextIdle })
+	if s := r.counterState(); s.Status != protocol.CounterIdle {
+		t.Errorf("controller's counter 1: %+v", s)
+	}
+	r.eventually("health ok", func() bool { return r.ctr.Health().Status == protocol.HealthOK })
+	r.eventually("the controller sees the terminal healthy", func() bool {
+		d := r.ctl.Devices()["counter-1"]
+		return d.Health != nil && d.Health.Status == protocol.HealthOK
+	})
+}
+
+// A restarted terminal shows its counter's ticket from the retained state.
+func TestTerminalRestart(t *testing.T) {
+	r := newRig(t, time.Nanosecond)
+	n := r.issue("C")
+	n = r.issue("A")
+	r.press(r.keys[protocol.OpCallNext])
+	r.eventually("the display showing "+n, func() bool { return r.display.last() == n })
+	r.stopCtr()
+	r.startCounter()
+	r.eventually("the restarted terminal showing "+n, func() bool { return r.display.last() == n })
+	if got := r.display.history(); got[0] != counter.TextUnreachable {
+		t.Errorf("first shown %q, want %q before the state is known", got[0], counter.TextUnreachable)
+	}
+}
+
+// A failing display is the terminal's fault, reported in its health.
+func TestDisplayFails(t *testing.T) {
+	r := newRig(t, time.Nanosecond)
+	r.display.mu.Lock()
+	r.display.fail = errors.New("i2c: no ack")
+	r.display.mu.Unlock()
+	r.press(r.keys[protocol.OpPause])
+	r.eventually("display fault in health", func() bool {
+		h := r.ctr.Health()
+		return h.Status == protocol.HealthFault && h.LastError == "display: i2c: no ack"
+	})
+	r.display.mu.Lock()
+	r.display.fail = nil
+	r.display.mu.Unlock()
+	r.eventually("the display working again, showing the state", func() bool {
+		return r.display.last() == counter.TextPaused && r.ctr.Health().Status == protocol.HealthOK
+	})
+}
+
+func TestKeyErrors(t *testing.T) {
+	r := newRig(t, time.Nanosecond)
+	p := &gpiotest.Pin{N: "GPIOx", EdgesChan: make(chan gpio.Level)}
+	for _, k := range []counter.Key{
+		{Pin: p, Op: protocol.OpTicket},
+		{Pin: p, Op: protocol.OpTransfer},
+		{Pin: p, Op: protocol.OpRate, Rating: "great"},
+	} {
+		if err := r.ctr.RunKeys(context.Background(), []counter.Key{k}, counter.KeyOptions{}); !errors.Is(err, counter.ErrKey) {
+			t.Errorf("%+v: %v, want ErrKey", k, err)
+		}
+	}
+}
