@@ -49,7 +49,8 @@ type displayConfig struct {
 	Digits int `yaml:"digits"`
 	// Brightness: max7219 intensity, ht16k33 brightness, 0-15.
 	Brightness uint8 `yaml:"brightness"`
-	
+	// Caption is hd44780's second line, such as "Quầy 5" (shown without
+	// accents: the LCD's character set has none).
 	Caption string `yaml:"caption"`
 	// Port, Baud, SlaveID, Register, LocalEcho: modbus7seg over RS-485.
 	Port      string `yaml:"port"`
