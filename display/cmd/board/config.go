@@ -1,0 +1,113 @@
+package main
+
+import (
+	"bytes"
+	_ "embed"
+	"errors"
+	"fmt"
+	"os"
+	"regexp"
+	"strings"
+	"time"
+	_ "time/tzdata" // the centre's zone without system tzdata
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/sothutu/sothutu/protocol"
+)
+
+//go:embed board.example.yaml
+var exampleConfig []byte
+
+// config is the hall board's configuration file.
+type config struct {
+	Centre       string        `yaml:"centre"`
+	Device       string        `yaml:"device"`
+	Broker       string        `yaml:"broker"`
+	Password     string        `yaml:"password"`
+	StateDir     string        `yaml:"state_dir"`
+	Listen       string        `yaml:"listen"`
+	Title        string        `yaml:"title"`
+	Languages    []string      `yaml:"languages"`
+	Timezone     string        `yaml:"timezone"`
+	MinHighlight time.Duration `yaml:"min_highlight"`
+}
+
+var yamlLine = regexp.MustCompile(`line (\d+): field (\S+) not found in type \S+`)
+
+// loadConfig reads and checks the board's configuration.
+func loadConfig(path string) (*config, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read configuration: %w", err)
+	}
+	return parseConfig(path, data)
+}
+
+func parseConfig(name string, data []byte) (*config, error) {
+	var c config
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(&c); err != nil {
+		msg := yamlLine.ReplaceAllString(err.Error(), `$1: unknown field "$2"`)
+		msg = strings.ReplaceAll(strings.TrimPrefix(msg, "yaml: unmarshal errors:\n  "), "\n  ", "; ")
+		msg = strings.TrimPrefix(msg, "yaml: ")
+		msg = strings.TrimPrefix(msg, "line ")
+		return nil, fmt.Errorf("%s:%s", name, msg)
+	}
+	if err := c.check(); err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	return &c, nil
+}
+
+func (c *config) check() error {
+	var errs []error
+	bad := func(field, format string, args ...any) {
+		errs = append(errs, fmt.Errorf("%s: %s", field, fmt.Sprintf(format, args...)))
+	}
+	if err := protocol.CheckID("centre", c.Centre); err != nil {
+		errs = append(errs, err)
+	}
+	if err := protocol.CheckID("device", c.Device); err != nil {
+		errs = append(errs, err)
+	}
+	if !strings.HasPrefix(c.Broker, "tcp://") && !strings.HasPrefix(c.Broker, "ssl://") {
+		bad("broker", "%q: write it like tcp://192.168.1.10:1883", c.Broker)
+	}
+	if len(c.Password) < 8 {
+		bad("password", "missing or shorter than 8 characters; it is the board's password in the centre's configuration")
+	}
+	if c.StateDir == "" {
+		c.StateDir = "/var/lib/sothutu/board"
+	}
+	if c.Listen == "" {
+		c.Listen = "127.0.0.1:8082"
+	}
+	if c.Title == "" {
+		c.Title = "Trung tâm Phục vụ hành chính công"
+	}
+	if len(c.Languages) == 0 {
+		c.Languages = []string{"vi", "en"}
+	}
+	for i, l := range c.Languages {
+		switch l {
+		case "vi", "en", "km":
+		default:
+			bad(fmt.Sprintf("languages[%d]", i), "%q: use vi, en or km", l)
+		}
+	}
+	if c.Timezone == "" {
+		c.Timezone = "Asia/Ho_Chi_Minh"
+	}
+	if _, err := time.LoadLocation(c.Timezone); err != nil {
+		bad("timezone", "%q is not a time zone; write it like Asia/Ho_Chi_Minh", c.Timezone)
+	}
+	switch {
+	case c.MinHighlight == 0:
+		c.MinHighlight = 5 * time.Second
+	case c.MinHighlight < time.Second || c.MinHighlight > time.Minute:
+		bad("min_highlight", "%s: write a time between 1s and 1m, like 5s", c.MinHighlight)
+	}
+	return errors.Join(errs...)
+}

@@ -1,0 +1,92 @@
+// Command board runs a hall board on a Raspberry Pi: it follows the
+// centre's calls over the device link and serves the board's page on
+// localhost for Chromium in kiosk mode on the hall's TV. See display/board.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/sothutu/sothutu/display/board"
+	"github.com/sothutu/sothutu/firmware/link"
+	"github.com/sothutu/sothutu/protocol"
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "dev"
+
+func main() {
+	path := flag.String("config", "/etc/sothutu/board.yaml", "board configuration file")
+	verbose := flag.Bool("v", false, "log debug records")
+	flag.Parse()
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	level := slog.LevelInfo
+	if *verbose {
+		level = slog.LevelDebug
+	}
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+	cfg, err := loadConfig(*path)
+	if err == nil {
+		err = run(ctx, cfg, log)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "board:", err)
+		os.Exit(1)
+	}
+}
+
+// run serves the board until ctx ends.
+func run(ctx context.Context, cfg *config, log *slog.Logger) error {
+	log = log.With("device", cfg.Device)
+	b := board.New(board.Options{Centre: cfg.Centre, Title: cfg.Title, Langs: cfg.Languages,
+		Zone: cfg.Timezone, MinHighlight: cfg.MinHighlight, Logger: log})
+	l, err := link.New(link.Options{Broker: cfg.Broker, Centre: cfg.Centre, Device: cfg.Device, Kind: protocol.DeviceBoard,
+		Password: cfg.Password, Firmware: version, StateDir: filepath.Join(cfg.StateDir, "link"), Logger: log,
+		OnConnection: b.SetConnected})
+	if err != nil {
+		return err
+	}
+	// One subscription to the whole state tree, not one per topic, and the
+	// call events first: with the embedded broker, a client's live messages
+	// on a second subscription were seen not to arrive (state/service/+
+	// then state/controller for the kiosk; state/# then event/call here,
+	// where the retained state came but no call event did).
+	l.Subscribe(protocol.CallTopic(cfg.Centre), b.HandleMessage)
+	l.Subscribe(protocol.AllState(cfg.Centre), b.HandleMessage)
+
+	ln, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		return fmt.Errorf("board page: %w", err)
+	}
+	srv := &http.Server{Handler: b.Handler(), ReadHeaderTimeout: 5 * time.Second}
+	log.Info("board page", "url", "http://"+ln.Addr().String()+"/")
+
+	var wg sync.WaitGroup
+	wg.Go(func() { l.Run(ctx) })
+	// The event streams end with b.Run, so that Shutdown below need not
+	// wait for them.
+	wg.Go(func() { b.Run(ctx) })
+	wg.Go(func() {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			log.Error("board page", "err", err)
+		}
+	})
+	<-ctx.Done()
+	shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	srv.Shutdown(shutdown)
+	wg.Wait()
+	return nil
+}
