@@ -37,7 +37,10 @@ type Options struct {
 	// DefaultHeartbeat. The page shows disconnected after 2.5 of them.
 	Heartbeat time.Duration
 	// Clock is nil for the system clock.
-	Clock  Clock
+	Clock Clock
+	// OnCall, if set, is told of each new call once, duplicates left out:
+	// the voice announcer hangs here. It must not block.
+	OnCall func(protocol.Call)
 	Logger *slog.Logger
 }
 
@@ -221,6 +224,9 @@ func (b *Board) AddCall(c protocol.Call) {
 	default:
 	}
 	b.changed()
+	if b.opts.OnCall != nil {
+		b.opts.OnCall(c)
+	}
 }
 
 // Run gives queued calls their turn in the highlight until ctx ends. The

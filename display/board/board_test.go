@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -372,5 +373,21 @@ func TestPage(t *testing.T) {
 		if !strings.Contains(body, want) {
 			t.Errorf("page lacks %s", want)
 		}
+	}
+}
+
+// The voice announcer hears each call once, however often it is delivered.
+func TestOnCallOncePerCall(t *testing.T) {
+	var heard []string
+	b := New(Options{Centre: "ninh-kieu", Clock: newFakeClock(), OnCall: func(c protocol.Call) {
+		heard = append(heard, fmt.Sprint(c.Ticket, "@", c.Counter, "#", c.Repeat))
+	}})
+	call := protocol.Call{Ticket: "A023", Service: "A", Counter: "5", At: t0}
+	b.AddCall(call)
+	b.AddCall(call) // delivered twice (QoS 1)
+	call.Repeat, call.At = 1, t0.Add(time.Minute)
+	b.AddCall(call) // call again
+	if len(heard) != 2 || heard[0] != "A023@5#0" || heard[1] != "A023@5#1" {
+		t.Errorf("announced %v", heard)
 	}
 }

@@ -31,6 +31,16 @@ type config struct {
 	Languages    []string      `yaml:"languages"`
 	Timezone     string        `yaml:"timezone"`
 	MinHighlight time.Duration `yaml:"min_highlight"`
+	// Voice, if set, announces each call from the clip pack in Clips
+	// (made by deploy/voice/make-clips.sh, or recorded), in Languages,
+	// through Command (default aplay -q -).
+	Voice *voiceConfig `yaml:"voice"`
+}
+
+type voiceConfig struct {
+	Clips     string   `yaml:"clips"`
+	Languages []string `yaml:"languages"`
+	Command   []string `yaml:"command"`
 }
 
 var yamlLine = regexp.MustCompile(`line (\d+): field (\S+) not found in type \S+`)

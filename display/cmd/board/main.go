@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/sothutu/sothutu/display/board"
+	"github.com/sothutu/sothutu/display/voice"
 	"github.com/sothutu/sothutu/firmware/link"
 	"github.com/sothutu/sothutu/protocol"
 )
@@ -50,8 +51,21 @@ func main() {
 // run serves the board until ctx ends.
 func run(ctx context.Context, cfg *config, log *slog.Logger) error {
 	log = log.With("device", cfg.Device)
-	b := board.New(board.Options{Centre: cfg.Centre, Title: cfg.Title, Langs: cfg.Languages,
-		Zone: cfg.Timezone, MinHighlight: cfg.MinHighlight, Logger: log})
+	var announcer *voice.Announcer
+	if cfg.Voice != nil {
+		pack, err := voice.LoadPack(cfg.Voice.Clips)
+		if err != nil {
+			return fmt.Errorf("voice: %w", err)
+		}
+		announcer = voice.NewAnnouncer(pack, &voice.ExecPlayer{Command: cfg.Voice.Command},
+			voice.Options{Langs: cfg.Voice.Languages, Logger: log.With("part", "voice")})
+	}
+	opts := board.Options{Centre: cfg.Centre, Title: cfg.Title, Langs: cfg.Languages,
+		Zone: cfg.Timezone, MinHighlight: cfg.MinHighlight, Logger: log}
+	if announcer != nil {
+		opts.OnCall = announcer.Say
+	}
+	b := board.New(opts)
 	l, err := link.New(link.Options{Broker: cfg.Broker, Centre: cfg.Centre, Device: cfg.Device, Kind: protocol.DeviceBoard,
 		Password: cfg.Password, Firmware: version, StateDir: filepath.Join(cfg.StateDir, "link"), Logger: log,
 		OnConnection: b.SetConnected})
@@ -78,6 +92,9 @@ func run(ctx context.Context, cfg *config, log *slog.Logger) error {
 	// The event streams end with b.Run, so that Shutdown below need not
 	// wait for them.
 	wg.Go(func() { b.Run(ctx) })
+	if announcer != nil {
+		wg.Go(func() { announcer.Run(ctx) })
+	}
 	wg.Go(func() {
 		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			log.Error("board page", "err", err)
