@@ -16,11 +16,8 @@ import (
 	"periph.io/x/conn/v3/gpio"
 	"periph.io/x/conn/v3/gpio/gpiotest"
 
-	"github.com/sothutu/sothutu/controller/broker"
-	"github.com/sothutu/sothutu/controller/centre"
-	"github.com/sothutu/sothutu/controller/config"
+	"github.com/sothutu/sothutu/controller/centre/centretest"
 	"github.com/sothutu/sothutu/controller/engine"
-	"github.com/sothutu/sothutu/controller/store"
 	"github.com/sothutu/sothutu/firmware/counter"
 	"github.com/sothutu/sothutu/firmware/link"
 	"github.com/sothutu/sothutu/protocol"
@@ -65,15 +62,10 @@ func (d *display) history() []string {
 	return slices.Clone(d.shown)
 }
 
-// rig is a controller with its embedded broker and the terminal of counter 1.
+// rig is the example centre's controller and the terminal of counter 1.
 type rig struct {
-	t       *testing.T
-	cfg     *config.Centre
-	url     string
-	db      *store.Store
-	dir     string
-	ctl     *centre.Controller
-	stopCtl func()
+	t *testing.T
+	*centretest.Centre
 	ctr     *counter.Counter
 	link    *link.Link
 	display *display
@@ -85,50 +77,21 @@ type rig struct {
 }
 
 func newRig(t *testing.T, lockout time.Duration) *rig {
-	cfg, err := config.Parse("example.yaml", config.Example())
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := broker.Start(broker.Options{Addr: "127.0.0.1:0", Accounts: centre.Accounts(cfg), Logger: quiet})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { b.Close() })
-	dir := t.TempDir()
-	db, err := store.Open(filepath.Join(dir, "centre.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	r := &rig{t: t, cfg: cfg, url: "tcp://" + b.Addr(), db: db, dir: dir, lockout: lockout}
-	r.startController()
+	r := &rig{t: t, Centre: centretest.Start(t, centretest.Options{TickEvery: 100 * time.Millisecond}), lockout: lockout}
 	r.startCounter()
 	r.eventually("terminal showing the idle counter", func() bool { return r.display.last() == counter.TextIdle })
 	return r
-}
-
-func (r *rig) startController() {
-	ctx, cancel := context.WithCancel(context.Background())
-	ctl, err := centre.New(ctx, centre.Options{Centre: r.cfg, Store: r.db, Broker: r.url, Logger: quiet, TickEvery: 100 * time.Millisecond})
-	if err != nil {
-		r.t.Fatal(err)
-	}
-	done := make(chan struct{})
-	go func() { ctl.Run(ctx); close(done) }()
-	r.ctl = ctl
-	r.stopCtl = sync.OnceFunc(func() { cancel(); <-done })
-	r.t.Cleanup(r.stopCtl)
 }
 
 // startCounter starts counter-1's terminal, its link and its keys on the
 // rig's folder; stopCtr stops them as a power cut would.
 func (r *rig) startCounter() {
 	t := r.t
-	d, _ := r.cfg.Device("counter-1")
+	d, _ := r.Config.Device("counter-1")
 	var c *counter.Counter
 	var err error
-	r.link, err = link.New(link.Options{Broker: r.url, Centre: r.cfg.ID, Device: d.ID, Kind: d.Kind, Password: d.Password,
-		StateDir: filepath.Join(r.dir, "link"), Logger: quiet, ResendAfter: 200 * time.Millisecond,
+	r.link, err = link.New(link.Options{Broker: r.URL, Centre: r.Config.ID, Device: d.ID, Kind: d.Kind, Password: d.Password,
+		StateDir: filepath.Join(r.Dir, "link"), Logger: quiet, ResendAfter: 200 * time.Millisecond,
 		Health:       func() protocol.Health { return c.Health() },
 		OnConnection: func(up bool) { c.OnConnection(up) },
 		OnReply:      func(q protocol.Request, p protocol.Reply) { c.OnReply(q, p) }})
@@ -136,7 +99,7 @@ func (r *rig) startCounter() {
 		t.Fatal(err)
 	}
 	r.display = &display{}
-	c, err = counter.New(counter.Options{Link: r.link, Centre: r.cfg.ID, Device: d.ID, Counter: d.Counter,
+	c, err = counter.New(counter.Options{Link: r.link, Centre: r.Config.ID, Device: d.ID, Counter: d.Counter,
 		Display: r.display, ReplyTimeout: 3 * time.Second, ErrorFor: 300 * time.Millisecond, Logger: quiet})
 	if err != nil {
 		t.Fatal(err)
@@ -186,7 +149,7 @@ func (r *rig) press(p *gpiotest.Pin) {
 // issue takes a ticket at kiosk-1.
 func (r *rig) issue(service string) string {
 	r.t.Helper()
-	rep, err := r.ctl.Do(context.Background(), engine.Actor{Device: "kiosk-1", Kind: protocol.DeviceKiosk},
+	rep, err := r.Controller().Do(context.Background(), engine.Actor{Device: "kiosk-1", Kind: protocol.DeviceKiosk},
 		protocol.Request{Key: "t-" + time.Now().Format("150405.000000000"), Op: protocol.OpTicket, Service: service})
 	if err != nil || !rep.OK {
 		r.t.Fatalf("issue %s: %+v, %v", service, rep, err)
@@ -195,7 +158,7 @@ func (r *rig) issue(service string) string {
 }
 
 func (r *rig) counterState() protocol.CounterState {
-	s, err := r.ctl.Status(context.Background())
+	s, err := r.Controller().Status(context.Background())
 	if err != nil {
 		r.t.Fatal(err)
 	}
@@ -209,7 +172,7 @@ func (r *rig) counterState() protocol.CounterState {
 }
 
 func (r *rig) totals() engine.Totals {
-	s, err := r.ctl.Status(context.Background())
+	s, err := r.Controller().Status(context.Background())
 	if err != nil {
 		r.t.Fatal(err)
 	}
@@ -229,14 +192,14 @@ func (r *rig) eventually(what string, ok func() bool) {
 
 // board connects as the hall board and collects the call events.
 func (r *rig) board() <-chan protocol.Call {
-	d, _ := r.cfg.Device("board-1")
-	cl := mqtt.NewClient(mqtt.NewClientOptions().AddBroker(r.url).SetClientID(d.ID).SetUsername(d.ID).SetPassword(d.Password))
+	d, _ := r.Config.Device("board-1")
+	cl := mqtt.NewClient(mqtt.NewClientOptions().AddBroker(r.URL).SetClientID(d.ID).SetUsername(d.ID).SetPassword(d.Password))
 	if tok := cl.Connect(); !tok.WaitTimeout(5*time.Second) || tok.Error() != nil {
 		r.t.Fatalf("connect board-1: %v", tok.Error())
 	}
 	r.t.Cleanup(func() { cl.Disconnect(100) })
 	ch := make(chan protocol.Call, 16)
-	tok := cl.Subscribe(protocol.CallTopic(r.cfg.ID), 1, func(_ mqtt.Client, m mqtt.Message) {
+	tok := cl.Subscribe(protocol.CallTopic(r.Config.ID), 1, func(_ mqtt.Client, m mqtt.Message) {
 		if c, err := protocol.Decode[protocol.Call](m.Payload()); err == nil {
 			ch <- c
 		}
@@ -318,7 +281,7 @@ func TestCompleteThenRate(t *testing.T) {
 	r.press(r.rate)
 	r.eventually("the rating stored", func() bool {
 		var rating string
-		err := r.db.DB().QueryRow(`SELECT rating FROM tickets WHERE number = ?`, n).Scan(&rating)
+		err := r.Store.DB().QueryRow(`SELECT rating FROM tickets WHERE number = ?`, n).Scan(&rating)
 		return err == nil && rating == string(protocol.RatingVerySatisfied)
 	})
 	if slices.Contains(r.display.history(), counter.TextError) {
@@ -375,7 +338,7 @@ func TestControllerUnreachable(t *testing.T) {
 	r.press(r.keys[protocol.OpCallNext])
 	r.eventually("the display showing "+n, func() bool { return r.display.last() == n })
 
-	r.stopCtl()
+	r.Stop()
 	r.eventually("unreachable shown", func() bool { return r.display.last() == counter.TextUnreachable })
 	if h := r.ctr.Health(); h.Status != protocol.HealthFault || h.LastError != "controller unreachable" {
 		t.Errorf("health %+v", h)
@@ -396,7 +359,7 @@ func TestControllerUnreachable(t *testing.T) {
 		t.Errorf("display %q while unreachable", got)
 	}
 
-	r.startController()
+	r.Restart()
 	r.eventually("the queued complete answered", func() bool { return r.link.Pending() == 0 })
 	r.eventually("the terminal recovered", func() bool { return r.display.last() == counter.TextIdle })
 	if s := r.counterState(); s.Status != protocol.CounterIdle {
@@ -404,7 +367,7 @@ func TestControllerUnreachable(t *testing.T) {
 	}
 	r.eventually("health ok", func() bool { return r.ctr.Health().Status == protocol.HealthOK })
 	r.eventually("the controller sees the terminal healthy", func() bool {
-		d := r.ctl.Devices()["counter-1"]
+		d := r.Controller().Devices()["counter-1"]
 		return d.Health != nil && d.Health.Status == protocol.HealthOK
 	})
 }

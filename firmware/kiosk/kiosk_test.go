@@ -11,10 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/sothutu/sothutu/controller/broker"
-	"github.com/sothutu/sothutu/controller/centre"
-	"github.com/sothutu/sothutu/controller/config"
-	"github.com/sothutu/sothutu/controller/store"
+	"github.com/sothutu/sothutu/controller/centre/centretest"
 	"github.com/sothutu/sothutu/firmware/kiosk"
 	"github.com/sothutu/sothutu/firmware/link"
 	"github.com/sothutu/sothutu/protocol"
@@ -75,43 +72,20 @@ func (r *renderer) Render(t protocol.Ticket, name string, reprint bool) (*image.
 	return image.NewGray(image.Rect(0, 0, 384, 100)), nil
 }
 
-// rig is a controller with its embedded broker and one kiosk.
+// rig is the example centre's controller with one kiosk.
 type rig struct {
-	t         *testing.T
-	cfg       *config.Centre
-	url       string
-	db        *store.Store
-	stopCtl   context.CancelFunc
-	ctlDone   chan struct{}
-	ctl       *centre.Controller
+	t *testing.T
+	*centretest.Centre
 	kiosk     *kiosk.Kiosk
 	link      *link.Link
 	printer   *printer
 	render    *renderer
-	dir       string
 	stopKiosk func()
 }
 
 func newRig(t *testing.T) *rig {
-	cfg, err := config.Parse("example.yaml", config.Example())
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := broker.Start(broker.Options{Addr: "127.0.0.1:0", Accounts: centre.Accounts(cfg), Logger: quiet})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { b.Close() })
-	dir := t.TempDir()
-	db, err := store.Open(filepath.Join(dir, "centre.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	r := &rig{t: t, cfg: cfg, url: "tcp://" + b.Addr(), db: db, printer: &printer{state: protocol.PrinterOK}, render: &renderer{}}
-	r.startController()
-
-	r.dir = dir
+	r := &rig{t: t, Centre: centretest.Start(t, centretest.Options{TickEvery: 100 * time.Millisecond}),
+		printer: &printer{state: protocol.PrinterOK}, render: &renderer{}}
 	r.startKiosk()
 	r.eventually("kiosk online and knowing the services", func() bool {
 		st := r.kiosk.State()
@@ -124,18 +98,18 @@ func newRig(t *testing.T) *rig {
 // stops them, as a power cut or a restart would.
 func (r *rig) startKiosk() {
 	t := r.t
-	d, _ := r.cfg.Device("kiosk-1")
+	d, _ := r.Config.Device("kiosk-1")
 	var k *kiosk.Kiosk
 	var err error
-	r.link, err = link.New(link.Options{Broker: r.url, Centre: r.cfg.ID, Device: d.ID, Kind: d.Kind, Password: d.Password,
-		StateDir: filepath.Join(r.dir, "link"), Logger: quiet, ResendAfter: 200 * time.Millisecond,
+	r.link, err = link.New(link.Options{Broker: r.URL, Centre: r.Config.ID, Device: d.ID, Kind: d.Kind, Password: d.Password,
+		StateDir: filepath.Join(r.Dir, "link"), Logger: quiet, ResendAfter: 200 * time.Millisecond,
 		Health: func() protocol.Health { return k.Health() }})
 	if err != nil {
 		t.Fatal(err)
 	}
-	k, err = kiosk.New(kiosk.Options{Link: r.link, Centre: r.cfg.ID, Device: d.ID, Printer: r.printer, Renderer: r.render,
-		StateDir: filepath.Join(r.dir, "kiosk"), Offline: &kiosk.Block{From: d.Offline.From, To: d.Offline.To},
-		Services: d.Buttons, Location: r.cfg.Location, ReplyTimeout: time.Second, StatusEvery: 50 * time.Millisecond, Logger: quiet})
+	k, err = kiosk.New(kiosk.Options{Link: r.link, Centre: r.Config.ID, Device: d.ID, Printer: r.printer, Renderer: r.render,
+		StateDir: filepath.Join(r.Dir, "kiosk"), Offline: &kiosk.Block{From: d.Offline.From, To: d.Offline.To},
+		Services: d.Buttons, Location: r.Config.Location, ReplyTimeout: time.Second, StatusEvery: 50 * time.Millisecond, Logger: quiet})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -146,22 +120,6 @@ func (r *rig) startKiosk() {
 	wg.Go(func() { k.Run(ctx) })
 	r.stopKiosk = func() { cancel(); wg.Wait() }
 	t.Cleanup(func() { r.stopKiosk() })
-}
-
-func (r *rig) startController() {
-	ctx, cancel := context.WithCancel(context.Background())
-	ctl, err := centre.New(ctx, centre.Options{Centre: r.cfg, Store: r.db, Broker: r.url, Logger: quiet, TickEvery: 100 * time.Millisecond})
-	if err != nil {
-		r.t.Fatal(err)
-	}
-	r.ctl, r.stopCtl, r.ctlDone = ctl, cancel, make(chan struct{})
-	go func() { ctl.Run(ctx); close(r.ctlDone) }()
-	r.t.Cleanup(r.stopController)
-}
-
-func (r *rig) stopController() {
-	r.stopCtl()
-	<-r.ctlDone
 }
 
 func (r *rig) eventually(what string, ok func() bool) {
@@ -176,7 +134,7 @@ func (r *rig) eventually(what string, ok func() bool) {
 }
 
 func (r *rig) totals() centreTotals {
-	s, err := r.ctl.Status(context.Background())
+	s, err := r.Controller().Status(context.Background())
 	if err != nil {
 		r.t.Fatal(err)
 	}
@@ -211,7 +169,7 @@ func TestPrinterNotReady(t *testing.T) {
 	r := newRig(t)
 	r.printer.set(protocol.PrinterPaperOut, nil)
 	r.eventually("kiosk reporting paper out to the controller", func() bool {
-		d := r.ctl.Devices()["kiosk-1"]
+		d := r.Controller().Devices()["kiosk-1"]
 		return d.Health != nil && d.Health.Printer == protocol.PrinterPaperOut && d.Health.Status == protocol.HealthFault
 	})
 	if _, err := r.kiosk.Take(context.Background(), "A", "", "vi"); !errors.Is(err, kiosk.ErrPrinterNotReady) {
@@ -222,7 +180,7 @@ func TestPrinterNotReady(t *testing.T) {
 	}
 	r.printer.set(protocol.PrinterPaperLow, nil)
 	r.eventually("paper low reported as degraded", func() bool {
-		d := r.ctl.Devices()["kiosk-1"]
+		d := r.Controller().Devices()["kiosk-1"]
 		return d.Health != nil && d.Health.Printer == protocol.PrinterPaperLow && d.Health.Status == protocol.HealthDegraded
 	})
 	if _, err := r.kiosk.Take(context.Background(), "A", "", "vi"); err != nil {
@@ -258,7 +216,7 @@ func TestOfflineIssuing(t *testing.T) {
 	if _, err := r.kiosk.Take(context.Background(), "A", "", "vi"); err != nil { // A001, online
 		t.Fatal(err)
 	}
-	r.stopController()
+	r.Stop()
 	r.eventually("kiosk offline", func() bool { return !r.kiosk.State().Online })
 	is, err := r.kiosk.Take(context.Background(), "A", protocol.PriorityElderly, "vi")
 	if err != nil {
@@ -271,12 +229,12 @@ func TestOfflineIssuing(t *testing.T) {
 	if second.Ticket.Number != "A901" {
 		t.Errorf("second offline ticket %s, want A901", second.Ticket.Number)
 	}
-	r.startController()
+	r.Restart()
 	r.eventually("offline tickets filed", func() bool { return r.totals().issued == 3 })
 	r.eventually("kiosk online again", func() bool { return r.kiosk.State().Online })
 	for _, n := range []string{"A900", "A901"} {
 		var issued int64
-		if err := r.db.DB().QueryRow(`SELECT issued FROM tickets WHERE number = ?`, n).Scan(&issued); err != nil {
+		if err := r.Store.DB().QueryRow(`SELECT issued FROM tickets WHERE number = ?`, n).Scan(&issued); err != nil {
 			t.Fatalf("%s not in the store: %v", n, err)
 		}
 	}
@@ -290,7 +248,7 @@ func TestOfflineIssuing(t *testing.T) {
 // journal and its link's outbox hand them over once the controller is back.
 func TestOfflineTicketsSurviveRestart(t *testing.T) {
 	r := newRig(t)
-	r.stopController()
+	r.Stop()
 	r.eventually("kiosk offline", func() bool { return !r.kiosk.State().Online })
 	is, err := r.kiosk.Take(context.Background(), "E", "", "vi")
 	if err != nil || !is.Offline {
@@ -298,14 +256,14 @@ func TestOfflineTicketsSurviveRestart(t *testing.T) {
 	}
 	r.stopKiosk()
 	r.startKiosk()
-	r.startController()
+	r.Restart()
 	r.eventually("the offline ticket filed after the restarts", func() bool { return r.totals().issued == 1 })
 	var n int
-	if err := r.db.DB().QueryRow(`SELECT count(*) FROM tickets WHERE number = ?`, is.Ticket.Number).Scan(&n); err != nil || n != 1 {
+	if err := r.Store.DB().QueryRow(`SELECT count(*) FROM tickets WHERE number = ?`, is.Ticket.Number).Scan(&n); err != nil || n != 1 {
 		t.Errorf("%s stored %d times: %v", is.Ticket.Number, n, err)
 	}
 	// The next offline number continues after the restart: no collision.
-	r.stopController()
+	r.Stop()
 	r.eventually("kiosk offline again", func() bool { return !r.kiosk.State().Online })
 	again, err := r.kiosk.Take(context.Background(), "E", "", "vi")
 	if err != nil || again.Ticket.Number == is.Ticket.Number {

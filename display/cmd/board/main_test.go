@@ -14,11 +14,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/sothutu/sothutu/controller/broker"
 	"github.com/sothutu/sothutu/controller/centre"
-	centreconfig "github.com/sothutu/sothutu/controller/config"
+	"github.com/sothutu/sothutu/controller/centre/centretest"
 	"github.com/sothutu/sothutu/controller/engine"
-	"github.com/sothutu/sothutu/controller/store"
 	"github.com/sothutu/sothutu/display/board"
 	"github.com/sothutu/sothutu/protocol"
 )
@@ -95,33 +93,15 @@ type e2e struct {
 }
 
 func startBoard(t testing.TB, minHighlight time.Duration) *e2e {
-	centreCfg, err := centreconfig.Parse("example.yaml", centreconfig.Example())
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := broker.Start(broker.Options{Addr: "127.0.0.1:0", Accounts: centre.Accounts(centreCfg), Logger: quiet})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { b.Close() })
-	dir := t.TempDir()
-	db, err := store.Open(filepath.Join(dir, "centre.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	c := centretest.Start(t, centretest.Options{Logger: quiet})
+	ctl, dir := c.Controller(), c.Dir
 	ctx, cancel := context.WithCancel(context.Background())
-	ctl, err := centre.New(ctx, centre.Options{Centre: centreCfg, Store: db, Broker: "tcp://" + b.Addr(), Logger: quiet})
-	if err != nil {
-		t.Fatal(err)
-	}
 	var wg sync.WaitGroup
 	t.Cleanup(func() { cancel(); wg.Wait() })
-	wg.Go(func() { ctl.Run(ctx) })
 
 	listen := freeAddr(t)
 	yaml := strings.NewReplacer(
-		"tcp://192.168.1.10:1883", "tcp://"+b.Addr(),
+		"tcp://192.168.1.10:1883", c.URL,
 		"/var/lib/sothutu/board", filepath.Join(dir, "board"),
 		"127.0.0.1:8082", listen,
 		"min_highlight: 5s", "min_highlight: "+minHighlight.String(),

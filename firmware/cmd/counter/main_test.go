@@ -13,11 +13,8 @@ import (
 	"periph.io/x/conn/v3/gpio"
 	"periph.io/x/conn/v3/gpio/gpiotest"
 
-	"github.com/sothutu/sothutu/controller/broker"
-	"github.com/sothutu/sothutu/controller/centre"
-	centreconfig "github.com/sothutu/sothutu/controller/config"
+	"github.com/sothutu/sothutu/controller/centre/centretest"
 	"github.com/sothutu/sothutu/controller/engine"
-	"github.com/sothutu/sothutu/controller/store"
 	"github.com/sothutu/sothutu/firmware/counter"
 	"github.com/sothutu/sothutu/protocol"
 )
@@ -127,32 +124,14 @@ func (s *screen) shown() string {
 // ticket a kiosk took, the display shows it and the hall board has it; the
 // satisfaction key rates it after complete.
 func TestCounterEndToEnd(t *testing.T) {
-	centreCfg, err := centreconfig.Parse("example.yaml", centreconfig.Example())
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := broker.Start(broker.Options{Addr: "127.0.0.1:0", Accounts: centre.Accounts(centreCfg), Logger: quiet})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { b.Close() })
-	dir := t.TempDir()
-	db, err := store.Open(filepath.Join(dir, "centre.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	c := centretest.Start(t, centretest.Options{Logger: quiet})
+	ctl, dir := c.Controller(), c.Dir
 	ctx, cancel := context.WithCancel(context.Background())
-	ctl, err := centre.New(ctx, centre.Options{Centre: centreCfg, Store: db, Broker: "tcp://" + b.Addr(), Logger: quiet})
-	if err != nil {
-		t.Fatal(err)
-	}
 	var wg sync.WaitGroup
 	t.Cleanup(func() { cancel(); wg.Wait() })
-	wg.Go(func() { ctl.Run(ctx) })
 
 	yaml := strings.NewReplacer(
-		"tcp://192.168.1.10:1883", "tcp://"+b.Addr(),
+		"tcp://192.168.1.10:1883", c.URL,
 		"/var/lib/sothutu/counter", filepath.Join(dir, "counter"),
 		"kind: none", "kind: fake",
 	).Replace(string(exampleConfig))
@@ -216,7 +195,7 @@ func TestCounterEndToEnd(t *testing.T) {
 	press("GPIO13") // satisfied
 	eventually(t, "the rating stored", func() bool {
 		var rating string
-		err := db.DB().QueryRow(`SELECT rating FROM tickets WHERE number = 'A001'`).Scan(&rating)
+		err := c.Store.DB().QueryRow(`SELECT rating FROM tickets WHERE number = 'A001'`).Scan(&rating)
 		return err == nil && rating == string(protocol.RatingSatisfied)
 	})
 	eventually(t, "the terminal's health at the controller", func() bool {

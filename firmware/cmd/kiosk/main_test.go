@@ -17,10 +17,8 @@ import (
 	"periph.io/x/conn/v3/gpio"
 	"periph.io/x/conn/v3/gpio/gpiotest"
 
-	"github.com/sothutu/sothutu/controller/broker"
 	"github.com/sothutu/sothutu/controller/centre"
-	centreconfig "github.com/sothutu/sothutu/controller/config"
-	"github.com/sothutu/sothutu/controller/store"
+	"github.com/sothutu/sothutu/controller/centre/centretest"
 	"github.com/sothutu/sothutu/firmware/escpos/escpostest"
 	"github.com/sothutu/sothutu/firmware/ticket"
 )
@@ -84,29 +82,11 @@ func startKiosk(t testing.TB) *e2e {
 		}
 		t.Skip("font missing: apt-get install -y fonts-dejavu-core")
 	}
-	centreCfg, err := centreconfig.Parse("example.yaml", centreconfig.Example())
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := broker.Start(broker.Options{Addr: "127.0.0.1:0", Accounts: centre.Accounts(centreCfg), Logger: quiet})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { b.Close() })
-	dir := t.TempDir()
-	db, err := store.Open(filepath.Join(dir, "centre.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	c := centretest.Start(t, centretest.Options{Logger: quiet})
+	ctl, dir := c.Controller(), c.Dir
 	ctx, cancel := context.WithCancel(context.Background())
-	ctl, err := centre.New(ctx, centre.Options{Centre: centreCfg, Store: db, Broker: "tcp://" + b.Addr(), Logger: quiet})
-	if err != nil {
-		t.Fatal(err)
-	}
 	var wg sync.WaitGroup
 	t.Cleanup(func() { cancel(); wg.Wait() })
-	wg.Go(func() { ctl.Run(ctx) })
 
 	paper := escpostest.NewDevice(576)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -126,7 +106,7 @@ func startKiosk(t testing.TB) *e2e {
 
 	touch := freeAddr(t)
 	yaml := strings.NewReplacer(
-		"tcp://192.168.1.10:1883", "tcp://"+b.Addr(),
+		"tcp://192.168.1.10:1883", c.URL,
 		"/var/lib/sothutu/kiosk", filepath.Join(dir, "kiosk"),
 		"transport: usb", "transport: tcp",
 		"path: /dev/usb/lp0    # better: a udev name, see firmware/escpos/doc.go", "addr: "+ln.Addr().String(),
