@@ -1,18 +1,15 @@
 package main
 
 import (
-	"bytes"
 	_ "embed"
 	"errors"
 	"fmt"
 	"os"
-	"regexp"
 	"strings"
 	"time"
 	_ "time/tzdata" // the centre's zone without system tzdata
 
-	"go.yaml.in/yaml/v3"
-
+	"github.com/sothutu/sothutu/firmware/devconfig"
 	"github.com/sothutu/sothutu/protocol"
 )
 
@@ -43,8 +40,6 @@ type voiceConfig struct {
 	Command   []string `yaml:"command"`
 }
 
-var yamlLine = regexp.MustCompile(`line (\d+): field (\S+) not found in type \S+`)
-
 // loadConfig reads and checks the board's configuration.
 func loadConfig(path string) (*config, error) {
 	data, err := os.ReadFile(path)
@@ -56,14 +51,8 @@ func loadConfig(path string) (*config, error) {
 
 func parseConfig(name string, data []byte) (*config, error) {
 	var c config
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	dec.KnownFields(true)
-	if err := dec.Decode(&c); err != nil {
-		msg := yamlLine.ReplaceAllString(err.Error(), `$1: unknown field "$2"`)
-		msg = strings.ReplaceAll(strings.TrimPrefix(msg, "yaml: unmarshal errors:\n  "), "\n  ", "; ")
-		msg = strings.TrimPrefix(msg, "yaml: ")
-		msg = strings.TrimPrefix(msg, "line ")
-		return nil, fmt.Errorf("%s:%s", name, msg)
+	if err := devconfig.Decode(name, data, &c); err != nil {
+		return nil, err
 	}
 	if err := c.check(); err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)

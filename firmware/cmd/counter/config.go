@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	_ "embed"
 	"errors"
 	"fmt"
@@ -9,9 +8,8 @@ import (
 	"regexp"
 	"strings"
 
-	"go.yaml.in/yaml/v3"
-
 	"github.com/sothutu/sothutu/firmware/counter"
+	"github.com/sothutu/sothutu/firmware/devconfig"
 	"github.com/sothutu/sothutu/protocol"
 )
 
@@ -94,8 +92,7 @@ func (c *config) keys() []key {
 }
 
 var (
-	yamlLine = regexp.MustCompile(`line (\d+): field (\S+) not found in type \S+`)
-	pinName  = regexp.MustCompile(`^GPIO\d{1,2}$`)
+	pinName = regexp.MustCompile(`^GPIO\d{1,2}$`)
 )
 
 // loadConfig reads and checks the terminal's configuration.
@@ -109,14 +106,8 @@ func loadConfig(path string) (*config, error) {
 
 func parseConfig(name string, data []byte) (*config, error) {
 	var c config
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	dec.KnownFields(true)
-	if err := dec.Decode(&c); err != nil {
-		msg := yamlLine.ReplaceAllString(err.Error(), `$1: unknown field "$2"`)
-		msg = strings.ReplaceAll(strings.TrimPrefix(msg, "yaml: unmarshal errors:\n  "), "\n  ", "; ")
-		msg = strings.TrimPrefix(msg, "yaml: ")
-		msg = strings.TrimPrefix(msg, "line ")
-		return nil, fmt.Errorf("%s:%s", name, msg)
+	if err := devconfig.Decode(name, data, &c); err != nil {
+		return nil, err
 	}
 	if err := c.check(); err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)

@@ -1,0 +1,37 @@
+package devconfig_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/sothutu/sothutu/firmware/devconfig"
+)
+
+func TestDecode(t *testing.T) {
+	type conf struct {
+		Centre string `yaml:"centre"`
+		Port   int    `yaml:"port"`
+	}
+	tests := []struct {
+		name, yaml string
+		want       string // in the error; empty for none
+	}{
+		{"good", "centre: ninh-kieu\nport: 8081\n", ""},
+		{"misspelt field", "centre: ninh-kieu\nprot: 8081\n", `kiosk.yaml:2: unknown field "prot"`},
+		{"wrong type", "centre: ninh-kieu\nport: tám\n", "kiosk.yaml:2: cannot unmarshal"},
+		{"not YAML", "centre: [ninh-kieu\n", "kiosk.yaml:"},
+		{"empty", "", "kiosk.yaml: empty"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var c conf
+			err := devconfig.Decode("kiosk.yaml", []byte(tt.yaml), &c)
+			switch {
+			case tt.want == "" && err != nil:
+				t.Errorf("error %v", err)
+			case tt.want != "" && (err == nil || !strings.Contains(err.Error(), tt.want)):
+				t.Errorf("error %v, want %q", err, tt.want)
+			}
+		})
+	}
+}
