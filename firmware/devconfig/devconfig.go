@@ -13,6 +13,8 @@ import (
 	"strings"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/sothutu/sothutu/protocol"
 )
 
 var unknownField = regexp.MustCompile(`line (\d+): field (\S+) not found in type \S+`)
@@ -34,4 +36,43 @@ func Decode(name string, data []byte, v any) error {
 	msg = strings.TrimPrefix(msg, "yaml: ")
 	msg = strings.TrimPrefix(msg, "line ")
 	return fmt.Errorf("%s:%s", name, msg)
+}
+
+// Link is what every device program's configuration holds to reach the
+// controller. Programs embed it inline:
+//
+//	type config struct {
+//		devconfig.Link `yaml:",inline"`
+//		...
+//	}
+type Link struct {
+	Centre   string `yaml:"centre"`
+	Device   string `yaml:"device"`
+	Broker   string `yaml:"broker"`
+	Password string `yaml:"password"`
+	// StateDir keeps the link's outbox and the program's own state.
+	StateDir string `yaml:"state_dir"`
+}
+
+// Check returns what is wrong with the link settings of the program (kiosk,
+// counter, board), naming each field, and puts StateDir under
+// /var/lib/sothutu/<program> when it is left out.
+func (l *Link) Check(program string) []error {
+	var errs []error
+	if err := protocol.CheckID("centre", l.Centre); err != nil {
+		errs = append(errs, err)
+	}
+	if err := protocol.CheckID("device", l.Device); err != nil {
+		errs = append(errs, err)
+	}
+	if !strings.HasPrefix(l.Broker, "tcp://") && !strings.HasPrefix(l.Broker, "ssl://") {
+		errs = append(errs, fmt.Errorf("broker: %q: write it like tcp://192.168.1.10:1883", l.Broker))
+	}
+	if len(l.Password) < 8 {
+		errs = append(errs, fmt.Errorf("password: missing or shorter than 8 characters; it is the %s's password in the centre's configuration", program))
+	}
+	if l.StateDir == "" {
+		l.StateDir = "/var/lib/sothutu/" + program
+	}
+	return errs
 }

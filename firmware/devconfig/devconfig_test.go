@@ -1,6 +1,7 @@
 package devconfig_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -33,5 +34,23 @@ func TestDecode(t *testing.T) {
 				t.Errorf("error %v, want %q", err, tt.want)
 			}
 		})
+	}
+}
+
+func TestLinkCheck(t *testing.T) {
+	good := devconfig.Link{Centre: "ninh-kieu", Device: "kiosk-1", Broker: "tcp://192.168.1.10:1883", Password: "doi-mat-khau"}
+	if errs := good.Check("kiosk"); len(errs) != 0 || good.StateDir != "/var/lib/sothutu/kiosk" {
+		t.Errorf("good link: %v, state dir %q", errs, good.StateDir)
+	}
+	bad := devconfig.Link{Centre: "ninh kieu", Device: "kiosk-1", Broker: "192.168.1.10:1883", Password: "short", StateDir: "/srv/k"}
+	errs := bad.Check("kiosk")
+	text := fmt.Sprint(errs)
+	for _, want := range []string{"centre", "broker", "tcp://", "password", "kiosk's password"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("errors %v lack %q", errs, want)
+		}
+	}
+	if len(errs) != 3 || bad.StateDir != "/srv/k" {
+		t.Errorf("%d errors, state dir %q", len(errs), bad.StateDir)
 	}
 }

@@ -5,12 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"strings"
 	"time"
 	_ "time/tzdata" // the centre's zone without system tzdata
 
 	"github.com/sothutu/sothutu/firmware/devconfig"
-	"github.com/sothutu/sothutu/protocol"
 )
 
 //go:embed board.example.yaml
@@ -18,16 +16,12 @@ var exampleConfig []byte
 
 // config is the hall board's configuration file.
 type config struct {
-	Centre       string        `yaml:"centre"`
-	Device       string        `yaml:"device"`
-	Broker       string        `yaml:"broker"`
-	Password     string        `yaml:"password"`
-	StateDir     string        `yaml:"state_dir"`
-	Listen       string        `yaml:"listen"`
-	Title        string        `yaml:"title"`
-	Languages    []string      `yaml:"languages"`
-	Timezone     string        `yaml:"timezone"`
-	MinHighlight time.Duration `yaml:"min_highlight"`
+	devconfig.Link `yaml:",inline"`
+	Listen         string        `yaml:"listen"`
+	Title          string        `yaml:"title"`
+	Languages      []string      `yaml:"languages"`
+	Timezone       string        `yaml:"timezone"`
+	MinHighlight   time.Duration `yaml:"min_highlight"`
 	// Voice, if set, announces each call from the clip pack in Clips
 	// (made by deploy/voice/make-clips.sh, or recorded), in Languages,
 	// through Command (default aplay -q -).
@@ -65,21 +59,7 @@ func (c *config) check() error {
 	bad := func(field, format string, args ...any) {
 		errs = append(errs, fmt.Errorf("%s: %s", field, fmt.Sprintf(format, args...)))
 	}
-	if err := protocol.CheckID("centre", c.Centre); err != nil {
-		errs = append(errs, err)
-	}
-	if err := protocol.CheckID("device", c.Device); err != nil {
-		errs = append(errs, err)
-	}
-	if !strings.HasPrefix(c.Broker, "tcp://") && !strings.HasPrefix(c.Broker, "ssl://") {
-		bad("broker", "%q: write it like tcp://192.168.1.10:1883", c.Broker)
-	}
-	if len(c.Password) < 8 {
-		bad("password", "missing or shorter than 8 characters; it is the board's password in the centre's configuration")
-	}
-	if c.StateDir == "" {
-		c.StateDir = "/var/lib/sothutu/board"
-	}
+	errs = append(errs, c.Link.Check("board")...)
 	if c.Listen == "" {
 		c.Listen = "127.0.0.1:8082"
 	}

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"regexp"
-	"strings"
 
 	"github.com/sothutu/sothutu/firmware/counter"
 	"github.com/sothutu/sothutu/firmware/devconfig"
@@ -18,16 +17,12 @@ var exampleConfig []byte
 
 // config is the counter terminal's configuration file.
 type config struct {
-	Centre       string           `yaml:"centre"`
-	Device       string           `yaml:"device"`
-	Counter      string           `yaml:"counter"`
-	Broker       string           `yaml:"broker"`
-	Password     string           `yaml:"password"`
-	StateDir     string           `yaml:"state_dir"`
-	Keys         keysConfig       `yaml:"keys"`
-	TransferKeys []transferConfig `yaml:"transfer_keys"`
-	Satisfaction ratingConfig     `yaml:"satisfaction"`
-	Display      displayConfig    `yaml:"display"`
+	devconfig.Link `yaml:",inline"`
+	Counter        string           `yaml:"counter"`
+	Keys           keysConfig       `yaml:"keys"`
+	TransferKeys   []transferConfig `yaml:"transfer_keys"`
+	Satisfaction   ratingConfig     `yaml:"satisfaction"`
+	Display        displayConfig    `yaml:"display"`
 }
 
 // keysConfig are the staff keys' pins; empty means no such key.
@@ -120,23 +115,9 @@ func (c *config) check() error {
 	bad := func(field, format string, args ...any) {
 		errs = append(errs, fmt.Errorf("%s: %s", field, fmt.Sprintf(format, args...)))
 	}
-	if err := protocol.CheckID("centre", c.Centre); err != nil {
-		errs = append(errs, err)
-	}
-	if err := protocol.CheckID("device", c.Device); err != nil {
-		errs = append(errs, err)
-	}
+	errs = append(errs, c.Link.Check("counter")...)
 	if err := protocol.CheckID("counter", c.Counter); err != nil {
 		errs = append(errs, fmt.Errorf("%w; write the counter's id from the centre's configuration, quoted: counter: \"1\"", err))
-	}
-	if !strings.HasPrefix(c.Broker, "tcp://") && !strings.HasPrefix(c.Broker, "ssl://") {
-		bad("broker", "%q: write it like tcp://192.168.1.10:1883", c.Broker)
-	}
-	if len(c.Password) < 8 {
-		bad("password", "missing or shorter than 8 characters; it is the terminal's password in the centre's configuration")
-	}
-	if c.StateDir == "" {
-		c.StateDir = "/var/lib/sothutu/counter"
 	}
 	for i, t := range c.TransferKeys {
 		field := fmt.Sprintf("transfer_keys[%d]", i)

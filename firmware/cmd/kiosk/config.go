@@ -20,23 +20,19 @@ var exampleConfig []byte
 
 // config is the kiosk's configuration file.
 type config struct {
-	Centre     string         `yaml:"centre"`
-	Device     string         `yaml:"device"`
-	Broker     string         `yaml:"broker"`
-	Password   string         `yaml:"password"`
-	StateDir   string         `yaml:"state_dir"`
-	Timezone   string         `yaml:"timezone"`
-	Lang       string         `yaml:"lang"`
-	CentreName string         `yaml:"centre_name"`
-	StatusURL  string         `yaml:"status_url"`
-	Footer     string         `yaml:"footer"`
-	Services   []string       `yaml:"services"`
-	Buttons    []buttonConfig `yaml:"buttons"`
-	Offline    *blockConfig   `yaml:"offline"`
-	Printer    printerConfig  `yaml:"printer"`
-	Font       string         `yaml:"font"`
-	BoldFont   string         `yaml:"bold_font"`
-	Touch      string         `yaml:"touch"`
+	devconfig.Link `yaml:",inline"`
+	Timezone       string         `yaml:"timezone"`
+	Lang           string         `yaml:"lang"`
+	CentreName     string         `yaml:"centre_name"`
+	StatusURL      string         `yaml:"status_url"`
+	Footer         string         `yaml:"footer"`
+	Services       []string       `yaml:"services"`
+	Buttons        []buttonConfig `yaml:"buttons"`
+	Offline        *blockConfig   `yaml:"offline"`
+	Printer        printerConfig  `yaml:"printer"`
+	Font           string         `yaml:"font"`
+	BoldFont       string         `yaml:"bold_font"`
+	Touch          string         `yaml:"touch"`
 
 	location *time.Location
 }
@@ -86,21 +82,7 @@ func (c *config) check() error {
 	bad := func(field, format string, args ...any) {
 		errs = append(errs, fmt.Errorf("%s: %s", field, fmt.Sprintf(format, args...)))
 	}
-	if err := protocol.CheckID("centre", c.Centre); err != nil {
-		errs = append(errs, err)
-	}
-	if err := protocol.CheckID("device", c.Device); err != nil {
-		errs = append(errs, err)
-	}
-	if !strings.HasPrefix(c.Broker, "tcp://") && !strings.HasPrefix(c.Broker, "ssl://") {
-		bad("broker", "%q: write it like tcp://192.168.1.10:1883", c.Broker)
-	}
-	if len(c.Password) < 8 {
-		bad("password", "missing or shorter than 8 characters; it is the kiosk's password in the centre's configuration")
-	}
-	if c.StateDir == "" {
-		c.StateDir = "/var/lib/sothutu/kiosk"
-	}
+	errs = append(errs, c.Link.Check("kiosk")...)
 	if c.Timezone == "" {
 		c.Timezone = "Asia/Ho_Chi_Minh"
 	}
