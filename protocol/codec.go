@@ -16,7 +16,7 @@ import (
 
 // Payload is any message of this protocol.
 type Payload interface {
-	Request | Reply | CounterState | ServiceState | BoardState | Call | ControllerState | Presence | AdviceState
+	Request | Reply | CounterState | ServiceState | BoardState | Call | ControllerState | Presence | AdviceState | AlertState
 }
 
 // Encode validates p, stamps it and the payloads it holds with Version and
@@ -87,6 +87,11 @@ func stamp(p any) {
 		v.V = Version
 		if v.Moves == nil {
 			v.Moves = []Move{}
+		}
+	case *AlertState:
+		v.V = Version
+		if v.Alerts == nil {
+			v.Alerts = []Alert{}
 		}
 	case *Presence:
 		v.V = Version
@@ -258,6 +263,8 @@ func validate(p any) error {
 	case *ControllerState:
 		return v.Validate()
 	case *AdviceState:
+		return v.Validate()
+	case *AlertState:
 		return v.Validate()
 	case *Presence:
 		return v.Validate()
@@ -627,6 +634,35 @@ func (p *Presence) Validate() error {
 		}
 		if h.Printer != "" && !slices.Contains(printerStates, h.Printer) {
 			return invalid("health.printer", "unknown printer state %q", h.Printer)
+		}
+	}
+	return nil
+}
+
+// MaxAlerts bounds the alerts of an alert state.
+const MaxAlerts = 100
+
+// Validate checks an alert state.
+func (a *AlertState) Validate() error {
+	if len(a.Alerts) > MaxAlerts {
+		return invalid("alerts", "%d alerts, at most %d", len(a.Alerts), MaxAlerts)
+	}
+	for i, al := range a.Alerts {
+		field := func(f string) string { return fmt.Sprintf("alerts[%d].%s", i, f) }
+		if !slices.Contains(AlertKinds, al.Kind) {
+			return invalid(field("kind"), "%q is not an alert kind (%v)", al.Kind, AlertKinds)
+		}
+		if err := CheckID(field("subject"), al.Subject); err != nil {
+			return err
+		}
+		if al.ID <= 0 {
+			return invalid(field("id"), "must be positive")
+		}
+		if al.Since.IsZero() {
+			return invalid(field("since"), "missing")
+		}
+		if len(al.Detail) > 200 {
+			return invalid(field("detail"), "%d bytes, at most 200", len(al.Detail))
 		}
 	}
 	return nil

@@ -45,6 +45,8 @@ func decodeAs(kind string, data []byte) (any, error) {
 		return protocol.Decode[protocol.ControllerState](data)
 	case protocol.KindAdvice:
 		return protocol.Decode[protocol.AdviceState](data)
+	case protocol.KindAlerts:
+		return protocol.Decode[protocol.AlertState](data)
 	case protocol.KindCall:
 		return protocol.Decode[protocol.Call](data)
 	}
@@ -59,6 +61,8 @@ func encodeAny(v any) ([]byte, error) {
 	case protocol.Reply:
 		return protocol.Encode(p)
 	case protocol.AdviceState:
+		return protocol.Encode(p)
+	case protocol.AlertState:
 		return protocol.Encode(p)
 	case protocol.Presence:
 		return protocol.Encode(p)

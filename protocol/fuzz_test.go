@@ -86,6 +86,10 @@ func FuzzDecodeAdviceState(f *testing.F) {
 	fuzzDecode[protocol.AdviceState](f, protocol.KindAdvice)
 }
 
+func FuzzDecodeAlertState(f *testing.F) {
+	fuzzDecode[protocol.AlertState](f, protocol.KindAlerts)
+}
+
 // FuzzParseTopic checks that ParseTopic never panics, refuses with ErrTopic
 // or ErrVersion, and accepts only what the topic functions build.
 func FuzzParseTopic(f *testing.F) {

@@ -210,6 +210,45 @@ type AdviceState struct {
 	Moves []Move    `json:"moves"`
 }
 
+// AlertState is the controller's retained list of the centre's alerts still
+// open: what a manager should look at now. An empty list means none.
+type AlertState struct {
+	V      int       `json:"v"`
+	At     time.Time `json:"at"`
+	Alerts []Alert   `json:"alerts"`
+}
+
+// AlertKind says what an alert is about.
+type AlertKind string
+
+// Alert kinds.
+const (
+	// AlertWait: a service's longest wait is over its target; Subject is the service.
+	AlertWait AlertKind = "wait_over_target"
+	// AlertIdle: a counter is idle while its services have people waiting;
+	// Subject is the counter.
+	AlertIdle AlertKind = "idle_while_waiting"
+	// AlertOffline: a device of the configuration is offline; Subject is the device.
+	AlertOffline AlertKind = "device_offline"
+	// AlertPaperLow and AlertPaperOut: a kiosk's printer; Subject is the kiosk.
+	AlertPaperLow AlertKind = "paper_low"
+	AlertPaperOut AlertKind = "paper_out"
+)
+
+// AlertKinds lists every alert kind.
+var AlertKinds = []AlertKind{AlertWait, AlertIdle, AlertOffline, AlertPaperLow, AlertPaperOut}
+
+// Alert is one open alert. ID identifies it in the controller's store; it
+// stays the same while the alert is open.
+type Alert struct {
+	ID      int64     `json:"id"`
+	Kind    AlertKind `json:"kind"`
+	Subject string    `json:"subject"`
+	Since   time.Time `json:"since"`
+	// Detail is a short text for people, in English: "longest wait 41 min, target 30 min".
+	Detail string `json:"detail,omitempty"`
+}
+
 // Move is one counter move: serve Service first, or, with Return, go back to
 // the counter's configured services.
 type Move struct {

@@ -16,6 +16,7 @@ import (
 //	qs/v1/<c>/state/board          hall board: current and recent calls (retained)
 //	qs/v1/<c>/state/controller     controller status and last will (retained)
 //	qs/v1/<c>/state/advice         counter moves advised to the manager (retained)
+//	qs/v1/<c>/state/alerts         open alerts (retained)
 //	qs/v1/<c>/event/call           call events for displays and voice (QoS 1)
 //
 // A device may publish only under its own qs/v1/<c>/dev/<d>/ and may read
@@ -34,6 +35,7 @@ const (
 	KindBoard      = "board"
 	KindController = "controller"
 	KindAdvice     = "advice"
+	KindAlerts     = "alerts"
 	KindCall       = "call"
 )
 
@@ -80,6 +82,10 @@ func ControllerTopic(centre string) string { return prefix(centre) + "/state/con
 // AdviceTopic holds the controller's retained advice to the manager: which
 // counters to move to which services.
 func AdviceTopic(centre string) string { return prefix(centre) + "/state/advice" }
+
+// AlertsTopic holds the controller's retained list of open alerts, for the
+// manager's pages and other systems.
+func AlertsTopic(centre string) string { return prefix(centre) + "/state/alerts" }
 
 // CallTopic carries call events, one message per call or call again.
 func CallTopic(centre string) string { return prefix(centre) + "/event/call" }
@@ -136,7 +142,7 @@ func ParseTopic(topic string) (Topic, error) {
 		t.Kind, t.ID, idField = rest[2], rest[1], "device"
 	case len(rest) == 3 && rest[0] == "state" && (rest[1] == KindCounter || rest[1] == KindService):
 		t.Kind, t.ID, idField = rest[1], rest[2], rest[1]
-	case len(rest) == 2 && rest[0] == "state" && (rest[1] == KindBoard || rest[1] == KindController || rest[1] == KindAdvice):
+	case len(rest) == 2 && rest[0] == "state" && (rest[1] == KindBoard || rest[1] == KindController || rest[1] == KindAdvice || rest[1] == KindAlerts):
 		t.Kind = rest[1]
 	case len(rest) == 2 && rest[0] == "event" && rest[1] == KindCall:
 		t.Kind = KindCall

@@ -28,6 +28,8 @@ func build(t protocol.Topic) string {
 		return protocol.ControllerTopic(t.Centre)
 	case protocol.KindAdvice:
 		return protocol.AdviceTopic(t.Centre)
+	case protocol.KindAlerts:
+		return protocol.AlertsTopic(t.Centre)
 	case protocol.KindCall:
 		return protocol.CallTopic(t.Centre)
 	}
@@ -62,6 +64,7 @@ func TestTopicRoundTrip(t *testing.T) {
 		{protocol.BoardTopic(c), protocol.Topic{Centre: c, Kind: protocol.KindBoard}},
 		{protocol.ControllerTopic(c), protocol.Topic{Centre: c, Kind: protocol.KindController}},
 		{protocol.AdviceTopic(c), protocol.Topic{Centre: c, Kind: protocol.KindAdvice}},
+		{protocol.AlertsTopic(c), protocol.Topic{Centre: c, Kind: protocol.KindAlerts}},
 		{protocol.CallTopic(c), protocol.Topic{Centre: c, Kind: protocol.KindCall}},
 	} {
 		got, err := protocol.ParseTopic(tt.topic)

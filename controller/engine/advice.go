@@ -169,6 +169,12 @@ func (e *Engine) bestMove(now time.Time, s int, pressure []float64, moved map[st
 // following an Advice); nil gives it back its configured ones. The change
 // is recorded as a "reassigned" event and committed with the next Flush.
 func (e *Engine) Reassign(now time.Time, counter string, skills []Skill) error {
+	return e.ReassignBy(now, Actor{}, counter, skills)
+}
+
+// ReassignBy is Reassign on behalf of actor, whom the event names: a
+// manager moving a counter from the centre's web pages.
+func (e *Engine) ReassignBy(now time.Time, actor Actor, counter string, skills []Skill) error {
 	c := e.counters[counter]
 	cc, ok := e.centre.Counter(counter)
 	if c == nil || !ok {
@@ -188,7 +194,7 @@ func (e *Engine) Reassign(now time.Time, counter string, skills []Skill) error {
 	c.Skills = slices.Clone(skills)
 	sortSkills(c.Skills)
 	e.touchCounter(c)
-	e.event(now, "reassigned", nil, c.ID, Actor{}, strings.Join(names, " "))
+	e.event(now, "reassigned", nil, c.ID, actor, strings.Join(names, " "))
 	e.refreshModel()
 	return nil
 }

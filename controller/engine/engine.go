@@ -209,6 +209,13 @@ func (e *Engine) touchService(id string) {
 	}
 }
 
+// Note records an event that no command of the engine makes, such as a
+// staff member signing in at a counter; it is committed with the next Flush.
+func (e *Engine) Note(now time.Time, kind, counter string, actor Actor, detail string) {
+	e.rollover(now)
+	e.event(now, kind, nil, counter, actor, detail)
+}
+
 func (e *Engine) event(now time.Time, kind string, t *Ticket, counter string, actor Actor, detail string) {
 	ev := Event{At: now, Kind: kind, Counter: counter, Actor: actor.Device, Detail: detail}
 	if t != nil {
@@ -640,7 +647,7 @@ func (e *Engine) transfer(now time.Time, actor Actor, c *Counter, toService, toC
 	if t == nil {
 		return fail(protocol.CodeNoTicket, "counter %s has no current ticket to transfer", c.ID)
 	}
-	detail := ""
+	from, detail := t.Service, ""
 	switch {
 	case toService != "":
 		if e.services[toService] == nil {
@@ -660,7 +667,10 @@ func (e *Engine) transfer(now time.Time, actor Actor, c *Counter, toService, toC
 	t.State, t.Queued = Waiting, now
 	e.enqueue(t)
 	e.touchTicket(t)
+	// The event belongs to the service the ticket leaves, as the visit
+	// that ends here does; its detail names where the ticket goes.
 	e.event(now, "transferred", t, c.ID, actor, detail)
+	e.batch.Events[len(e.batch.Events)-1].Service = from
 	c.Current, c.Status, c.Since = 0, protocol.CounterIdle, now
 	e.touchCounter(c)
 	return protocol.Reply{Ticket: e.view(t)}

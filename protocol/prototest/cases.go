@@ -885,6 +885,27 @@ var States = []Case{
 		Err:   protocol.ErrInvalid, Code: protocol.CodeInvalid, Field: "moves[0].service",
 	},
 	{
+		Name:  "alerts: land over target, counter 4 idle",
+		Desc:  "Two open alerts: land's longest wait is past its 30 min target; counter 4 is idle while its services have people waiting.",
+		Topic: protocol.AlertsTopic(Centre),
+		JSON:  `{"v":1,"at":"2026-11-23T09:15:00+07:00","alerts":[{"id":12,"kind":"wait_over_target","subject":"A","since":"2026-11-23T09:02:00+07:00","detail":"longest wait 43 min, target 30 min"},{"id":13,"kind":"idle_while_waiting","subject":"4","since":"2026-11-23T09:14:00+07:00"}]}`,
+		Want: protocol.AlertState{V: 1, At: at(9, 15, 0), Alerts: []protocol.Alert{
+			{ID: 12, Kind: protocol.AlertWait, Subject: "A", Since: at(9, 2, 0), Detail: "longest wait 43 min, target 30 min"},
+			{ID: 13, Kind: protocol.AlertIdle, Subject: "4", Since: at(9, 14, 0)}}},
+	},
+	{
+		Name:  "alerts: none open",
+		Topic: protocol.AlertsTopic(Centre),
+		JSON:  `{"v":1,"at":"2026-11-23T09:15:30+07:00","alerts":[]}`,
+		Want:  protocol.AlertState{V: 1, At: at(9, 15, 30), Alerts: []protocol.Alert{}},
+	},
+	{
+		Name:  "alerts: an unknown kind",
+		Topic: protocol.AlertsTopic(Centre),
+		JSON:  `{"v":1,"at":"2026-11-23T09:15:00+07:00","alerts":[{"id":1,"kind":"fire","subject":"A","since":"2026-11-23T09:02:00+07:00"}]}`,
+		Err:   protocol.ErrInvalid, Code: protocol.CodeInvalid, Field: "alerts[0].kind",
+	},
+	{
 		Name:  "controller online",
 		Topic: protocol.ControllerTopic(Centre),
 		JSON:  `{"v":1,"online":true,"version":"0.3.1","started":"2026-11-23T06:55:00+07:00","day":"2026-11-23"}`,
