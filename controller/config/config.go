@@ -40,6 +40,50 @@ type Centre struct {
 	Devices  []Device
 	// Controller is the controller's own MQTT account.
 	Controller Account
+	// Users sign in to the centre's web pages.
+	Users []User
+}
+
+// Role is what a user may do on the centre's web pages.
+type Role string
+
+// Roles.
+const (
+	// RoleManager sees everything, moves counters, reads reports.
+	RoleManager Role = "manager"
+	// RoleStaff works at one counter: its page, its commands.
+	RoleStaff Role = "staff"
+	// RoleViewer sees the live view and the reports, changes nothing.
+	RoleViewer Role = "viewer"
+)
+
+// User is a person who signs in to the centre's web pages.
+type User struct {
+	Name     string // signs in with it
+	FullName string // shown on pages and reports; Name when empty
+	Role     Role
+	Counter  string // staff only: the counter they work at
+	// PasswordHash is the bcrypt hash of the password; the file never
+	// holds the password itself.
+	PasswordHash string
+}
+
+// Display is the name pages and reports show.
+func (u User) Display() string {
+	if u.FullName != "" {
+		return u.FullName
+	}
+	return u.Name
+}
+
+// User returns the user who signs in with name.
+func (c *Centre) User(name string) (*User, bool) {
+	for i := range c.Users {
+		if c.Users[i].Name == name {
+			return &c.Users[i], true
+		}
+	}
+	return nil, false
 }
 
 // Text is a name shown or printed to citizens, in each language the centre

@@ -1,6 +1,8 @@
 package config
 
 import (
+	"golang.org/x/crypto/bcrypt"
+
 	"errors"
 	"fmt"
 	"io/fs"
@@ -113,6 +115,29 @@ func TestExample(t *testing.T) {
 	}
 	if !strings.Contains(string(Example()), "CHANGE every") {
 		t.Error("the example does not tell to change the passwords")
+	}
+}
+
+// TestExampleUsers checks that the sample passwords the comments name are the
+// ones hashed, so that the sample centre can be signed in to.
+func TestExampleUsers(t *testing.T) {
+	c := parseExample(t)
+	want := map[string]Role{"quanly": RoleManager, "lan": RoleStaff, "minh": RoleStaff, "xem": RoleViewer}
+	if len(c.Users) != len(want) {
+		t.Fatalf("%d users, want %d", len(c.Users), len(want))
+	}
+	for name, role := range want {
+		u, ok := c.User(name)
+		if !ok || u.Role != role || u.FullName == "" {
+			t.Errorf("user %s: %+v", name, u)
+			continue
+		}
+		if err := bcrypt.CompareHashAndPassword([]byte(u.PasswordHash), []byte("doi-mat-khau-"+name)); err != nil {
+			t.Errorf("user %s: sample password: %v", name, err)
+		}
+		if (u.Role == RoleStaff) != (u.Counter != "") {
+			t.Errorf("user %s: counter %q", name, u.Counter)
+		}
 	}
 }
 

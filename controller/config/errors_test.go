@@ -45,6 +45,9 @@ controller:
   password: "controller-secret"
 `
 
+// hashLan is a bcrypt hash, of "doi-mat-khau-lan".
+const hashLan = "$2a$10$iiyxICJXZpeJVIn6mr05zuOQWxy6cLqhknhv.rh59elFIVgH4NnVC"
+
 // edit returns base with each old text replaced by the new one that follows
 // it; each old text must occur exactly once.
 func edit(t testing.TB, pairs ...string) string {
@@ -80,7 +83,7 @@ func TestParseErrors(t *testing.T) {
 	}{
 		// Fields.
 		{"unknown top-level field", edit(t, "\nservices:", "\nservces:"), 6,
-			[]string{`unknown field "servces" at top level`, `did you mean "services"?`, "expected one of: centre, rules, services, counters, devices, controller"}, ErrInvalid, true},
+			[]string{`unknown field "servces" at top level`, `did you mean "services"?`, "expected one of: centre, rules, services, counters, devices, controller, users"}, ErrInvalid, true},
 		{"unknown field", edit(t, "    prefix: A\n", "    prefx: A\n"), 8,
 			[]string{`services[0]: unknown field "prefx"`, "expected one of: id, prefix, width, name, target_wait, mean_service"}, ErrInvalid, true},
 		{"field given twice", edit(t, "    prefix: A\n", "    prefix: A\n    prefix: C\n"), 9,
@@ -203,6 +206,22 @@ func TestParseErrors(t *testing.T) {
 			[]string{"devices[2].password: too short (5 characters); use at least 8"}, ErrInvalid, true},
 		{"missing password", edit(t, `, password: "board-secret"`, ``), 30,
 			[]string{"devices[2].password: missing", "at least 8 characters"}, ErrInvalid, true},
+
+		// Users of the web pages (lines 35 on).
+		{"user with unknown role", base + "users:\n  - {name: lan, role: staf, counter: \"1\", password_hash: \"" + hashLan + "\"}\n", 35,
+			[]string{`users[0].role: unknown role "staf"`, `did you mean "staff"?`}, ErrInvalid, false},
+		{"staff without counter", base + "users:\n  - {name: lan, role: staff, password_hash: \"" + hashLan + "\"}\n", 35,
+			[]string{"users[0].counter: missing", "the counter this staff member works at"}, ErrInvalid, true},
+		{"staff at unknown counter", base + "users:\n  - {name: lan, role: staff, counter: \"9\", password_hash: \"" + hashLan + "\"}\n", 35,
+			[]string{`users[0].counter: unknown counter "9"; known: 1, 2`}, ErrInvalid, true},
+		{"manager at a counter", base + "users:\n  - {name: hoa, role: manager, counter: \"1\", password_hash: \"" + hashLan + "\"}\n", 35,
+			[]string{"users[0].counter: only staff work at a counter"}, ErrInvalid, true},
+		{"password instead of its hash", base + "users:\n  - {name: hoa, role: manager, password_hash: \"doi-mat-khau\"}\n", 35,
+			[]string{"users[0].password_hash: not a bcrypt hash", "controller -hash-password"}, ErrInvalid, true},
+		{"password field", base + "users:\n  - {name: hoa, role: manager, password: \"doi-mat-khau\"}\n", 35,
+			[]string{`users[0]: unknown field "password"`, "expected one of: name, full_name, role, counter, password_hash"}, ErrInvalid, false},
+		{"user twice", base + "users:\n  - {name: hoa, role: viewer, password_hash: \"" + hashLan + "\"}\n  - {name: hoa, role: viewer, password_hash: \"" + hashLan + "\"}\n", 36,
+			[]string{`users[1].name: duplicate user id "hoa" (first on line 35)`}, ErrInvalid, true},
 
 		// Whole files.
 		{"empty file", "", 1, []string{"the file is empty", "centre, rules, services"}, ErrInvalid, true},

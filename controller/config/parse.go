@@ -15,6 +15,7 @@ import (
 	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
+	"golang.org/x/crypto/bcrypt"
 	"golang.org/x/text/unicode/norm"
 
 	"github.com/sothutu/sothutu/protocol"
@@ -22,7 +23,7 @@ import (
 
 // Fields of each part of the file, in the order the messages list them.
 var (
-	topFields        = []string{"centre", "rules", "services", "counters", "devices", "controller"}
+	topFields        = []string{"centre", "rules", "services", "counters", "devices", "controller", "users"}
 	centreFields     = []string{"id", "name", "timezone"}
 	textFields       = []string{"vi", "en", "km"}
 	rulesFields      = []string{"priority_max_in_row"}
@@ -31,6 +32,8 @@ var (
 	skillFields      = []string{"service", "level"}
 	deviceFields     = []string{"id", "kind", "password", "counter", "buttons", "offline"}
 	controllerFields = []string{"username", "password"}
+	userFields       = []string{"name", "full_name", "role", "counter", "password_hash"}
+	roles            = []string{string(RoleManager), string(RoleStaff), string(RoleViewer)}
 	kinds            = []string{string(protocol.DeviceKiosk), string(protocol.DeviceCounter), string(protocol.DeviceBoard)}
 )
 
@@ -446,7 +449,69 @@ func (d *decoder) centre(root *yaml.Node) *Centre {
 		}
 	}
 	d.devices(top, root, c, services, counters)
+	d.users(top, c, counters)
 	return c
+}
+
+// users reads the people who sign in to the centre's web pages. The section
+// is optional: without it, nobody can sign in.
+func (d *decoder) users(top map[string]*yaml.Node, c *Centre, counters *seen) {
+	n, ok := top["users"]
+	if !ok {
+		return
+	}
+	names := newSeen("user")
+	for i, item := range d.list(n, "users", "a list of users, each starting with \"- name:\"") {
+		path := index("users", i)
+		f := d.fields(item, path, "a user's fields (name, role, password_hash, ...)", userFields)
+		if f == nil {
+			continue
+		}
+		u := User{}
+		if v := d.require(f, item, path, "name", "the name they sign in with, like lan"); v != nil {
+			if name, ok := d.id(v, join(path, "name")); ok && names.add(d, v, join(path, "name"), name) {
+				u.Name = name
+			}
+		}
+		if v, ok := f["full_name"]; ok {
+			u.FullName = d.oneText(v, join(path, "full_name"))
+		}
+		if v := d.require(f, item, path, "role", "one of "+strings.Join(roles, ", ")); v != nil {
+			if r, ok := d.text(v, join(path, "role")); ok {
+				if slices.Contains(roles, r) {
+					u.Role = Role(r)
+				} else {
+					hint := ""
+					if guess := suggest(r, roles); guess != "" {
+						hint = fmt.Sprintf(" did you mean %q?", guess)
+					}
+					d.fail(v, join(path, "role"), "unknown role %q;%s expected one of: %s", r, hint, strings.Join(roles, ", "))
+				}
+			}
+		}
+		switch {
+		case u.Role == RoleStaff:
+			if v := d.require(f, item, path, "counter", "the id of the counter this staff member works at"); v != nil {
+				if k, ok := d.text(v, join(path, "counter")); ok && counters.known(d, v, join(path, "counter"), k) {
+					u.Counter = k
+				}
+			}
+		case u.Role != "":
+			if v, ok := f["counter"]; ok {
+				d.fail(v, join(path, "counter"), "only staff work at a counter; remove it from this %s", u.Role)
+			}
+		}
+		if v := d.require(f, item, path, "password_hash", "make one with: controller -hash-password"); v != nil {
+			if h, ok := d.text(v, join(path, "password_hash")); ok {
+				if _, err := bcrypt.Cost([]byte(h)); err != nil {
+					d.fail(v, join(path, "password_hash"), "not a bcrypt hash (it starts with $2a$ or $2b$); make one with: controller -hash-password")
+				} else {
+					u.PasswordHash = h
+				}
+			}
+		}
+		c.Users = append(c.Users, u)
+	}
 }
 
 func (d *decoder) centreSection(n *yaml.Node, c *Centre) {
