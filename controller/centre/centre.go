@@ -34,6 +34,15 @@ type Options struct {
 	// TickEvery is how often the day boundary is checked and the service
 	// states are republished; default 30s.
 	TickEvery time.Duration
+	// AlertEvery is how often the alerts are checked when nothing happens;
+	// default 5s. They are checked after every change too.
+	AlertEvery time.Duration
+	// IdleAlertAfter is how long a counter may stay idle while its services
+	// have people waiting before it is an alert; default 1 minute.
+	IdleAlertAfter time.Duration
+	// OfflineAlertAfter is how long a device of the configuration may be
+	// unheard of after the controller starts before it is an alert; default 1 minute.
+	OfflineAlertAfter time.Duration
 }
 
 // Controller is a running centre.
@@ -47,7 +56,7 @@ type Controller struct {
 	started time.Time
 
 	in        chan job
-	status    chan chan Status
+	reads     chan func()   // run by the writer, which owns the engine
 	republish chan struct{} // asks the writer to publish the whole state
 	stopped   chan struct{} // closed when the writer has stopped
 	client    mqtt.Client
@@ -55,6 +64,12 @@ type Controller struct {
 	mu       sync.Mutex
 	devices  map[string]DeviceStatus
 	rejected int
+
+	// Owned by the writer.
+	alerts   map[alertKey]protocol.Alert
+	overview *Overview // built since the last change, or nil
+
+	watchers watchers
 }
 
 // job is one request for the writer: from MQTT (device set, reply published)
@@ -65,6 +80,10 @@ type job struct {
 	// reply, when set, is an error reply prepared before the engine.
 	reply *protocol.Reply
 	done  chan protocol.Reply
+	// change, when set, is a change made on the engine by the centre's web
+	// pages rather than a request; its error, or the commit's, goes to changed.
+	change  func(now time.Time) error
+	changed chan error
 }
 
 // New loads the committed state and returns a controller ready to Run.
@@ -85,6 +104,15 @@ func New(ctx context.Context, opts Options) (*Controller, error) {
 	if opts.TickEvery == 0 {
 		opts.TickEvery = 30 * time.Second
 	}
+	if opts.AlertEvery == 0 {
+		opts.AlertEvery = 5 * time.Second
+	}
+	if opts.IdleAlertAfter == 0 {
+		opts.IdleAlertAfter = time.Minute
+	}
+	if opts.OfflineAlertAfter == 0 {
+		opts.OfflineAlertAfter = time.Minute
+	}
 	secret, err := opts.Store.Secret(ctx)
 	if err != nil {
 		return nil, err
@@ -93,7 +121,7 @@ func New(ctx context.Context, opts Options) (*Controller, error) {
 		opts: opts, centre: opts.Centre, store: opts.Store, now: opts.Clock,
 		log:       opts.Logger.With("centre", opts.Centre.ID),
 		in:        make(chan job, 4096),
-		status:    make(chan chan Status),
+		reads:     make(chan func()),
 		republish: make(chan struct{}, 1),
 		stopped:   make(chan struct{}),
 		devices:   map[string]DeviceStatus{},
@@ -111,6 +139,9 @@ func New(ctx context.Context, opts Options) (*Controller, error) {
 	}
 	c.engine = engine.New(engine.Options{Centre: opts.Centre, Secret: secret, History: history})
 	c.restore(snap)
+	if err := c.loadAlerts(ctx); err != nil {
+		return nil, err
+	}
 	return c, nil
 }
 

@@ -64,7 +64,7 @@ func rawBroker(t testing.TB, startBroker func(testing.TB, []broker.Account) stri
 }
 
 // startCentre runs the example centre's controller against a broker.
-func startCentre(t testing.TB, startBroker func(testing.TB, []broker.Account) string) *centreUnderTest {
+func startCentre(t testing.TB, startBroker func(testing.TB, []broker.Account) string, options ...func(*centre.Options)) *centreUnderTest {
 	t.Helper()
 	c := rawBroker(t, startBroker)
 	cfg, url, dir := c.cfg, c.url, c.dir
@@ -73,7 +73,11 @@ func startCentre(t testing.TB, startBroker func(testing.TB, []broker.Account) st
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	ctl, err := centre.New(ctx, centre.Options{Centre: cfg, Store: st, Broker: url, Logger: quiet})
+	opts := centre.Options{Centre: cfg, Store: st, Broker: url, Logger: quiet}
+	for _, o := range options {
+		o(&opts)
+	}
+	ctl, err := centre.New(ctx, opts)
 	if err != nil {
 		t.Fatal(err)
 	}

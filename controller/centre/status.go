@@ -48,6 +48,7 @@ func (c *Controller) presence(device string, payload []byte) {
 	if seen && old.Online != p.Online {
 		c.log.Info("device presence", "device", device, "online", p.Online, "seq", p.Seq)
 	}
+	c.watchers.notify()
 }
 
 // supersedes reports whether presence p replaces what is known: a higher
@@ -109,17 +110,26 @@ func (c *Controller) snapshot() Status {
 
 // Status asks the writer for the current state.
 func (c *Controller) Status(ctx context.Context) (Status, error) {
-	ch := make(chan Status, 1)
+	var s Status
+	err := c.read(ctx, func() { s = c.snapshot() })
+	return s, err
+}
+
+// read runs f on the writer, which owns the engine, and waits for it.
+func (c *Controller) read(ctx context.Context, f func()) error {
+	done := make(chan struct{})
 	select {
-	case c.status <- ch:
+	case c.reads <- func() { f(); close(done) }:
+	case <-c.stopped:
+		return ErrStopped
 	case <-ctx.Done():
-		return Status{}, ctx.Err()
+		return ctx.Err()
 	}
 	select {
-	case s := <-ch:
-		return s, nil
+	case <-done:
+		return nil
 	case <-ctx.Done():
-		return Status{}, ctx.Err()
+		return ctx.Err()
 	}
 }
 

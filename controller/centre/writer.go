@@ -2,6 +2,7 @@ package centre
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/sothutu/sothutu/controller/engine"
@@ -12,6 +13,7 @@ import (
 type answer struct {
 	job   job
 	reply protocol.Reply
+	err   error // of a change
 }
 
 // write is the single writer: it owns the engine. Each round takes the
@@ -20,6 +22,8 @@ type answer struct {
 func (c *Controller) write(ctx context.Context) error {
 	tick := time.NewTicker(c.opts.TickEvery)
 	defer tick.Stop()
+	alertTick := time.NewTicker(c.opts.AlertEvery)
+	defer alertTick.Stop()
 	var answers []answer
 	for {
 		answers = answers[:0]
@@ -28,11 +32,14 @@ func (c *Controller) write(ctx context.Context) error {
 		case <-ctx.Done():
 			c.drain()
 			return nil
-		case ch := <-c.status:
-			ch <- c.snapshot()
+		case f := <-c.reads:
+			f()
 			continue
 		case <-c.republish:
 			republish = true
+		case <-alertTick.C:
+			c.checkAlerts(ctx, c.now())
+			continue
 		case <-tick.C:
 			c.engine.Tick(c.now())
 			republish = true
@@ -63,10 +70,18 @@ func (c *Controller) write(ctx context.Context) error {
 		} else {
 			c.publishBatch(&batch)
 		}
+		if !batch.Empty() || republish {
+			c.overview = nil
+			c.checkAlerts(ctx, c.now())
+			c.watchers.notify()
+		}
 	}
 }
 
 func (c *Controller) apply(answers []answer, j job) []answer {
+	if j.change != nil {
+		return append(answers, answer{job: j, err: j.change(c.now())})
+	}
 	if j.reply != nil {
 		return append(answers, answer{job: j, reply: *j.reply})
 	}
@@ -79,6 +94,10 @@ func (c *Controller) apply(answers []answer, j job) []answer {
 func (c *Controller) failed(ctx context.Context, answers []answer, err error) {
 	c.log.Error("commit failed; rebuilding state from the store", "err", err, "requests", len(answers))
 	for _, a := range answers {
+		if a.job.changed != nil {
+			a.job.changed <- fmt.Errorf("not saved, try again: %w", err)
+			continue
+		}
 		if a.job.done != nil {
 			a.reply = protocol.Reply{V: protocol.Version, Key: a.job.req.Key, Op: a.job.req.Op,
 				Error: &protocol.Error{Code: protocol.CodeInternal, Message: "not saved; try again"}}
@@ -98,6 +117,9 @@ func (c *Controller) drain() {
 			if j.done != nil {
 				close(j.done)
 			}
+			if j.changed != nil {
+				j.changed <- ErrStopped
+			}
 		default:
 			return
 		}
@@ -105,6 +127,10 @@ func (c *Controller) drain() {
 }
 
 func (c *Controller) deliver(a answer) {
+	if a.job.changed != nil {
+		a.job.changed <- a.err
+		return
+	}
 	if a.job.done != nil {
 		a.job.done <- a.reply
 		return
@@ -143,6 +169,7 @@ func (c *Controller) publishAll() {
 	}
 	publish(c, protocol.BoardTopic(c.centre.ID), c.engine.BoardState(now), true)
 	publish(c, protocol.AdviceTopic(c.centre.ID), c.advice(now), true)
+	publish(c, protocol.AlertsTopic(c.centre.ID), c.alertState(now), true)
 	c.publishController(true)
 }
 

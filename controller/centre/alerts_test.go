@@ -1,0 +1,124 @@
+package centre_test
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/sothutu/sothutu/controller/centre"
+	"github.com/sothutu/sothutu/controller/engine"
+	"github.com/sothutu/sothutu/protocol"
+)
+
+// clock is a settable clock for the controller.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *clock) add(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
+}
+
+// Every kind of alert opens when its rule becomes true, is published on
+// state/alerts and kept in the store, and closes when the rule no longer holds.
+func TestAlerts(t *testing.T) {
+	loc, _ := time.LoadLocation("Asia/Ho_Chi_Minh")
+	clk := &clock{t: time.Date(2026, 11, 23, 8, 0, 0, 0, loc)}
+	c := startCentre(t, brokers[0].start, func(o *centre.Options) {
+		o.Clock = clk.now
+		o.AlertEvery = 20 * time.Millisecond
+		o.IdleAlertAfter = time.Minute
+		o.OfflineAlertAfter = time.Minute
+	})
+	c.device(t, "board-1") // online from here on
+	alerts := subscribe(t, c.client(t, "kiosk-1"), protocol.AlertsTopic(c.cfg.ID))
+	has := func(kind protocol.AlertKind, subject string) func([]byte) bool {
+		return func(b []byte) bool {
+			s, err := protocol.Decode[protocol.AlertState](b)
+			if err != nil {
+				t.Errorf("alert state: %v", err)
+				return false
+			}
+			for _, a := range s.Alerts {
+				if a.Kind == kind && a.Subject == subject {
+					return true
+				}
+			}
+			return false
+		}
+	}
+	hasNot := func(kind protocol.AlertKind, subject string) func([]byte) bool {
+		f := has(kind, subject)
+		return func(b []byte) bool { return !f(b) }
+	}
+	ctx := context.Background()
+	do := func(actor engine.Actor, req protocol.Request) protocol.Reply {
+		t.Helper()
+		r, err := c.ctl.Do(ctx, actor, req)
+		if err != nil || !r.OK {
+			t.Fatalf("%s: %+v %v", req.Op, r, err)
+		}
+		return r
+	}
+	kiosk := engine.Actor{Device: "kiosk-1", Kind: protocol.DeviceKiosk}
+	counter1 := engine.Actor{Device: "counter-1", Kind: protocol.DeviceCounter, Counter: "1"}
+
+	// A citizen for land (A, target 30 min); counter 1 (A first) opens
+	// without calling.
+	do(kiosk, protocol.Request{Key: "t1", Op: protocol.OpTicket, Service: "A"})
+	do(counter1, protocol.Request{Key: "open", Op: protocol.OpResume})
+
+	// A minute on: counter 1 has been idle while A waits; devices never
+	// heard of are offline; board-1 is not.
+	clk.add(61 * time.Second)
+	within(t, "idle and offline alerts", alerts, func(b []byte) bool {
+		return has(protocol.AlertIdle, "1")(b) && has(protocol.AlertOffline, "kiosk-2")(b) &&
+			hasNot(protocol.AlertOffline, "board-1")(b)
+	})
+
+	// Half an hour on, land's citizen is past the target.
+	clk.add(30 * time.Minute)
+	within(t, "wait alert", alerts, has(protocol.AlertWait, "A"))
+
+	// Counter 1 calls: both close.
+	do(counter1, protocol.Request{Key: "next", Op: protocol.OpCallNext})
+	within(t, "closed", alerts, func(b []byte) bool {
+		return hasNot(protocol.AlertIdle, "1")(b) && hasNot(protocol.AlertWait, "A")(b)
+	})
+
+	// Kiosk 2 reports paper low.
+	k2 := c.client(t, "kiosk-2")
+	birth, _ := protocol.Encode(protocol.Presence{Device: "kiosk-2", Kind: protocol.DeviceKiosk, Online: true, Seq: 1,
+		Health: &protocol.Health{Status: protocol.HealthDegraded, Printer: protocol.PrinterPaperLow}})
+	if tok := k2.Publish(protocol.PresenceTopic(c.cfg.ID, "kiosk-2"), 1, true, birth); !tok.WaitTimeout(5*time.Second) || tok.Error() != nil {
+		t.Fatal(tok.Error())
+	}
+	within(t, "paper low", alerts, has(protocol.AlertPaperLow, "kiosk-2"))
+
+	// The store keeps them all, the closed ones with their end.
+	recs, err := c.ctl.Alerts(ctx, clk.now().Add(-24*time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	for _, r := range recs {
+		key := fmt.Sprintf("%s/%s/%v", r.Kind, r.Subject, !r.Closed.IsZero())
+		seen[key] = true
+	}
+	for _, want := range []string{"idle_while_waiting/1/true", "wait_over_target/A/true", "device_offline/kiosk-2/true", "paper_low/kiosk-2/false"} {
+		if !seen[want] {
+			t.Errorf("store lacks %s; has %v", want, seen)
+		}
+	}
+}
