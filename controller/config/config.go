@@ -8,6 +8,8 @@ import (
 	"time"
 	_ "time/tzdata" // the centre's zone must load on a machine without system tzdata
 
+	"golang.org/x/crypto/bcrypt"
+
 	"github.com/sothutu/sothutu/protocol"
 )
 
@@ -260,6 +262,11 @@ func (c *Centre) UnchangedPasswords() []string {
 	for _, d := range c.Devices {
 		if strings.HasPrefix(d.Password, placeholder) {
 			ids = append(ids, d.ID)
+		}
+	}
+	for _, u := range c.Users {
+		if bcrypt.CompareHashAndPassword([]byte(u.PasswordHash), []byte(placeholder+u.Name)) == nil {
+			ids = append(ids, "user "+u.Name)
 		}
 	}
 	return ids
