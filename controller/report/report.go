@@ -1,0 +1,547 @@
+package report
+
+import (
+	"cmp"
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/sothutu/sothutu/controller/config"
+	"github.com/sothutu/sothutu/protocol"
+)
+
+// Errors that callers branch on: a page answers them with 400 Bad Request.
+var (
+	ErrPeriod = errors.New("report: unknown period, want day, week or month")
+	ErrBy     = errors.New("report: unknown breakdown, want service, counter or staff")
+	ErrDay    = errors.New("report: no day given")
+)
+
+// Period is the span a report covers.
+type Period string
+
+// Periods.
+const (
+	Day   Period = "day"
+	Week  Period = "week" // ISO week, Monday to Sunday
+	Month Period = "month"
+)
+
+// By is what a report's rows are.
+type By string
+
+// Breakdowns.
+const (
+	ByService By = "service"
+	ByCounter By = "counter"
+	ByStaff   By = "staff"
+)
+
+// Range returns [from, to) of the local day, ISO week or month containing
+// day, in loc. Boundaries are local midnights, never UTC ones: 07:00 in Viet
+// Nam is UTC midnight and splits nothing.
+func Range(p Period, day time.Time, loc *time.Location) (from, to time.Time) {
+	if loc == nil {
+		loc = vietnam
+	}
+	d := day.In(loc)
+	y, m, dd := d.Date()
+	switch p {
+	case Week:
+		from = time.Date(y, m, dd-(int(d.Weekday())+6)%7, 0, 0, 0, 0, loc)
+		return from, from.AddDate(0, 0, 7)
+	case Month:
+		from = time.Date(y, m, 1, 0, 0, 0, 0, loc)
+		return from, from.AddDate(0, 1, 0)
+	default:
+		from = time.Date(y, m, dd, 0, 0, 0, 0, loc)
+		return from, from.AddDate(0, 0, 1)
+	}
+}
+
+// vietnam is the zone of a centre configured without one.
+var vietnam = func() *time.Location {
+	loc, err := time.LoadLocation(config.DefaultTimezone)
+	if err != nil {
+		panic(err) // config links time/tzdata in
+	}
+	return loc
+}()
+
+// Options are the centre's names for a report's rows.
+type Options struct {
+	Centre *config.Centre
+	// StaffName gives a staff member's display name from their user name;
+	// nil shows the user name.
+	StaffName func(user string) string
+}
+
+// Query asks for one report.
+type Query struct {
+	Period Period
+	Day    time.Time // any moment of the day, week or month
+	By     By
+	// Lang is the language of the rows' Name: "vi" (the default) or "en".
+	// The exports name the rows in their own language.
+	Lang string
+}
+
+// Report holds a period's figures, one Row per service, counter or staff
+// member, their total, and one total per local day.
+type Report struct {
+	From, To time.Time
+	Period   Period
+	By       By
+	Rows     []Row
+	Total    Row
+	Days     []Row // one per local day of [From, To), Key "2026-11-23"
+
+	opts Options
+}
+
+// Row is the figures of one service, counter, staff member or day. See the
+// package documentation for how each is counted.
+type Row struct {
+	Key  string // service id, counter id, user name ("" unattributed) or local date
+	Name string // in Query.Lang
+
+	Issued, Served, NoShows, Transferred int
+
+	Waits             int           // waits measured
+	MeanWait, P90Wait time.Duration // over the waits measured
+	MeanService       time.Duration // over served visits
+
+	Ratings map[protocol.Rating]int
+	// Score is the percentage of ratings that are very satisfied or
+	// satisfied; 0 with no rating, which the exports leave empty.
+	Score float64
+}
+
+// Rated is the number of ratings counted.
+func (r *Row) Rated() int {
+	n := 0
+	for _, c := range r.Ratings {
+		n += c
+	}
+	return n
+}
+
+// acc gathers one row's figures while the events are read.
+type acc struct {
+	row            Row
+	waits          []time.Duration
+	svcSum         time.Duration
+	svcN           int
+	ratings        [4]int // by index in protocol.Ratings
+	inConfig, seen bool
+}
+
+func (a *acc) finish() Row {
+	r := a.row
+	r.Waits = len(a.waits)
+	if n := len(a.waits); n > 0 {
+		var sum time.Duration
+		for _, w := range a.waits {
+			sum += w
+		}
+		r.MeanWait = sum / time.Duration(n)
+		slices.Sort(a.waits)
+		r.P90Wait = a.waits[(9*n+9)/10-1] // nearest rank: ceil(0.9 n)
+	}
+	if a.svcN > 0 {
+		r.MeanService = a.svcSum / time.Duration(a.svcN)
+	}
+	r.Ratings = make(map[protocol.Rating]int, len(protocol.Ratings))
+	rated := 0
+	for i, rt := range protocol.Ratings {
+		r.Ratings[rt] = a.ratings[i]
+		rated += a.ratings[i]
+	}
+	if rated > 0 {
+		// protocol.Ratings is best first: very satisfied, satisfied, ...
+		r.Score = 100 * float64(a.ratings[0]+a.ratings[1]) / float64(rated)
+	}
+	return r
+}
+
+// visit is where a ticket's current visit stands.
+type visit struct {
+	queued   time.Time // start of the visit in its queue; zero if unknown
+	waited   bool      // the visit's first call was seen
+	lastCall time.Time // the visit's latest call; zero before one
+}
+
+// rating is a ticket's latest rating and where it counts.
+type rating struct {
+	key string
+	day int
+	r   int // index in protocol.Ratings
+}
+
+// signIn is a staff member signing in at a counter.
+type signIn struct {
+	at   int64
+	user string
+}
+
+// builder reads the events of one report.
+type builder struct {
+	by      By
+	loc     *time.Location
+	starts  []int64 // the local days' starts, then To
+	dayHint int
+	signIns map[string][]signIn // by counter, by time
+	rows    map[string]*acc
+	total   acc
+	days    []acc
+	visits  map[int64]*visit
+	ratings map[int64]rating
+}
+
+// Build reads the events of the period containing q.Day from db (the
+// store's database) and returns the report.
+func Build(ctx context.Context, db *sql.DB, opts Options, q Query) (*Report, error) {
+	switch q.Period {
+	case Day, Week, Month:
+	default:
+		return nil, fmt.Errorf("report.Build %q: %w", q.Period, ErrPeriod)
+	}
+	switch q.By {
+	case ByService, ByCounter, ByStaff:
+	default:
+		return nil, fmt.Errorf("report.Build %q: %w", q.By, ErrBy)
+	}
+	if q.Day.IsZero() {
+		return nil, fmt.Errorf("report.Build: %w", ErrDay)
+	}
+	loc := vietnam
+	if opts.Centre != nil && opts.Centre.Location != nil {
+		loc = opts.Centre.Location
+	}
+	from, to := Range(q.Period, q.Day, loc)
+	b := &builder{
+		by: q.By, loc: loc,
+		rows:    map[string]*acc{},
+		visits:  map[int64]*visit{},
+		ratings: map[int64]rating{},
+		signIns: map[string][]signIn{},
+	}
+	for d := from; d.Before(to); d = d.AddDate(0, 0, 1) {
+		b.starts = append(b.starts, d.UnixNano())
+	}
+	b.days = make([]acc, len(b.starts))
+	b.starts = append(b.starts, to.UnixNano())
+	b.configRows(opts.Centre)
+
+	if err := b.readSignIns(ctx, db, from, to); err != nil {
+		return nil, err
+	}
+	if err := b.readEvents(ctx, db, from, to); err != nil {
+		return nil, err
+	}
+	for _, rt := range b.ratings {
+		b.row(rt.key).ratings[rt.r]++
+		b.total.ratings[rt.r]++
+		b.days[rt.day].ratings[rt.r]++
+	}
+
+	r := &Report{From: from, To: to, Period: q.Period, By: q.By, opts: opts}
+	accs := make([]*acc, 0, len(b.rows))
+	for _, a := range b.rows {
+		if a.inConfig || a.seen {
+			accs = append(accs, a)
+		}
+	}
+	slices.SortFunc(accs, b.order(opts.Centre))
+	for _, a := range accs {
+		row := a.finish()
+		row.Name = r.RowName(row.Key, q.Lang)
+		r.Rows = append(r.Rows, row)
+	}
+	r.Total = b.total.finish()
+	r.Total.Name = label(q.Lang, colTotal)
+	for i := range b.days {
+		d := b.days[i].finish()
+		d.Key = time.Unix(0, b.starts[i]).In(loc).Format(time.DateOnly)
+		d.Name = d.Key
+		r.Days = append(r.Days, d)
+	}
+	return r, nil
+}
+
+// configRows lists every configured service or counter, so that a quiet
+// one shows with zeros.
+func (b *builder) configRows(c *config.Centre) {
+	if c == nil {
+		return
+	}
+	switch b.by {
+	case ByService:
+		for _, s := range c.Services {
+			b.row(s.ID).inConfig = true
+		}
+	case ByCounter:
+		for _, k := range c.Counters {
+			b.row(k.ID).inConfig = true
+		}
+	}
+}
+
+// order sorts configured rows as the configuration lists them, then the
+// others by key, the unattributed last.
+func (b *builder) order(c *config.Centre) func(x, y *acc) int {
+	pos := map[string]int{}
+	if c != nil {
+		switch b.by {
+		case ByService:
+			for i, s := range c.Services {
+				pos[s.ID] = i + 1
+			}
+		case ByCounter:
+			for i, k := range c.Counters {
+				pos[k.ID] = i + 1
+			}
+		}
+	}
+	rank := func(a *acc) int {
+		if p, ok := pos[a.row.Key]; ok {
+			return p
+		}
+		if a.row.Key == "" {
+			return len(pos) + 2
+		}
+		return len(pos) + 1
+	}
+	return func(x, y *acc) int {
+		if c := cmp.Compare(rank(x), rank(y)); c != 0 {
+			return c
+		}
+		return cmp.Compare(x.row.Key, y.row.Key)
+	}
+}
+
+func (b *builder) row(key string) *acc {
+	a := b.rows[key]
+	if a == nil {
+		a = &acc{row: Row{Key: key}}
+		b.rows[key] = a
+	}
+	return a
+}
+
+// day returns the index of the local day holding at, a time in range.
+func (b *builder) day(at int64) int {
+	if i := b.dayHint; b.starts[i] <= at && at < b.starts[i+1] {
+		return i
+	}
+	i, found := slices.BinarySearch(b.starts, at)
+	if !found {
+		i--
+	}
+	b.dayHint = min(max(i, 0), len(b.days)-1)
+	return b.dayHint
+}
+
+func (b *builder) readSignIns(ctx context.Context, db *sql.DB, from, to time.Time) error {
+	// From is a local midnight, so the whole day of any event in range
+	// starts at or after it.
+	dayStart, _ := Range(Day, from, b.loc)
+	rows, err := db.QueryContext(ctx, `SELECT at, counter, actor FROM events
+		WHERE kind = 'signed_in' AND at >= ? AND at < ? ORDER BY at, id`, dayStart.UnixNano(), to.UnixNano())
+	if err != nil {
+		return fmt.Errorf("report: read sign-ins: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var s signIn
+		var counter, actor string
+		if err := rows.Scan(&s.at, &counter, &actor); err != nil {
+			return fmt.Errorf("report: read sign-in: %w", err)
+		}
+		if user, ok := strings.CutPrefix(actor, "web:"); ok {
+			s.user = user
+			b.signIns[counter] = append(b.signIns[counter], s)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("report: read sign-ins: %w", err)
+	}
+	return nil
+}
+
+// staff is the user who did an event: a web actor's own user, or the one
+// signed in latest at the event's counter that day.
+func (b *builder) staff(at int64, counter, actor string, day int) string {
+	if user, ok := strings.CutPrefix(actor, "web:"); ok {
+		return user
+	}
+	s := b.signIns[counter]
+	i, _ := slices.BinarySearchFunc(s, at+1, func(x signIn, t int64) int { return cmp.Compare(x.at, t) })
+	if i == 0 || s[i-1].at < b.starts[day] {
+		return ""
+	}
+	return s[i-1].user
+}
+
+// kinds are the events a report reads, by their number in the query.
+var kinds = []string{"issued", "issued_offline", "replaced", "called", "called_again", "recalled",
+	"called_out_of_order", "served", "no_show", "transferred", "rated"}
+
+const (
+	kIssued = iota
+	kIssuedOffline
+	kReplaced
+	kCalled
+	kCalledAgain
+	kRecalled
+	kCalledOutOfOrder
+	kServed
+	kNoShow
+	kTransferred
+	kRated
+)
+
+// eventsQuery reads the events of [from, to) that count, in id order. The
+// kind comes as its index in kinds, the actor only for staff reports and
+// the detail only for ratings, to spare a string per column and row.
+func eventsQuery(staff bool) string {
+	var k strings.Builder
+	k.WriteString("CASE e.kind")
+	for i, kind := range kinds {
+		fmt.Fprintf(&k, " WHEN '%s' THEN %d", kind, i)
+	}
+	k.WriteString(" ELSE -1 END")
+	actor := "''"
+	if staff {
+		actor = "e.actor"
+	}
+	// Ids grow with time: scan the id range of the period's events in id
+	// order rather than sort them.
+	return `SELECT e.at, ` + k.String() + `, e.ticket, e.service, e.counter, ` + actor + `,
+		CASE e.kind WHEN 'rated' THEN e.detail ELSE '' END, coalesce(t.issued, 0)
+		FROM events e LEFT JOIN tickets t ON t.id = e.ticket
+		WHERE e.id BETWEEN ? AND ? AND +e.at >= ? AND +e.at < ? AND e.kind IN ('` + strings.Join(kinds, "','") + `')
+		ORDER BY e.id`
+}
+
+func (b *builder) readEvents(ctx context.Context, db *sql.DB, from, to time.Time) error {
+	var lo, hi sql.NullInt64
+	if err := db.QueryRowContext(ctx, `SELECT min(id), max(id) FROM events WHERE at >= ? AND at < ?`,
+		from.UnixNano(), to.UnixNano()).Scan(&lo, &hi); err != nil {
+		return fmt.Errorf("report: read event ids: %w", err)
+	}
+	if !lo.Valid {
+		return nil
+	}
+	rows, err := db.QueryContext(ctx, eventsQuery(b.by == ByStaff), lo.Int64, hi.Int64, from.UnixNano(), to.UnixNano())
+	if err != nil {
+		return fmt.Errorf("report: read events: %w", err)
+	}
+	defer rows.Close()
+	var ev event
+	for rows.Next() {
+		if err := rows.Scan(&ev.at, &ev.kind, &ev.ticket, &ev.service, &ev.counter, &ev.actor, &ev.detail, &ev.issued); err != nil {
+			return fmt.Errorf("report: read event: %w", err)
+		}
+		b.add(&ev)
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("report: read events: %w", err)
+	}
+	return nil
+}
+
+type event struct {
+	at, ticket, issued              int64
+	kind                            int
+	service, counter, actor, detail string
+}
+
+func (b *builder) add(ev *event) {
+	day := b.day(ev.at)
+	key := func() string {
+		switch b.by {
+		case ByService:
+			return ev.service
+		case ByCounter:
+			return ev.counter
+		}
+		return b.staff(ev.at, ev.counter, ev.actor, day)
+	}
+	each := func(f func(a *acc)) {
+		a := b.row(key())
+		a.seen = true
+		f(a)
+		f(&b.total)
+		f(&b.days[day])
+	}
+	v := b.visits[ev.ticket]
+	if v == nil && ev.ticket != 0 {
+		v = &visit{}
+		if ev.issued != 0 {
+			v.queued = time.Unix(0, ev.issued)
+		}
+		b.visits[ev.ticket] = v
+	}
+	at := time.Unix(0, ev.at)
+	switch ev.kind {
+	case kIssued, kIssuedOffline:
+		if b.by == ByService {
+			a := b.row(ev.service)
+			a.seen = true
+			a.row.Issued++
+		}
+		b.total.row.Issued++
+		b.days[day].row.Issued++
+	case kReplaced:
+		if b.by == ByService {
+			b.row(ev.service).row.Issued--
+		}
+		b.total.row.Issued--
+		b.days[day].row.Issued--
+	case kCalled, kCalledOutOfOrder, kRecalled, kCalledAgain:
+		if v == nil {
+			return
+		}
+		if ev.kind != kCalledAgain && !v.waited {
+			v.waited = true
+			if !v.queued.IsZero() {
+				w := at.Sub(v.queued)
+				each(func(a *acc) { a.waits = append(a.waits, w) })
+			}
+		}
+		v.lastCall = at
+	case kServed:
+		var d time.Duration
+		ok := v != nil && !v.lastCall.IsZero()
+		if ok {
+			d = at.Sub(v.lastCall)
+		}
+		each(func(a *acc) {
+			a.row.Served++
+			if ok {
+				a.svcSum += d
+				a.svcN++
+			}
+		})
+	case kNoShow:
+		each(func(a *acc) { a.row.NoShows++ })
+	case kTransferred:
+		each(func(a *acc) { a.row.Transferred++ })
+		if v != nil {
+			*v = visit{queued: at}
+		}
+	case kRated:
+		i := slices.Index(protocol.Ratings, protocol.Rating(ev.detail))
+		if i < 0 || ev.ticket == 0 {
+			return
+		}
+		k := key()
+		b.row(k).seen = true
+		b.ratings[ev.ticket] = rating{key: k, day: day, r: i}
+	}
+}
