@@ -110,7 +110,7 @@ func TestExample(t *testing.T) {
 		t.Errorf("controller %+v", c.Controller)
 	}
 	// Every password is a placeholder the technician must change.
-	if got := c.UnchangedPasswords(); len(got) != 1+len(c.Devices) {
+	if got := c.UnchangedPasswords(); len(got) != 1+len(c.Devices)+len(c.Users) {
 		t.Errorf("unchanged passwords %v", got)
 	}
 	if !strings.Contains(string(Example()), "CHANGE every") {

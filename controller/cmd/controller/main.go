@@ -1,9 +1,10 @@
 // Command controller runs a centre's controller: the queue engine, its
 // SQLite store, the embedded MQTT broker (unless -broker names an external
-// one) and a JSON status endpoint.
+// one), the web pages for managers and staff, and a JSON status endpoint.
 package main
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"flag"
@@ -14,13 +15,18 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
+	"unicode/utf8"
+
+	"golang.org/x/crypto/bcrypt"
 
 	"github.com/sothutu/sothutu/controller/broker"
 	"github.com/sothutu/sothutu/controller/centre"
 	"github.com/sothutu/sothutu/controller/config"
 	"github.com/sothutu/sothutu/controller/store"
+	"github.com/sothutu/sothutu/controller/web"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -34,6 +40,9 @@ type flags struct {
 	http      string
 	mosquitto string
 	verbose   bool
+	hash      bool
+	// secureCookies marks the pages' cookies Secure, behind an HTTPS proxy.
+	secureCookies bool
 }
 
 func main() {
@@ -42,11 +51,20 @@ func main() {
 	flag.StringVar(&f.db, "db", "/var/lib/sothutu/centre.db", "SQLite database of the centre's state")
 	flag.StringVar(&f.broker, "broker", "", "external MQTT broker URL such as tcp://127.0.0.1:1883; empty runs the embedded broker")
 	flag.StringVar(&f.listen, "listen", ":1883", "address of the embedded broker")
-	flag.StringVar(&f.http, "http", "127.0.0.1:8080", "address of the status endpoint; empty for none")
+	flag.StringVar(&f.http, "http", ":8080", "address of the web pages (sign-in required) and the /status endpoint; empty for none")
+	flag.BoolVar(&f.hash, "hash-password", false, "read a password from standard input, print its bcrypt hash for the users: section, and exit")
+	flag.BoolVar(&f.secureCookies, "secure-cookies", false, "mark the pages' cookies Secure (when served over HTTPS by a proxy)")
 	flag.StringVar(&f.mosquitto, "write-mosquitto", "", "write a Mosquitto password_file and acl_file for the configuration into this folder and exit")
 	flag.BoolVar(&f.verbose, "v", false, "log debug records")
 	flag.Parse()
 
+	if f.hash {
+		if err := hashPassword(); err != nil {
+			fmt.Fprintln(os.Stderr, "controller:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := run(ctx, f); err != nil {
@@ -98,12 +116,20 @@ func run(ctx context.Context, f flags) error {
 		return err
 	}
 	if f.http != "" {
-		srv := &http.Server{Addr: f.http, Handler: statusMux(c), ReadHeaderTimeout: 5 * time.Second}
+		pages, err := web.New(web.Options{Centre: cfg, Controller: c, Store: st, Logger: log.With("part", "web"),
+			SecureCookies: f.secureCookies})
+		if err != nil {
+			return err
+		}
+		srv := &http.Server{Addr: f.http, Handler: mux(c, pages), ReadHeaderTimeout: 5 * time.Second}
 		ln, err := net.Listen("tcp", f.http)
 		if err != nil {
-			return fmt.Errorf("status endpoint: %w", err)
+			return fmt.Errorf("web pages: %w", err)
 		}
-		log.Info("status endpoint", "url", "http://"+ln.Addr().String()+"/status")
+		log.Info("web pages", "url", "http://"+loopback(ln.Addr().String())+"/", "status", "/status")
+		if len(cfg.Users) == 0 {
+			log.Warn("no users in the configuration: nobody can sign in to the web pages; add a users: section")
+		}
 		go srv.Serve(ln)
 		defer srv.Close()
 	}
@@ -114,10 +140,32 @@ func run(ctx context.Context, f flags) error {
 	return err
 }
 
-func statusMux(c *centre.Controller) *http.ServeMux {
+// mux serves the status JSON and the pages for people.
+func mux(c *centre.Controller, pages *web.Server) *http.ServeMux {
 	mux := http.NewServeMux()
 	mux.Handle("GET /status", c)
+	mux.Handle("/", pages)
 	return mux
+}
+
+// hashPassword reads a password from standard input and prints its bcrypt
+// hash, for the users: section of the configuration.
+func hashPassword() error {
+	fmt.Fprint(os.Stderr, "Mật khẩu / Password: ")
+	line, err := bufio.NewReader(os.Stdin).ReadString('\n')
+	if err != nil && line == "" {
+		return fmt.Errorf("read the password: %w", err)
+	}
+	password := strings.TrimRight(line, "\r\n")
+	if utf8.RuneCountInString(password) < config.MinPassword {
+		return fmt.Errorf("password too short: use at least %d characters", config.MinPassword)
+	}
+	hash, err := bcrypt.GenerateFromPassword([]byte(password), bcrypt.DefaultCost)
+	if err != nil {
+		return err
+	}
+	fmt.Println(string(hash))
+	return nil
 }
 
 // loopback turns a listening address such as [::]:1883 into one to dial.

@@ -1,0 +1,121 @@
+package web
+
+import (
+	"bytes"
+	"encoding/csv"
+	"fmt"
+	"html/template"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/sothutu/sothutu/controller/report"
+)
+
+// reportQuery reads ?period=day|week|month&day=2026-11-23&by=service|counter|staff.
+func (s *Server) reportQuery(r *http.Request) (report.Query, error) {
+	q := report.Query{Period: report.Day, By: report.ByService, Lang: lang(r)}
+	v := r.URL.Query()
+	switch p := report.Period(v.Get("period")); p {
+	case "":
+	case report.Day, report.Week, report.Month:
+		q.Period = p
+	default:
+		return q, fmt.Errorf("period %q: use day, week or month", p)
+	}
+	switch b := report.By(v.Get("by")); b {
+	case "":
+	case report.ByService, report.ByCounter, report.ByStaff:
+		q.By = b
+	default:
+		return q, fmt.Errorf("by %q: use service, counter or staff", b)
+	}
+	loc := s.opts.Centre.Location
+	q.Day = s.now().In(loc)
+	if d := v.Get("day"); d != "" {
+		t, err := time.ParseInLocation("2006-01-02", d, loc)
+		if err != nil {
+			return q, fmt.Errorf("day %q: write it as 2026-11-23", d)
+		}
+		q.Day = t.Add(12 * time.Hour)
+	}
+	return q, nil
+}
+
+func (s *Server) build(w http.ResponseWriter, r *http.Request) (*report.Report, report.Query, bool) {
+	q, err := s.reportQuery(r)
+	if err != nil {
+		s.badInput(w, r, err.Error())
+		return nil, q, false
+	}
+	opts := report.Options{Centre: s.opts.Centre, StaffName: func(user string) string {
+		if u, ok := s.opts.Centre.User(user); ok {
+			return u.Display()
+		}
+		return user
+	}}
+	rep, err := report.Build(r.Context(), s.opts.Store.DB(), opts, q)
+	if err != nil {
+		s.log.Error("build report", "err", err)
+		s.problem(w, r, http.StatusInternalServerError, "error.busy")
+		return nil, q, false
+	}
+	return rep, q, true
+}
+
+func (s *Server) reports(w http.ResponseWriter, r *http.Request, ss *session) {
+	rep, q, ok := s.build(w, r)
+	if !ok {
+		return
+	}
+	l := lang(r)
+	query := url.Values{"period": {string(q.Period)}, "day": {q.Day.Format("2006-01-02")}, "by": {string(q.By)}}.Encode()
+	var table bytes.Buffer
+	rep.CSV(&table, l) // the same cells as the exports, for the page's table
+	s.render(w, r, http.StatusOK, "reports", ss, map[string]any{
+		"Report": rep, "Query": q, "Day": q.Day.Format("2006-01-02"), "Export": query,
+		"Chart": template.HTML(rep.SVG(l)), "Table": csvRows(table.Bytes()),
+		"From": rep.From.Format("2006-01-02"), "To": rep.To.Add(-time.Hour).Format("2006-01-02"),
+	})
+}
+
+func (s *Server) exportCSV(w http.ResponseWriter, r *http.Request, _ *session) {
+	rep, q, ok := s.build(w, r)
+	if !ok {
+		return
+	}
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	w.Header().Set("Content-Disposition", `attachment; filename="`+fileName(q, "csv")+`"`)
+	if err := rep.CSV(w, lang(r)); err != nil {
+		s.log.Error("export CSV", "err", err)
+	}
+}
+
+func (s *Server) exportXLSX(w http.ResponseWriter, r *http.Request, _ *session) {
+	rep, q, ok := s.build(w, r)
+	if !ok {
+		return
+	}
+	var b bytes.Buffer
+	if err := rep.XLSX(&b, lang(r)); err != nil {
+		s.log.Error("export XLSX", "err", err)
+		s.problem(w, r, http.StatusInternalServerError, "error.busy")
+		return
+	}
+	w.Header().Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+	w.Header().Set("Content-Disposition", `attachment; filename="`+fileName(q, "xlsx")+`"`)
+	w.Write(b.Bytes())
+}
+
+func fileName(q report.Query, ext string) string {
+	return fmt.Sprintf("bao-cao-%s-%s-%s.%s", q.Period, q.By, q.Day.Format("2006-01-02"), ext)
+}
+
+// csvRows reads back the cells of a CSV export, for the page's table.
+func csvRows(b []byte) [][]string {
+	rows, err := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(b, []byte("\ufeff")))).ReadAll()
+	if err != nil {
+		return nil
+	}
+	return rows
+}
