@@ -51,7 +51,7 @@ func browser(t *testing.T) context.Context {
 }
 
 // device runs a device of the example centre over the real broker.
-func device(t *testing.T, s *site, id string) *link.Link {
+func device(t testing.TB, s *site, id string) *link.Link {
 	t.Helper()
 	d, _ := s.centre.Config.Device(id)
 	l, err := link.New(link.Options{Broker: s.centre.URL, Centre: s.centre.Config.ID, Device: id, Kind: d.Kind,
@@ -66,7 +66,7 @@ func device(t *testing.T, s *site, id string) *link.Link {
 	return l
 }
 
-func request(t *testing.T, l *link.Link, req protocol.Request) protocol.Reply {
+func request(t testing.TB, l *link.Link, req protocol.Request) protocol.Reply {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
@@ -150,6 +150,9 @@ func TestPagesInChromium(t *testing.T) {
 		t.Errorf("service B reads %q", got)
 	}
 	shoot("live.png")
+	if eval(`String(document.documentElement.scrollWidth <= window.innerWidth)`) != "true" {
+		t.Errorf("the live view is wider than a 1366 px screen")
+	}
 
 	// Counter 3 (B first, then C) is moved to business registration (D) only.
 	click(`#counters tr[data-counter="3"] .move-btn`)
@@ -232,4 +235,11 @@ func TestPagesInChromium(t *testing.T) {
 	click(`#btn-next`)
 	until("B001 called at counter 1", `document.getElementById('current').textContent === "B001"`)
 	shoot("counter.png")
+
+	// On a tablet held upright the page fits its width.
+	must(chromedp.Do(ctx, chromedp.EmulateViewport(800, 1280), chromedp.Navigate(s.url+"/counter"), chromedp.WaitVisible(`#btn-next`)))
+	if eval(`String(document.documentElement.scrollWidth <= window.innerWidth)`) != "true" {
+		t.Errorf("the counter page is wider than an 800 px tablet")
+	}
+	shoot("counter-tablet.png")
 }

@@ -48,7 +48,7 @@ type site struct {
 	clock  *clock
 }
 
-func start(t *testing.T) *site {
+func start(t testing.TB) *site {
 	t.Helper()
 	c := centretest.Start(t, centretest.Options{})
 	clk := &clock{t: time.Now()}
@@ -64,13 +64,13 @@ func start(t *testing.T) *site {
 
 // user is a browser of the site: its cookies and the CSRF token of its session.
 type user struct {
-	t    *testing.T
+	t    testing.TB
 	site *site
 	http *http.Client
 	csrf string
 }
 
-func (s *site) anonymous(t *testing.T) *user {
+func (s *site) anonymous(t testing.TB) *user {
 	jar, _ := cookiejar.New(nil)
 	return &user{t: t, site: s, http: &http.Client{Jar: jar, Timeout: 10 * time.Second,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
@@ -94,7 +94,7 @@ func (u *user) trySignIn(name, password string) int {
 }
 
 // signIn signs in with the example's password and keeps the session's token.
-func (s *site) signIn(t *testing.T, name string) *user {
+func (s *site) signIn(t testing.TB, name string) *user {
 	t.Helper()
 	u := s.anonymous(t)
 	if status := u.trySignIn(name, "doi-mat-khau-"+name); status != http.StatusSeeOther {
@@ -278,7 +278,7 @@ func TestStaffStaysAtTheirCounter(t *testing.T) {
 }
 
 // issue takes a ticket at kiosk-1 through the controller.
-func issue(t *testing.T, s *site, service string) protocol.Ticket {
+func issue(t testing.TB, s *site, service string) protocol.Ticket {
 	t.Helper()
 	r, err := s.centre.Controller().Do(context.Background(), engine.Actor{Device: "kiosk-1", Kind: protocol.DeviceKiosk},
 		protocol.Request{Key: "issue-" + time.Now().Format("150405.000000000"), Op: protocol.OpTicket, Service: service})

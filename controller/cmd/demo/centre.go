@@ -8,6 +8,8 @@ import (
 	"log/slog"
 	"math"
 	"math/rand/v2"
+	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
@@ -19,7 +21,9 @@ import (
 	"github.com/sothutu/sothutu/controller/broker"
 	"github.com/sothutu/sothutu/controller/centre"
 	"github.com/sothutu/sothutu/controller/config"
+	"github.com/sothutu/sothutu/controller/engine"
 	"github.com/sothutu/sothutu/controller/store"
+	"github.com/sothutu/sothutu/controller/web"
 	"github.com/sothutu/sothutu/firmware/link"
 	"github.com/sothutu/sothutu/firmware/sim"
 	"github.com/sothutu/sothutu/protocol"
@@ -72,6 +76,27 @@ func run(ctx context.Context, f flags, out io.Writer, log *slog.Logger) error {
 	defer wg.Wait()
 	defer cancel()
 	wg.Go(func() { ctl.Run(runCtx) })
+	if f.http != "" {
+		hint := "sign in as a user of " + f.config
+		if f.config == "" {
+			hint = "sign in as quanly (manager), lan or minh (staff) or xem (viewer); password doi-mat-khau-<name>"
+		}
+		stop, err := servePages(runCtx, f.http, cfg, ctl, st, log, out, hint)
+		if err != nil {
+			return err
+		}
+		defer stop()
+	}
+	// The staff of the configuration start at their counters, so that the
+	// reports per staff member name them.
+	for _, u := range cfg.Users {
+		if u.Role == config.RoleStaff {
+			actor := engine.Actor{Device: "web:" + u.Name, Kind: protocol.DeviceCounter, Counter: u.Counter}
+			if err := ctl.Note(ctx, "signed_in", u.Counter, actor, ""); err != nil {
+				return err
+			}
+		}
+	}
 
 	names := map[string]string{}
 	for _, s := range cfg.Services {
@@ -138,9 +163,31 @@ func run(ctx context.Context, f flags, out io.Writer, log *slog.Logger) error {
 	case <-ctx.Done():
 		return ctx.Err()
 	}
+	if f.keep && f.http != "" {
+		fmt.Fprintln(out, "\nthe simulated hours are over; the pages stay up until Ctrl-C")
+		<-ctx.Done()
+	}
 	cancel()
 	wg.Wait()
 	return summary(out, st, cfg, clk.Now(), errs.n.Load())
+}
+
+// servePages serves the managers' and staff's pages, on the real clock so
+// that sessions last as long as they would in a centre.
+func servePages(ctx context.Context, addr string, cfg *config.Centre, ctl *centre.Controller, st *store.Store,
+	log *slog.Logger, out io.Writer, hint string) (stop func(), err error) {
+	pages, err := web.New(web.Options{Centre: cfg, Controller: ctl, Store: st, Logger: log.With("part", "web")})
+	if err != nil {
+		return nil, err
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("web pages on %s: %w (choose another with -http, or -http \"\")", addr, err)
+	}
+	srv := &http.Server{Handler: pages, ReadHeaderTimeout: 5 * time.Second}
+	go srv.Serve(ln)
+	fmt.Fprintf(out, "web pages: http://%s/\n  %s\n\n", ln.Addr(), hint)
+	return func() { srv.Close() }, nil
 }
 
 func loadConfig(path string) (*config.Centre, error) {

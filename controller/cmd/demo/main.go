@@ -2,7 +2,7 @@
 // controller with its SQLite store, simulated kiosks and counter terminals
 // speaking the real protocol over MQTT, and citizens arriving at a realistic
 // rate, on a clock running faster than real time. It shows the centre live
-// and ends with a summary.
+// in the terminal and on the managers' web pages, and ends with a summary.
 package main
 
 import (
@@ -26,6 +26,8 @@ type flags struct {
 	perDay  int
 	seed    uint64
 	verbose bool
+	http    string // the web pages' address; empty for none
+	keep    bool   // serve the pages after the simulated hours, until interrupted
 }
 
 func main() {
@@ -38,6 +40,8 @@ func main() {
 	flag.IntVar(&f.perDay, "per-day", 320, "tickets a whole working day would see (7.5 hours, 1.7x from 8:00 to 10:00)")
 	flag.Uint64Var(&f.seed, "seed", 1, "random seed of arrivals and service times")
 	flag.BoolVar(&f.verbose, "v", false, "show the programs' logs")
+	flag.StringVar(&f.http, "http", "127.0.0.1:8080", "address of the managers' and staff's web pages; empty for none")
+	flag.BoolVar(&f.keep, "keep", false, "keep the centre and its pages up after the simulated hours, until Ctrl-C")
 	flag.Parse()
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)

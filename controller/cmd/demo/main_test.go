@@ -17,7 +17,7 @@ import (
 func TestDemo(t *testing.T) {
 	dir := t.TempDir()
 	var out bytes.Buffer
-	f := flags{dir: dir, speed: 600, start: "08:00", hours: 0.4, perDay: 600, seed: 3}
+	f := flags{dir: dir, speed: 600, start: "08:00", hours: 0.4, perDay: 600, seed: 3, http: "127.0.0.1:0"}
 	if err := run(context.Background(), f, &out, slog.New(slog.NewTextHandler(io.Discard, nil))); err != nil {
 		t.Fatal(err)
 	}
@@ -29,6 +29,9 @@ func TestDemo(t *testing.T) {
 		}
 		n, _ := strconv.Atoi(m[1])
 		return n
+	}
+	if !regexp.MustCompile(`web pages: http://127\.0\.0\.1:\d+/`).MatchString(text) {
+		t.Errorf("no address of the web pages:\n%s", text)
 	}
 	issued, served := number("issued"), number("served")
 	if issued == 0 || served == 0 || served > issued {
