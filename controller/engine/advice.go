@@ -183,20 +183,27 @@ func (e *Engine) ReassignBy(now time.Time, actor Actor, counter string, skills [
 	if skills == nil {
 		skills = configured(cc.Services)
 	}
-	var names []string
 	for _, s := range skills {
 		if e.services[s.Service] == nil {
 			return fmt.Errorf("engine.Reassign %s: service %q: %w", counter, s.Service, ErrUnknownService)
 		}
-		names = append(names, fmt.Sprintf("%s:%d", s.Service, s.Level))
 	}
 	e.rollover(now)
 	c.Skills = slices.Clone(skills)
 	sortSkills(c.Skills)
 	e.touchCounter(c)
-	e.event(now, "reassigned", nil, c.ID, actor, strings.Join(names, " "))
+	e.event(now, "reassigned", nil, c.ID, actor, skillNames(c.Skills))
 	e.refreshModel()
 	return nil
+}
+
+// skillNames writes skills as the "reassigned" event's detail: "A:1 C:2".
+func skillNames(skills []Skill) string {
+	var names []string
+	for _, s := range skills {
+		names = append(names, fmt.Sprintf("%s:%d", s.Service, s.Level))
+	}
+	return strings.Join(names, " ")
 }
 
 // ErrUnknownService is returned by Reassign for a service not configured.

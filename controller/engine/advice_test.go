@@ -58,6 +58,22 @@ func TestAdvice(t *testing.T) {
 	if st := b.e.CounterState("3"); !slices.Equal(st.Services, []string{"C"}) {
 		t.Errorf("counter 3 serves %v after going back, want [C]", st.Services)
 	}
+	// A move lasts the day: the next day starts with the configured services.
+	if err := b.e.Reassign(b.now, "3", []engine.Skill{{Service: "A", Level: 1}}); err != nil {
+		t.Fatal(err)
+	}
+	b.e.Flush()
+	b.now = b.now.Add(24 * time.Hour)
+	b.e.Tick(b.now)
+	if st := b.e.CounterState("3"); !slices.Equal(st.Services, []string{"C"}) {
+		t.Errorf("counter 3 serves %v the next day, want [C]", st.Services)
+	}
+	batch = b.e.Flush()
+	if !slices.ContainsFunc(batch.Events, func(ev engine.Event) bool {
+		return ev.Kind == "reassigned" && ev.Counter == "3" && ev.Detail == "C:1 (new day)"
+	}) {
+		t.Errorf("no reassigned event for the new day in %+v", batch.Events)
+	}
 	if err := b.e.Reassign(b.now, "9", nil); !errors.Is(err, engine.ErrUnknownCounter) {
 		t.Errorf("unknown counter: %v", err)
 	}

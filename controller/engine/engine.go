@@ -250,6 +250,15 @@ func (e *Engine) rollover(now time.Time) {
 			c.Status, c.Current, c.Last, c.PriorityRun, c.Since = protocol.CounterClosed, 0, 0, 0, now
 			e.touchCounter(c)
 		}
+		// A counter moved during the day starts the next one with its
+		// configured services: a move answers a day's load.
+		if cc, ok := e.centre.Counter(c.ID); ok && e.day != "" {
+			if want := configured(cc.Services); !slices.Equal(c.Skills, want) {
+				c.Skills = want
+				e.touchCounter(c)
+				e.event(now, "reassigned", nil, c.ID, Actor{}, skillNames(want)+" (new day)")
+			}
+		}
 	}
 	for id, q := range e.services {
 		q.seq, q.served, q.issued, q.priority, q.normal = 0, 0, 0, nil, nil
