@@ -370,3 +370,29 @@ func TestMoveBadInput(t *testing.T) {
 		t.Errorf("no key: %d %s", status, body)
 	}
 }
+
+// A counter move is committed: it is logged with the manager's name and
+// survives a restart of the controller.
+func TestMoveIsKept(t *testing.T) {
+	s := start(t)
+	m := s.signIn(t, "quanly")
+	if status, body := m.post("/manage/move", url.Values{"counter": {"3"}, "skills": {"D:1 C:2"}}, m.csrf); status != http.StatusOK {
+		t.Fatalf("move: %d %s", status, body)
+	}
+	var actor, detail string
+	err := s.centre.Store.DB().QueryRow(`SELECT actor, detail FROM events WHERE kind = 'reassigned' AND counter = '3'`).Scan(&actor, &detail)
+	if err != nil || actor != "web:quanly" || detail != "D:1 C:2" {
+		t.Errorf("reassigned event: %q %q %v", actor, detail, err)
+	}
+	s.centre.Stop()
+	s.centre.Restart()
+	o, err := s.centre.Controller().Overview(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range o.Counters {
+		if c.Counter == "3" && (len(c.Skills) != 2 || c.Skills[0].Service != "D" || c.Skills[1].Service != "C") {
+			t.Errorf("counter 3 after a restart: %+v", c.Skills)
+		}
+	}
+}
