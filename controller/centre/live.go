@@ -48,16 +48,15 @@ func (c *Controller) Watch() (changes <-chan struct{}, stop func()) {
 
 // Overview is the centre as the manager's live view shows it.
 type Overview struct {
-	At       time.Time          `json:"at"`
-	Day      string             `json:"day"`
-	Services []ServiceView      `json:"services"`
-	Counters []CounterView      `json:"counters"`
-	Devices  []DeviceStatus     `json:"devices"`
-	Alerts   []protocol.Alert   `json:"alerts"`
-	Advice   []protocol.Move    `json:"advice"`
-	Totals   engine.Totals      `json:"totals"`
-	Online   bool               `json:"online"` // connected to the broker
-	Skills   map[string][]Skill `json:"-"`
+	At       time.Time        `json:"at"`
+	Day      string           `json:"day"`
+	Services []ServiceView    `json:"services"`
+	Counters []CounterView    `json:"counters"`
+	Devices  []DeviceStatus   `json:"devices"`
+	Alerts   []protocol.Alert `json:"alerts"`
+	Advice   []protocol.Move  `json:"advice"`
+	Totals   engine.Totals    `json:"totals"`
+	Online   bool             `json:"online"` // connected to the broker
 }
 
 // ServiceView is one service on the live view.
@@ -113,15 +112,7 @@ func (c *Controller) buildOverview(now time.Time) *Overview {
 	}
 	o.Alerts = c.alertState(now).Alerts
 	o.Advice = c.advice(now).Moves
-	c.mu.Lock()
-	for _, d := range c.centre.Devices {
-		if ds, ok := c.devices[d.ID]; ok {
-			o.Devices = append(o.Devices, ds)
-		} else {
-			o.Devices = append(o.Devices, DeviceStatus{Device: d.ID, Kind: d.Kind})
-		}
-	}
-	c.mu.Unlock()
+	o.Devices = c.deviceList()
 	return o
 }
 

@@ -97,15 +97,25 @@ func (c *Controller) snapshot() Status {
 	}
 	c.mu.Lock()
 	s.Rejected = c.rejected
+	c.mu.Unlock()
+	s.Devices = c.deviceList()
+	return s
+}
+
+// deviceList is the presence of every device of the configuration, in its
+// order; one never heard of is offline since the zero time.
+func (c *Controller) deviceList() []DeviceStatus {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := make([]DeviceStatus, 0, len(c.centre.Devices))
 	for _, d := range c.centre.Devices {
 		if ds, ok := c.devices[d.ID]; ok {
-			s.Devices = append(s.Devices, ds)
+			out = append(out, ds)
 		} else {
-			s.Devices = append(s.Devices, DeviceStatus{Device: d.ID, Kind: d.Kind})
+			out = append(out, DeviceStatus{Device: d.ID, Kind: d.Kind})
 		}
 	}
-	c.mu.Unlock()
-	return s
+	return out
 }
 
 // Status asks the writer for the current state.

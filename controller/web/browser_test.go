@@ -8,13 +8,14 @@ import (
 	"flag"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"github.com/sothutu/sothutu/controller/web/webtest"
 	"github.com/xuri/excelize/v2"
 
 	"github.com/sothutu/sothutu/firmware/link"
@@ -22,33 +23,6 @@ import (
 )
 
 var screens = flag.Bool("screens", false, "write the pages' screenshots into testdata/")
-
-// browser starts headless Chromium (Debian's chromium package).
-func browser(t *testing.T) context.Context {
-	t.Helper()
-	path, err := exec.LookPath("chromium")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("chromium missing: apt-get install -y chromium")
-		}
-		t.Skip("chromium missing: apt-get install -y chromium")
-	}
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(path),
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.WindowSize(1366, 768), // a small laptop
-	)
-	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	ctx, cancelCtx := chromedp.NewContext(alloc)
-	ctx, cancelTimeout := context.WithTimeout(ctx, 120*time.Second)
-	t.Cleanup(func() { cancelTimeout(); cancelCtx(); cancelAlloc() })
-	return ctx
-}
 
 // device runs a device of the example centre over the real broker.
 func device(t testing.TB, s *site, id string) *link.Link {
@@ -85,7 +59,7 @@ func request(t testing.TB, l *link.Link, req protocol.Request) protocol.Reply {
 // With -screens the screenshots are written to testdata/.
 func TestPagesInChromium(t *testing.T) {
 	s := start(t)
-	ctx := browser(t)
+	ctx := webtest.Chromium(t, 1366, 768, 120*time.Second)
 	must := func(err error) {
 		t.Helper()
 		if err != nil {

@@ -78,32 +78,35 @@ func (s *Server) counterState(ctx context.Context, id string) (counterView, erro
 	return v, nil
 }
 
-func (s *Server) counterPage(w http.ResponseWriter, r *http.Request, ss *session) {
+// counterAsked returns the state of the counter the request asks for, or
+// false once it has answered why not.
+func (s *Server) counterAsked(w http.ResponseWriter, r *http.Request, ss *session) (counterView, bool) {
 	id, ok := s.counterOf(w, r, ss, r.URL.Query().Get("counter"))
 	if !ok {
-		return
+		return counterView{}, false
 	}
 	v, err := s.counterState(r.Context(), id)
 	if err != nil {
 		s.problem(w, r, http.StatusServiceUnavailable, "error.busy")
+		return counterView{}, false
+	}
+	return v, true
+}
+
+func (s *Server) counterPage(w http.ResponseWriter, r *http.Request, ss *session) {
+	v, ok := s.counterAsked(w, r, ss)
+	if !ok {
 		return
 	}
-	cfg, _ := s.opts.Centre.Counter(id)
+	cfg, _ := s.opts.Centre.Counter(v.Counter)
 	s.render(w, r, http.StatusOK, "counter", ss, map[string]any{"Meta": s.meta(lang(r)), "State": v,
 		"Name": cfg.Name.In(lang(r)), "Counters": s.opts.Centre.Counters, "Manager": ss.user.Role == config.RoleManager})
 }
 
 func (s *Server) counterJSON(w http.ResponseWriter, r *http.Request, ss *session) {
-	id, ok := s.counterOf(w, r, ss, r.URL.Query().Get("counter"))
-	if !ok {
-		return
+	if v, ok := s.counterAsked(w, r, ss); ok {
+		writeJSON(w, http.StatusOK, v)
 	}
-	v, err := s.counterState(r.Context(), id)
-	if err != nil {
-		s.problem(w, r, http.StatusServiceUnavailable, "error.busy")
-		return
-	}
-	writeJSON(w, http.StatusOK, v)
 }
 
 func (s *Server) counterEvents(w http.ResponseWriter, r *http.Request, ss *session) {

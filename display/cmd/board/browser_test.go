@@ -1,46 +1,17 @@
 package main
 
 import (
-	"context"
 	"flag"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
-)
 
-// browser starts headless Chromium for a test, at the TV's size: Debian's
-// chromium, with the flags a closed network and a root user need.
-func browser(t *testing.T) context.Context {
-	t.Helper()
-	path, err := exec.LookPath("chromium")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("chromium missing: apt-get install -y chromium")
-		}
-		t.Skip("chromium missing: apt-get install -y chromium")
-	}
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(path),
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-quic", true),
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.WindowSize(1920, 1080),
-	)
-	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	ctx, cancelCtx := chromedp.NewContext(alloc)
-	ctx, cancelTimeout := context.WithTimeout(ctx, 90*time.Second)
-	t.Cleanup(func() { cancelTimeout(); cancelCtx(); cancelAlloc() })
-	return ctx
-}
+	"github.com/sothutu/sothutu/controller/web/webtest"
+)
 
 // The board's page in Chromium at 1920x1080: a call appears big with its
 // Vietnamese service name, a burst is shown one by one, and the page says
@@ -48,7 +19,7 @@ func browser(t *testing.T) context.Context {
 // are written to display/board/testdata/ for people to look at.
 func TestBoardPageInChromium(t *testing.T) {
 	e := startBoard(t, 3*time.Second)
-	ctx := browser(t)
+	ctx := webtest.Chromium(t, 1920, 1080, 90*time.Second)
 	must := func(err error) {
 		t.Helper()
 		if err != nil {

@@ -1,53 +1,24 @@
 package main
 
 import (
-	"context"
 	"flag"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
-)
 
-// browser starts headless Chromium for a test: Debian's chromium, with the
-// flags a closed network and a root user need.
-func browser(t *testing.T) context.Context {
-	t.Helper()
-	path, err := exec.LookPath("chromium")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("chromium missing: apt-get install -y chromium")
-		}
-		t.Skip("chromium missing: apt-get install -y chromium")
-	}
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(path),
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-quic", true),
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.WindowSize(1280, 800),
-	)
-	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	ctx, cancelCtx := chromedp.NewContext(alloc)
-	ctx, cancelTimeout := context.WithTimeout(ctx, 60*time.Second)
-	t.Cleanup(func() { cancelTimeout(); cancelCtx(); cancelAlloc() })
-	return ctx
-}
+	"github.com/sothutu/sothutu/controller/web/webtest"
+)
 
 // The touch page in Chromium: Vietnamese service names, a touch that
 // prints a ticket and shows its number, and the English switch. With
 // -screens the screenshots are written to testdata/ for people to look at.
 func TestTouchPageInChromium(t *testing.T) {
 	e := startKiosk(t)
-	ctx := browser(t)
+	ctx := webtest.Chromium(t, 1280, 800, 60*time.Second)
 	must := func(err error) {
 		t.Helper()
 		if err != nil {
