@@ -16,7 +16,7 @@ import (
 
 // Payload is any message of this protocol.
 type Payload interface {
-	Request | Reply | CounterState | ServiceState | BoardState | Call | ControllerState | Presence | AdviceState | AlertState
+	Request | Reply | CounterState | ServiceState | BoardState | Call | ControllerState | Presence | AdviceState | AlertState | Figures | FiguresAck
 }
 
 // Encode validates p, stamps it and the payloads it holds with Version and
@@ -93,6 +93,13 @@ func stamp(p any) {
 		if v.Alerts == nil {
 			v.Alerts = []Alert{}
 		}
+	case *Figures:
+		v.V = Version
+		if v.Services == nil {
+			v.Services = []ServiceFigures{}
+		}
+	case *FiguresAck:
+		v.V = Version
 	case *Presence:
 		v.V = Version
 	}
@@ -265,6 +272,10 @@ func validate(p any) error {
 	case *AdviceState:
 		return v.Validate()
 	case *AlertState:
+		return v.Validate()
+	case *Figures:
+		return v.Validate()
+	case *FiguresAck:
 		return v.Validate()
 	case *Presence:
 		return v.Validate()

@@ -24,6 +24,7 @@ var tables = []struct {
 	{"States", prototest.States},
 	{"Presences", prototest.Presences},
 	{"Calls", prototest.Calls},
+	{"Upstream", prototest.Upstream},
 }
 
 // decodeAs decodes data as the payload published on a topic of this kind.
@@ -47,6 +48,10 @@ func decodeAs(kind string, data []byte) (any, error) {
 		return protocol.Decode[protocol.AdviceState](data)
 	case protocol.KindAlerts:
 		return protocol.Decode[protocol.AlertState](data)
+	case protocol.KindFigures:
+		return protocol.Decode[protocol.Figures](data)
+	case protocol.KindAck:
+		return protocol.Decode[protocol.FiguresAck](data)
 	case protocol.KindCall:
 		return protocol.Decode[protocol.Call](data)
 	}
@@ -63,6 +68,10 @@ func encodeAny(v any) ([]byte, error) {
 	case protocol.AdviceState:
 		return protocol.Encode(p)
 	case protocol.AlertState:
+		return protocol.Encode(p)
+	case protocol.Figures:
+		return protocol.Encode(p)
+	case protocol.FiguresAck:
 		return protocol.Encode(p)
 	case protocol.Presence:
 		return protocol.Encode(p)

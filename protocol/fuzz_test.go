@@ -90,6 +90,10 @@ func FuzzDecodeAlertState(f *testing.F) {
 	fuzzDecode[protocol.AlertState](f, protocol.KindAlerts)
 }
 
+func FuzzDecodeFigures(f *testing.F) { fuzzDecode[protocol.Figures](f, protocol.KindFigures) }
+
+func FuzzDecodeFiguresAck(f *testing.F) { fuzzDecode[protocol.FiguresAck](f, protocol.KindAck) }
+
 // FuzzParseTopic checks that ParseTopic never panics, refuses with ErrTopic
 // or ErrVersion, and accepts only what the topic functions build.
 func FuzzParseTopic(f *testing.F) {

@@ -18,6 +18,8 @@ import (
 //	qs/v1/<c>/state/advice         counter moves advised to the manager (retained)
 //	qs/v1/<c>/state/alerts         open alerts (retained)
 //	qs/v1/<c>/event/call           call events for displays and voice (QoS 1)
+//	qs/v1/<c>/up/figures           figures records, on the city's broker (QoS 1)
+//	qs/v1/<c>/up/ack               the city's acknowledgements (QoS 1)
 //
 // A device may publish only under its own qs/v1/<c>/dev/<d>/ and may read
 // that and the centre's state/ and event/ trees.
@@ -146,6 +148,8 @@ func ParseTopic(topic string) (Topic, error) {
 		t.Kind = rest[1]
 	case len(rest) == 2 && rest[0] == "event" && rest[1] == KindCall:
 		t.Kind = KindCall
+	case len(rest) == 2 && rest[0] == "up" && (rest[1] == KindFigures || rest[1] == KindAck):
+		t.Kind = rest[1]
 	default:
 		return Topic{}, fmt.Errorf("%w: unknown topic %q", ErrTopic, topic)
 	}

@@ -30,6 +30,10 @@ func build(t protocol.Topic) string {
 		return protocol.AdviceTopic(t.Centre)
 	case protocol.KindAlerts:
 		return protocol.AlertsTopic(t.Centre)
+	case protocol.KindFigures:
+		return protocol.FiguresTopic(t.Centre)
+	case protocol.KindAck:
+		return protocol.FiguresAckTopic(t.Centre)
 	case protocol.KindCall:
 		return protocol.CallTopic(t.Centre)
 	}
@@ -65,6 +69,8 @@ func TestTopicRoundTrip(t *testing.T) {
 		{protocol.ControllerTopic(c), protocol.Topic{Centre: c, Kind: protocol.KindController}},
 		{protocol.AdviceTopic(c), protocol.Topic{Centre: c, Kind: protocol.KindAdvice}},
 		{protocol.AlertsTopic(c), protocol.Topic{Centre: c, Kind: protocol.KindAlerts}},
+		{protocol.FiguresTopic(c), protocol.Topic{Centre: c, Kind: protocol.KindFigures}},
+		{protocol.FiguresAckTopic(c), protocol.Topic{Centre: c, Kind: protocol.KindAck}},
 		{protocol.CallTopic(c), protocol.Topic{Centre: c, Kind: protocol.KindCall}},
 	} {
 		got, err := protocol.ParseTopic(tt.topic)
