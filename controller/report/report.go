@@ -114,6 +114,9 @@ type Row struct {
 	Waits             int           // waits measured
 	MeanWait, P90Wait time.Duration // over the waits measured
 	MeanService       time.Duration // over served visits
+	// WaitQuantiles and ServiceQuantiles are the waits' and the served
+	// visits' quantiles in whole seconds, for the figures sent to the city.
+	WaitQuantiles, ServiceQuantiles protocol.Quantiles
 
 	Ratings map[protocol.Rating]int
 	// Score is the percentage of ratings that are very satisfied or
@@ -134,27 +137,21 @@ func (r *Row) Rated() int {
 type acc struct {
 	row            Row
 	waits          []time.Duration
-	svcSum         time.Duration
-	svcN           int
-	ratings        [4]int // by index in protocol.Ratings
+	svcs           []time.Duration // service times of served visits
+	ratings        [4]int          // by index in protocol.Ratings
 	inConfig, seen bool
 }
 
 func (a *acc) finish() Row {
 	r := a.row
 	r.Waits = len(a.waits)
-	if n := len(a.waits); n > 0 {
-		var sum time.Duration
-		for _, w := range a.waits {
-			sum += w
-		}
-		r.MeanWait = sum / time.Duration(n)
+	r.MeanWait, r.WaitQuantiles = sumUp(a.waits)
+	r.P90Wait = seconds(r.WaitQuantiles.P90)
+	if len(a.waits) > 0 {
 		slices.Sort(a.waits)
-		r.P90Wait = a.waits[(9*n+9)/10-1] // nearest rank: ceil(0.9 n)
+		r.P90Wait = a.waits[(9*len(a.waits)+9)/10-1]
 	}
-	if a.svcN > 0 {
-		r.MeanService = a.svcSum / time.Duration(a.svcN)
-	}
+	r.MeanService, r.ServiceQuantiles = sumUp(a.svcs)
 	r.Ratings = make(map[protocol.Rating]int, len(protocol.Ratings))
 	rated := 0
 	for i, rt := range protocol.Ratings {
@@ -167,6 +164,26 @@ func (a *acc) finish() Row {
 	}
 	return r
 }
+
+// sumUp returns the mean of ds and its quantiles by nearest rank (the
+// q-quantile is the smallest d with at least q of ds at or below it),
+// sorting ds.
+func sumUp(ds []time.Duration) (time.Duration, protocol.Quantiles) {
+	n := len(ds)
+	if n == 0 {
+		return 0, protocol.Quantiles{}
+	}
+	slices.Sort(ds)
+	var sum time.Duration
+	for _, d := range ds {
+		sum += d
+	}
+	rank := func(pct int) int { return int(ds[(pct*n+99)/100-1] / time.Second) }
+	return sum / time.Duration(n), protocol.Quantiles{N: n, P50: rank(50), P90: rank(90), P95: rank(95),
+		Max: int(ds[n-1] / time.Second)}
+}
+
+func seconds(s int) time.Duration { return time.Duration(s) * time.Second }
 
 // visit is where a ticket's current visit stands.
 type visit struct {
@@ -210,19 +227,42 @@ func Build(ctx context.Context, db *sql.DB, opts Options, q Query) (*Report, err
 	default:
 		return nil, fmt.Errorf("report.Build %q: %w", q.Period, ErrPeriod)
 	}
+	if q.Day.IsZero() {
+		return nil, fmt.Errorf("report.Build: %w", ErrDay)
+	}
+	from, to := Range(q.Period, q.Day, location(opts))
+	r, err := build(ctx, db, opts, q, from, to)
+	if err != nil {
+		return nil, err
+	}
+	r.Period = q.Period
+	return r, nil
+}
+
+// Span is a report of any span [from, to), such as the five minutes of a
+// figures record; its Days are the local days the span touches, each
+// counted within the span.
+func Span(ctx context.Context, db *sql.DB, opts Options, from, to time.Time, by By) (*Report, error) {
+	if !to.After(from) {
+		return nil, fmt.Errorf("report.Span %s to %s: empty span", from, to)
+	}
+	return build(ctx, db, opts, Query{By: by, Day: from}, from, to)
+}
+
+func location(opts Options) *time.Location {
+	if opts.Centre != nil && opts.Centre.Location != nil {
+		return opts.Centre.Location
+	}
+	return vietnam
+}
+
+func build(ctx context.Context, db *sql.DB, opts Options, q Query, from, to time.Time) (*Report, error) {
 	switch q.By {
 	case ByService, ByCounter, ByStaff:
 	default:
 		return nil, fmt.Errorf("report.Build %q: %w", q.By, ErrBy)
 	}
-	if q.Day.IsZero() {
-		return nil, fmt.Errorf("report.Build: %w", ErrDay)
-	}
-	loc := vietnam
-	if opts.Centre != nil && opts.Centre.Location != nil {
-		loc = opts.Centre.Location
-	}
-	from, to := Range(q.Period, q.Day, loc)
+	loc := location(opts)
 	b := &builder{
 		by: q.By, loc: loc,
 		rows:    map[string]*acc{},
@@ -230,7 +270,8 @@ func Build(ctx context.Context, db *sql.DB, opts Options, q Query) (*Report, err
 		ratings: map[int64]rating{},
 		signIns: map[string][]signIn{},
 	}
-	for d := from; d.Before(to); d = d.AddDate(0, 0, 1) {
+	b.starts = append(b.starts, from.UnixNano())
+	for d := nextMidnight(from, loc); d.Before(to); d = d.AddDate(0, 0, 1) {
 		b.starts = append(b.starts, d.UnixNano())
 	}
 	b.days = make([]acc, len(b.starts))
@@ -249,7 +290,7 @@ func Build(ctx context.Context, db *sql.DB, opts Options, q Query) (*Report, err
 		b.days[rt.day].ratings[rt.r]++
 	}
 
-	r := &Report{From: from, To: to, Period: q.Period, By: q.By, opts: opts}
+	r := &Report{From: from, To: to, By: q.By, opts: opts}
 	accs := make([]*acc, 0, len(b.rows))
 	for _, a := range b.rows {
 		if a.inConfig || a.seen {
@@ -524,8 +565,7 @@ func (b *builder) add(ev *event) {
 		each(func(a *acc) {
 			a.row.Served++
 			if ok {
-				a.svcSum += d
-				a.svcN++
+				a.svcs = append(a.svcs, d)
 			}
 		})
 	case kNoShow:
@@ -544,4 +584,10 @@ func (b *builder) add(ev *event) {
 		b.row(k).seen = true
 		b.ratings[ev.ticket] = rating{key: k, day: day, r: i}
 	}
+}
+
+// nextMidnight is the first local midnight after t.
+func nextMidnight(t time.Time, loc *time.Location) time.Time {
+	y, m, d := t.In(loc).Date()
+	return time.Date(y, m, d+1, 0, 0, 0, 0, loc)
 }
