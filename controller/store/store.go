@@ -106,7 +106,7 @@ func Open(path string) (*Store, error) {
 		return nil, fmt.Errorf("sql.Open %s: %w", path, err)
 	}
 	db.SetMaxOpenConns(1)
-	if _, err := db.Exec(schema); err != nil {
+	if _, err := db.Exec(schema + figuresSchema); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("create schema in %s: %w", path, err)
 	}

@@ -27,6 +27,8 @@ type Options struct {
 	// Logger receives the controller's and the broker's logs; nil
 	// discards them.
 	Logger *slog.Logger
+	// Clock is the controller's clock; nil is the real one.
+	Clock func() time.Time
 }
 
 // Centre is a running controller of the example centre
@@ -102,7 +104,7 @@ func (c *Centre) Restart() {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	ctl, err := centre.New(ctx, centre.Options{Centre: c.Config, Store: c.Store, Broker: c.URL,
-		Logger: c.opts.Logger, TickEvery: c.opts.TickEvery})
+		Logger: c.opts.Logger, TickEvery: c.opts.TickEvery, Clock: c.opts.Clock})
 	if err != nil {
 		cancel()
 		c.t.Fatal(err)

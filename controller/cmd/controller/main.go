@@ -6,6 +6,8 @@ package main
 import (
 	"bufio"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"flag"
 	"fmt"
@@ -16,6 +18,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 	"unicode/utf8"
@@ -25,7 +28,9 @@ import (
 	"github.com/sothutu/sothutu/controller/broker"
 	"github.com/sothutu/sothutu/controller/centre"
 	"github.com/sothutu/sothutu/controller/config"
+	"github.com/sothutu/sothutu/controller/metrics"
 	"github.com/sothutu/sothutu/controller/store"
+	"github.com/sothutu/sothutu/controller/uplink"
 	"github.com/sothutu/sothutu/controller/web"
 )
 
@@ -41,6 +46,13 @@ type flags struct {
 	mosquitto string
 	verbose   bool
 	hash      bool
+	// The city's broker, for the figures sent upstream; empty for none.
+	uplink             string
+	uplinkUser         string
+	uplinkPasswordFile string
+	uplinkCA           string
+	uplinkInterval     time.Duration
+	uplinkRate         float64
 	// secureCookies marks the pages' cookies Secure, behind an HTTPS proxy.
 	secureCookies bool
 }
@@ -52,6 +64,12 @@ func main() {
 	flag.StringVar(&f.broker, "broker", "", "external MQTT broker URL such as tcp://127.0.0.1:1883; empty runs the embedded broker")
 	flag.StringVar(&f.listen, "listen", ":1883", "address of the embedded broker")
 	flag.StringVar(&f.http, "http", ":8080", "address of the web pages (sign-in required) and the /status endpoint; empty for none")
+	flag.StringVar(&f.uplink, "uplink", "", "the city's MQTT broker for the centre's figures, tcp://host:1883 or ssl://host:8883; empty sends none")
+	flag.StringVar(&f.uplinkUser, "uplink-user", "", "the centre's username on the city's broker")
+	flag.StringVar(&f.uplinkPasswordFile, "uplink-password-file", "", "file holding the centre's password on the city's broker")
+	flag.StringVar(&f.uplinkCA, "uplink-ca", "", "PEM file of the certificate authority of the city's broker; empty trusts the system's")
+	flag.DurationVar(&f.uplinkInterval, "uplink-interval", 5*time.Minute, "span of each figures record; divides a day")
+	flag.Float64Var(&f.uplinkRate, "uplink-rate", 2, "records a second at most, when a backlog drains")
 	flag.BoolVar(&f.hash, "hash-password", false, "read a password from standard input, print its bcrypt hash for the users: section, and exit")
 	flag.BoolVar(&f.secureCookies, "secure-cookies", false, "mark the pages' cookies Secure (when served over HTTPS by a proxy)")
 	flag.StringVar(&f.mosquitto, "write-mosquitto", "", "write a Mosquitto password_file and acl_file for the configuration into this folder and exit")
@@ -121,17 +139,28 @@ func run(ctx context.Context, f flags) error {
 		if err != nil {
 			return err
 		}
-		srv := &http.Server{Addr: f.http, Handler: mux(c, pages), ReadHeaderTimeout: 5 * time.Second}
+		srv := &http.Server{Addr: f.http, Handler: mux(c, cfg, pages), ReadHeaderTimeout: 5 * time.Second}
 		ln, err := net.Listen("tcp", f.http)
 		if err != nil {
 			return fmt.Errorf("web pages: %w", err)
 		}
-		log.Info("web pages", "url", "http://"+loopback(ln.Addr().String())+"/", "status", "/status")
+		log.Info("web pages", "url", "http://"+loopback(ln.Addr().String())+"/", "status", "/status", "metrics", "/metrics")
 		if len(cfg.Users) == 0 {
 			log.Warn("no users in the configuration: nobody can sign in to the web pages; add a users: section")
 		}
 		go srv.Serve(ln)
 		defer srv.Close()
+	}
+	if f.uplink != "" {
+		u, err := newUplink(f, cfg, st, c, log)
+		if err != nil {
+			return err
+		}
+		var wg sync.WaitGroup
+		defer wg.Wait()
+		upCtx, cancel := context.WithCancel(ctx)
+		defer cancel()
+		wg.Go(func() { u.Run(upCtx) })
 	}
 	err = c.Run(ctx)
 	if errors.Is(err, context.Canceled) {
@@ -140,10 +169,43 @@ func run(ctx context.Context, f flags) error {
 	return err
 }
 
-// mux serves the status JSON and the pages for people.
-func mux(c *centre.Controller, pages *web.Server) *http.ServeMux {
+// newUplink sets up the figures sent to the city from the -uplink flags.
+func newUplink(f flags, cfg *config.Centre, st *store.Store, c *centre.Controller, log *slog.Logger) (*uplink.Uplink, error) {
+	opts := uplink.Options{Centre: cfg, Store: st, Controller: c, Broker: f.uplink, Username: f.uplinkUser,
+		Interval: f.uplinkInterval, Rate: f.uplinkRate, Logger: log}
+	if f.uplinkPasswordFile != "" {
+		b, err := os.ReadFile(f.uplinkPasswordFile)
+		if err != nil {
+			return nil, fmt.Errorf("-uplink-password-file: %w", err)
+		}
+		opts.Password = strings.TrimSpace(string(b))
+	}
+	if f.uplinkCA != "" {
+		pem, err := os.ReadFile(f.uplinkCA)
+		if err != nil {
+			return nil, fmt.Errorf("-uplink-ca: %w", err)
+		}
+		roots := x509.NewCertPool()
+		if !roots.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("-uplink-ca %s: no PEM certificate in it", f.uplinkCA)
+		}
+		opts.TLS = &tls.Config{RootCAs: roots, MinVersion: tls.VersionTLS12}
+	} else if strings.HasPrefix(f.uplink, "ssl://") || strings.HasPrefix(f.uplink, "tls://") {
+		opts.TLS = &tls.Config{MinVersion: tls.VersionTLS12}
+	}
+	u, err := uplink.New(opts)
+	if err != nil {
+		return nil, err
+	}
+	log.Info("figures go to the city", "broker", f.uplink, "interval", opts.Interval)
+	return u, nil
+}
+
+// mux serves the status JSON, the Prometheus metrics and the pages for people.
+func mux(c *centre.Controller, cfg *config.Centre, pages *web.Server) *http.ServeMux {
 	mux := http.NewServeMux()
 	mux.Handle("GET /status", c)
+	mux.Handle("GET /metrics", metrics.Handler(metrics.New(c, cfg)))
 	mux.Handle("/", pages)
 	return mux
 }

@@ -1,0 +1,359 @@
+package uplink
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	mqtt "github.com/eclipse/paho.mqtt.golang"
+	"golang.org/x/time/rate"
+
+	"github.com/sothutu/sothutu/controller/centre"
+	"github.com/sothutu/sothutu/controller/config"
+	"github.com/sothutu/sothutu/controller/report"
+	"github.com/sothutu/sothutu/controller/store"
+	"github.com/sothutu/sothutu/protocol"
+)
+
+// Options configures an Uplink.
+type Options struct {
+	Centre     *config.Centre
+	Store      *store.Store
+	Controller *centre.Controller // the live values of the latest interval
+	// Broker is the city's broker: "tcp://host:1883", or "ssl://host:8883"
+	// for TLS with TLS (nil: the system's roots).
+	Broker             string
+	TLS                *tls.Config
+	Username, Password string
+	// ClientID defaults to Username.
+	ClientID string
+	// Interval is the span of a record; it divides the local day. Default 5m.
+	Interval time.Duration
+	// Rate is how many records a second are sent at most; default 2.
+	Rate float64
+	// Window is how many records may wait for their acknowledgement; default 8.
+	Window int
+	// ResendAfter is how long a record waits for its acknowledgement before
+	// it is sent again; default 30s.
+	ResendAfter time.Duration
+	// Poll is how often the clock is read for intervals ended and the
+	// store for records to send; default 1s.
+	Poll   time.Duration
+	Clock  func() time.Time
+	Logger *slog.Logger
+}
+
+// Uplink makes and sends a centre's figures.
+type Uplink struct {
+	opts   Options
+	log    *slog.Logger
+	client mqtt.Client
+	limit  *rate.Limiter
+	wake   chan struct{}
+	first  time.Time // the first interval, before any record is made
+
+	mu       sync.Mutex
+	inFlight map[int64]time.Time // sent, not acknowledged: when last sent
+	acked    []int64             // acknowledged, not yet recorded in the store
+}
+
+// New checks the options and returns an Uplink ready to Run.
+func New(opts Options) (*Uplink, error) {
+	if opts.Centre == nil || opts.Store == nil || opts.Broker == "" {
+		return nil, errors.New("uplink.New: Centre, Store and Broker are required")
+	}
+	if opts.Interval == 0 {
+		opts.Interval = 5 * time.Minute
+	}
+	if opts.Interval < time.Second || (24*time.Hour)%opts.Interval != 0 {
+		return nil, fmt.Errorf("uplink.New: interval %s does not divide a day", opts.Interval)
+	}
+	if opts.Rate == 0 {
+		opts.Rate = 2
+	}
+	if opts.Window == 0 {
+		opts.Window = 8
+	}
+	if opts.ResendAfter == 0 {
+		opts.ResendAfter = 30 * time.Second
+	}
+	if opts.Poll == 0 {
+		opts.Poll = time.Second
+	}
+	if opts.Clock == nil {
+		opts.Clock = time.Now
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	if opts.ClientID == "" {
+		opts.ClientID = opts.Username
+	}
+	if opts.ClientID == "" {
+		opts.ClientID = "centre-" + opts.Centre.ID
+	}
+	u := &Uplink{opts: opts, log: opts.Logger.With("centre", opts.Centre.ID, "part", "uplink"),
+		limit: rate.NewLimiter(rate.Limit(opts.Rate), 1), wake: make(chan struct{}, 1),
+		inFlight: map[int64]time.Time{}}
+	return u, nil
+}
+
+// Run makes records as intervals end and sends them until ctx ends.
+func (u *Uplink) Run(ctx context.Context) error {
+	u.connect()
+	defer u.client.Disconnect(250)
+	tick := time.NewTicker(u.opts.Poll)
+	defer tick.Stop()
+	for {
+		if err := u.make(ctx); err != nil && ctx.Err() == nil {
+			u.log.Error("make figures", "err", err)
+		}
+		if err := u.record(ctx); err != nil && ctx.Err() == nil {
+			u.log.Error("record acknowledgements", "err", err)
+		}
+		if err := u.send(ctx); err != nil && ctx.Err() == nil {
+			u.log.Error("send figures", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-tick.C:
+		case <-u.wake:
+		}
+	}
+}
+
+func (u *Uplink) poke() {
+	select {
+	case u.wake <- struct{}{}:
+	default:
+	}
+}
+
+func (u *Uplink) connect() {
+	o := mqtt.NewClientOptions().AddBroker(u.opts.Broker).
+		SetClientID(u.opts.ClientID).SetUsername(u.opts.Username).SetPassword(u.opts.Password).
+		SetCleanSession(true).SetAutoReconnect(true).SetConnectRetry(true).
+		SetConnectRetryInterval(time.Second).SetMaxReconnectInterval(30 * time.Second).
+		SetKeepAlive(30 * time.Second).SetOrderMatters(false).
+		SetOnConnectHandler(u.onConnect).
+		SetConnectionLostHandler(func(_ mqtt.Client, err error) {
+			u.log.Warn("city broker connection lost", "err", err)
+		})
+	if u.opts.TLS != nil {
+		o.SetTLSConfig(u.opts.TLS)
+	}
+	u.client = mqtt.NewClient(o)
+	u.client.Connect()
+}
+
+// onConnect subscribes to the acknowledgements and sends again whatever
+// was on its way: the connection that carried it is gone.
+func (u *Uplink) onConnect(c mqtt.Client) {
+	u.log.Info("connected to the city broker", "broker", u.opts.Broker)
+	tok := c.Subscribe(protocol.FiguresAckTopic(u.opts.Centre.ID), 1, u.onAck)
+	if !tok.WaitTimeout(10*time.Second) || tok.Error() != nil {
+		u.log.Error("subscribe to acknowledgements failed; check the account's rights on the city broker", "err", tok.Error())
+	}
+	u.mu.Lock()
+	clear(u.inFlight)
+	u.mu.Unlock()
+	u.poke()
+}
+
+func (u *Uplink) onAck(_ mqtt.Client, m mqtt.Message) {
+	a, err := protocol.Decode[protocol.FiguresAck](m.Payload())
+	if err != nil || a.Centre != u.opts.Centre.ID {
+		u.log.Warn("bad acknowledgement from the city", "err", err, "centre", a.Centre)
+		return
+	}
+	u.mu.Lock()
+	for _, s := range a.Seqs {
+		delete(u.inFlight, s)
+	}
+	u.acked = append(u.acked, a.Seqs...)
+	u.mu.Unlock()
+	u.poke()
+}
+
+// record writes the acknowledgements received to the store.
+func (u *Uplink) record(ctx context.Context) error {
+	u.mu.Lock()
+	seqs := u.acked
+	u.acked = nil
+	u.mu.Unlock()
+	if len(seqs) == 0 {
+		return nil
+	}
+	if err := u.opts.Store.AckFigures(ctx, seqs, u.opts.Clock()); err != nil {
+		u.mu.Lock()
+		u.acked = append(u.acked, seqs...)
+		u.mu.Unlock()
+		return err
+	}
+	return nil
+}
+
+// send publishes the oldest records not acknowledged, in order, up to
+// Window waiting at once, at most Rate a second; a record that waited
+// ResendAfter for its acknowledgement goes again.
+func (u *Uplink) send(ctx context.Context) error {
+	if !u.client.IsConnectionOpen() {
+		return nil
+	}
+	pending, err := u.opts.Store.PendingFigures(ctx, u.opts.Window)
+	if err != nil {
+		return err
+	}
+	now := time.Now()
+	for _, r := range pending {
+		u.mu.Lock()
+		sent, waiting := u.inFlight[r.Seq]
+		u.mu.Unlock()
+		if waiting && now.Sub(sent) < u.opts.ResendAfter {
+			continue
+		}
+		if err := u.limit.Wait(ctx); err != nil {
+			return err
+		}
+		u.mu.Lock()
+		u.inFlight[r.Seq] = time.Now()
+		u.mu.Unlock()
+		u.client.Publish(protocol.FiguresTopic(u.opts.Centre.ID), 1, false, r.Payload)
+	}
+	return nil
+}
+
+// Backlog is how many records the city has not acknowledged yet.
+func (u *Uplink) Backlog(ctx context.Context) (int, error) {
+	return u.opts.Store.CountPendingFigures(ctx)
+}
+
+// make commits a record for every interval ended since the last one made,
+// and a day record for every local day ended.
+func (u *Uplink) make(ctx context.Context) error {
+	now := u.opts.Clock()
+	loc := u.opts.Centre.Location
+	last, err := u.opts.Store.LastFiguresSpan(ctx, protocol.FiguresInterval)
+	if err != nil {
+		return err
+	}
+	if last.IsZero() {
+		// The very first run counts from the interval it starts in.
+		if u.first.IsZero() {
+			u.first = floor(now, u.opts.Interval, loc)
+		}
+		last = u.first
+	}
+	latest := floor(now, u.opts.Interval, loc)
+	for from := last; from.Before(latest); {
+		to := next(from, u.opts.Interval, loc)
+		live := !to.Before(latest)
+		if err := u.add(ctx, protocol.FiguresInterval, from, to, live); err != nil {
+			return err
+		}
+		if midnight(to, loc) {
+			if err := u.add(ctx, protocol.FiguresDay, to.AddDate(0, 0, -1), to, live); err != nil {
+				return err
+			}
+		}
+		from = to
+	}
+	return nil
+}
+
+// add builds the record of [from, to) and commits it.
+func (u *Uplink) add(ctx context.Context, kind string, from, to time.Time, live bool) error {
+	rep, err := report.Span(ctx, u.opts.Store.DB(), report.Options{Centre: u.opts.Centre}, from, to, report.ByService)
+	if err != nil {
+		return err
+	}
+	f := protocol.Figures{Centre: u.opts.Centre.ID, Kind: kind, Day: u.opts.Centre.Day(from), From: from, To: to}
+	var o *centre.Overview
+	if live && u.opts.Controller != nil {
+		octx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		o, err = u.opts.Controller.Overview(octx)
+		cancel()
+		if err != nil {
+			o = nil // the record goes without the live values rather than not at all
+		}
+	}
+	waiting := map[string]int{}
+	if o != nil {
+		for _, s := range o.Services {
+			waiting[s.Service] = s.Waiting
+		}
+		for _, c := range o.Counters {
+			if c.Status != protocol.CounterClosed {
+				f.CountersOpen++
+			}
+		}
+		for _, d := range o.Devices {
+			f.Devices.Total++
+			switch {
+			case !d.Online:
+				f.Devices.Offline++
+			case d.Health != nil && (d.Health.Status == protocol.HealthFault || d.Health.Printer == protocol.PrinterPaperOut):
+				f.Devices.Faults++
+			}
+		}
+	} else {
+		f.Devices.Total = len(u.opts.Centre.Devices)
+	}
+	for _, row := range rep.Rows {
+		svc, ok := u.opts.Centre.Service(row.Key)
+		if !ok {
+			continue
+		}
+		w := -1
+		if o != nil {
+			w = waiting[row.Key]
+		}
+		sf := protocol.ServiceFigures{Service: row.Key, Issued: row.Issued, Served: row.Served, NoShows: row.NoShows,
+			Transferred: row.Transferred, Wait: row.WaitQuantiles, ServiceTime: row.ServiceQuantiles,
+			Waiting: w, TargetSeconds: int(svc.TargetWait / time.Second)}
+		for i, r := range protocol.Ratings {
+			sf.Ratings[i] = row.Ratings[r]
+		}
+		if sf.Issued == 0 && sf.Served == 0 && sf.NoShows == 0 && sf.Transferred == 0 && sf.Wait.N == 0 && w <= 0 && sf.Ratings == [4]int{} {
+			continue
+		}
+		if len(f.Services) < protocol.MaxFiguresServices {
+			f.Services = append(f.Services, sf)
+		}
+	}
+	f, err = u.opts.Store.AddFigures(ctx, f, u.opts.Clock())
+	if err != nil {
+		return err
+	}
+	u.log.Debug("figures made", "seq", f.Seq, "kind", kind, "from", from, "to", to)
+	u.poke()
+	return nil
+}
+
+// floor is the start of the interval holding t, counted from local midnight.
+func floor(t time.Time, interval time.Duration, loc *time.Location) time.Time {
+	lt := t.In(loc)
+	day := time.Date(lt.Year(), lt.Month(), lt.Day(), 0, 0, 0, 0, loc)
+	return day.Add(lt.Sub(day) / interval * interval)
+}
+
+// next is the end of the interval starting at from; at the day's last
+// interval, the next local midnight (days of 23 or 25 hours end there too).
+func next(from time.Time, interval time.Duration, loc *time.Location) time.Time {
+	lt := from.In(loc)
+	midnight := time.Date(lt.Year(), lt.Month(), lt.Day()+1, 0, 0, 0, 0, loc)
+	if to := from.Add(interval); to.Before(midnight) {
+		return to
+	}
+	return midnight
+}
+
+func midnight(t time.Time, loc *time.Location) bool {
+	lt := t.In(loc)
+	return lt.Hour() == 0 && lt.Minute() == 0 && lt.Second() == 0 && lt.Nanosecond() == 0
+}

@@ -1,0 +1,303 @@
+package uplink_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"net"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	mqtt "github.com/eclipse/paho.mqtt.golang"
+
+	"github.com/sothutu/sothutu/controller/broker"
+	"github.com/sothutu/sothutu/controller/broker/mosquittotest"
+	"github.com/sothutu/sothutu/controller/centre/centretest"
+	"github.com/sothutu/sothutu/controller/engine"
+	"github.com/sothutu/sothutu/controller/uplink"
+	"github.com/sothutu/sothutu/protocol"
+)
+
+var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
+
+// clock is the centre's simulated time.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *clock) add(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
+}
+
+// link is a TCP proxy standing for the centre's uplink: cut drops its
+// connections and refuses new ones until mend.
+type link struct {
+	ln     net.Listener
+	target string
+	mu     sync.Mutex
+	down   bool
+	conns  []net.Conn
+}
+
+func newLink(t *testing.T, target string) *link {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := &link{ln: ln, target: target}
+	t.Cleanup(func() { ln.Close(); l.cut() })
+	go l.serve()
+	return l
+}
+
+func (l *link) serve() {
+	for {
+		c, err := l.ln.Accept()
+		if err != nil {
+			return
+		}
+		l.mu.Lock()
+		if l.down {
+			l.mu.Unlock()
+			c.Close()
+			continue
+		}
+		up, err := net.Dial("tcp", l.target)
+		if err != nil {
+			l.mu.Unlock()
+			c.Close()
+			continue
+		}
+		l.conns = append(l.conns, c, up)
+		l.mu.Unlock()
+		go func() { io.Copy(up, c); up.Close() }()
+		go func() { io.Copy(c, up); c.Close() }()
+	}
+}
+
+func (l *link) cut() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.down = true
+	for _, c := range l.conns {
+		c.Close()
+	}
+	l.conns = nil
+}
+
+func (l *link) mend() {
+	l.mu.Lock()
+	l.down = false
+	l.mu.Unlock()
+}
+
+// city is the city's side as the test sees it: it stores each record once,
+// in the order first received, and acknowledges every copy.
+type city struct {
+	mu      sync.Mutex
+	records map[int64]protocol.Figures
+	order   []int64
+	arrived []time.Time
+	copies  int
+}
+
+func startCity(t *testing.T, addr, password string) *city {
+	c := &city{records: map[int64]protocol.Figures{}}
+	cl := mqtt.NewClient(mqtt.NewClientOptions().AddBroker("tcp://" + addr).SetClientID("city").
+		SetUsername("city").SetPassword(password).SetOrderMatters(true))
+	if tok := cl.Connect(); !tok.WaitTimeout(5*time.Second) || tok.Error() != nil {
+		t.Fatalf("city connect: %v", tok.Error())
+	}
+	t.Cleanup(func() { cl.Disconnect(0) })
+	tok := cl.Subscribe(protocol.FiguresTopic("ninh-kieu"), 1, func(_ mqtt.Client, m mqtt.Message) {
+		f, err := protocol.Decode[protocol.Figures](m.Payload())
+		if err != nil {
+			t.Errorf("city got a bad record: %v", err)
+			return
+		}
+		c.mu.Lock()
+		c.copies++
+		if _, dup := c.records[f.Seq]; !dup {
+			c.records[f.Seq] = f
+			c.order = append(c.order, f.Seq)
+			c.arrived = append(c.arrived, time.Now())
+		}
+		c.mu.Unlock()
+		ack, _ := protocol.Encode(protocol.FiguresAck{Centre: f.Centre, Seqs: []int64{f.Seq}})
+		cl.Publish(protocol.FiguresAckTopic(f.Centre), 1, false, ack)
+	})
+	if !tok.WaitTimeout(5*time.Second) || tok.Error() != nil {
+		t.Fatalf("city subscribe: %v", tok.Error())
+	}
+	return c
+}
+
+func (c *city) count() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.order)
+}
+
+func eventually(t *testing.T, what string, within time.Duration, ok func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for !ok() {
+		if time.Now().After(deadline) {
+			t.Fatalf("not %s within %s", what, within)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// The uplink is cut for a whole simulated day while the centre works;
+// the uplink program is restarted during the outage. When the link comes
+// back every record reaches the city exactly once in the city's store, in
+// order, the intervals follow each other without a gap, and their counts
+// add up to the tickets the centre issued.
+func TestOutage(t *testing.T) {
+	loc, _ := time.LoadLocation("Asia/Ho_Chi_Minh")
+	clk := &clock{t: time.Date(2026, 11, 23, 7, 0, 0, 0, loc)}
+	c := centretest.Start(t, centretest.Options{Clock: clk.now})
+	up := mosquittotest.Start(t, []broker.Account{
+		{Username: "centre-ninh-kieu", Password: "uplink-secret", Centre: "ninh-kieu"},
+		{Username: "city", Password: "city-secret", Centre: "ninh-kieu"},
+	})
+	cty := startCity(t, up.Addr(), "city-secret")
+	wire := newLink(t, up.Addr())
+
+	const rate = 100
+	start := func() (stop func()) {
+		u, err := uplink.New(uplink.Options{Centre: c.Config, Store: c.Store, Controller: c.Controller(),
+			Broker: "tcp://" + wire.ln.Addr().String(), Username: "centre-ninh-kieu", Password: "uplink-secret",
+			Rate: rate, Window: 8, ResendAfter: time.Second, Poll: 5 * time.Millisecond, Clock: clk.now, Logger: quiet})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan struct{})
+		go func() { u.Run(ctx); close(done) }()
+		return func() { cancel(); <-done }
+	}
+	stop := start()
+	defer func() { stop() }()
+
+	// The centre at work: a citizen a minute from 7:00 to 17:00, counters
+	// calling as they come.
+	ctx := context.Background()
+	rng := rand.New(rand.NewPCG(1, 2))
+	issued := map[string]int{} // by local day
+	n := 0
+	work := func(until time.Time) {
+		t.Helper()
+		for ; clk.now().Before(until); clk.add(time.Minute) {
+			now := clk.now().In(loc)
+			if now.Hour() < 7 || now.Hour() >= 17 {
+				continue
+			}
+			n++
+			svc := []string{"A", "B", "C", "D", "E", "F"}[rng.IntN(6)]
+			r, err := c.Controller().Do(ctx, engine.Actor{Device: "kiosk-1", Kind: protocol.DeviceKiosk},
+				protocol.Request{Key: fmt.Sprint("t", n), Op: protocol.OpTicket, Service: svc})
+			if err != nil || !r.OK {
+				t.Fatalf("ticket: %+v %v", r, err)
+			}
+			issued[now.Format(time.DateOnly)]++
+			counter := fmt.Sprint(1 + rng.IntN(8))
+			actor := engine.Actor{Device: "counter-" + counter, Kind: protocol.DeviceCounter, Counter: counter}
+			if _, err := c.Controller().Do(ctx, actor, protocol.Request{Key: fmt.Sprint("c", n), Op: protocol.OpCallNext}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+
+	// An hour with the link up: its twelve intervals arrive.
+	work(time.Date(2026, 11, 23, 8, 0, 0, 0, loc))
+	eventually(t, "the first hour at the city", 10*time.Second, func() bool { return cty.count() == 12 })
+
+	// The link is cut for a day; the uplink restarts in the middle of it.
+	wire.cut()
+	work(time.Date(2026, 11, 23, 20, 0, 0, 0, loc))
+	stop()
+	stop = start()
+	work(time.Date(2026, 11, 24, 8, 0, 0, 0, loc))
+	eventually(t, "the day's records made", 10*time.Second, func() bool {
+		last, _ := c.Store.LastFiguresSpan(ctx, protocol.FiguresInterval)
+		return last.Equal(time.Date(2026, 11, 24, 8, 0, 0, 0, loc))
+	})
+	backlog, err := c.Store.CountPendingFigures(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 24 hours of intervals and the day of the 23rd.
+	if backlog != 24*12+1 {
+		t.Errorf("backlog %d records, want %d", backlog, 24*12+1)
+	}
+	if got := cty.count(); got != 12 {
+		t.Fatalf("the city got %d records through a cut link", got)
+	}
+
+	// The link comes back: the backlog drains, in order, at the rate.
+	mended := time.Now()
+	wire.mend()
+	total := 12 + backlog
+	eventually(t, "the backlog at the city", 30*time.Second, func() bool { return cty.count() == total })
+	eventually(t, "every record acknowledged", 10*time.Second, func() bool {
+		n, err := c.Store.CountPendingFigures(ctx)
+		return err == nil && n == 0
+	})
+	drained := time.Since(mended)
+
+	cty.mu.Lock()
+	defer cty.mu.Unlock()
+	want := make([]int64, total)
+	for i := range want {
+		want[i] = int64(i + 1)
+	}
+	if !slices.Equal(cty.order, want) {
+		t.Errorf("records arrived in the order %v", cty.order)
+	}
+	if min := time.Duration(float64(backlog-1) / rate * float64(time.Second)); drained < min {
+		t.Errorf("%d records drained in %s, faster than %d a second", backlog, drained, rate)
+	}
+	t.Logf("%d records, %d copies received, backlog of %d drained in %s", total, cty.copies, backlog, drained.Round(time.Millisecond))
+
+	var prev time.Time
+	sums := map[string]int{}
+	for _, seq := range cty.order {
+		f := cty.records[seq]
+		for _, s := range f.Services {
+			if f.Kind == protocol.FiguresInterval {
+				sums["interval "+f.Day] += s.Issued
+			} else {
+				sums["day "+f.Day] += s.Issued
+			}
+		}
+		if f.Kind != protocol.FiguresInterval {
+			continue
+		}
+		if !prev.IsZero() && !f.From.Equal(prev) {
+			t.Errorf("record %d starts at %s, the one before ended at %s", seq, f.From, prev)
+		}
+		prev = f.To
+	}
+	if sums["interval 2026-11-23"] != issued["2026-11-23"] || sums["day 2026-11-23"] != issued["2026-11-23"] {
+		t.Errorf("issued on the 23rd: %d, intervals say %d, the day record %d",
+			issued["2026-11-23"], sums["interval 2026-11-23"], sums["day 2026-11-23"])
+	}
+	if sums["interval 2026-11-24"] != issued["2026-11-24"] {
+		t.Errorf("issued on the 24th: %d, intervals say %d", issued["2026-11-24"], sums["interval 2026-11-24"])
+	}
+}
