@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
+	"log/slog"
 	"net"
 	"net/http"
 	"strings"
@@ -22,6 +23,42 @@ const (
 	signInCookie  = "sothutu_signin" // binds the sign-in form's CSRF token
 	langCookie    = "lang"
 )
+
+// gate signs people in and keeps their sessions, for a set of users: a
+// centre's pages or the city's.
+type gate struct {
+	users        func(name string) (*config.User, bool)
+	now          func() time.Time
+	log          *slog.Logger
+	maxAge, idle time.Duration
+	secure       bool // cookies only over HTTPS
+	sessions     sessions
+	byIP, byName *limiter
+	// render and problem draw pages; home is where a user lands; signedIn,
+	// if set, learns of every sign-in.
+	render   func(w http.ResponseWriter, r *http.Request, status int, name string, ss *session, data any)
+	problem  func(w http.ResponseWriter, r *http.Request, status int, key string)
+	home     func(*config.User) string
+	signedIn func(*http.Request, *config.User)
+}
+
+// gateOptions are the settings a gate shares with the server options.
+type gateOptions struct {
+	MaxAge, IdleTimeout time.Duration
+	SignInEvery         time.Duration
+	SignInBurst         int
+	SecureCookies       bool
+	Clock               func() time.Time
+	Logger              *slog.Logger
+}
+
+func newGate(o gateOptions, users func(string) (*config.User, bool)) *gate {
+	return &gate{users: users, now: o.Clock, log: o.Logger, maxAge: o.MaxAge, idle: o.IdleTimeout,
+		secure: o.SecureCookies, sessions: sessions{byID: map[[32]byte]*session{}},
+		byIP:   &limiter{every: o.SignInEvery, burst: o.SignInBurst, keys: map[string]*rate.Limiter{}},
+		byName: &limiter{every: o.SignInEvery, burst: o.SignInBurst, keys: map[string]*rate.Limiter{}},
+		home:   func(*config.User) string { return "/" }}
+}
 
 // session is a signed-in user's session.
 type session struct {
@@ -47,58 +84,58 @@ func newToken() string {
 func tokenID(token string) [32]byte { return sha256.Sum256([]byte(token)) }
 
 // start opens a session for u and returns its token.
-func (s *Server) startSession(u *config.User) string {
+func (g *gate) startSession(u *config.User) string {
 	token := newToken()
-	now := s.now()
-	s.sessions.mu.Lock()
-	defer s.sessions.mu.Unlock()
-	s.sessions.byID[tokenID(token)] = &session{user: u, csrf: newToken(), started: now, lastSeen: now}
+	now := g.now()
+	g.sessions.mu.Lock()
+	defer g.sessions.mu.Unlock()
+	g.sessions.byID[tokenID(token)] = &session{user: u, csrf: newToken(), started: now, lastSeen: now}
 	// Forget expired sessions while here.
-	for id, ss := range s.sessions.byID {
-		if s.expired(ss, now) {
-			delete(s.sessions.byID, id)
+	for id, ss := range g.sessions.byID {
+		if g.expired(ss, now) {
+			delete(g.sessions.byID, id)
 		}
 	}
 	return token
 }
 
-func (s *Server) expired(ss *session, now time.Time) bool {
-	return now.Sub(ss.started) > s.opts.MaxAge || now.Sub(ss.lastSeen) > s.opts.IdleTimeout
+func (g *gate) expired(ss *session, now time.Time) bool {
+	return now.Sub(ss.started) > g.maxAge || now.Sub(ss.lastSeen) > g.idle
 }
 
 // session returns the request's live session, refreshing its idle time.
-func (s *Server) session(r *http.Request) (*session, bool) {
+func (g *gate) session(r *http.Request) (*session, bool) {
 	c, err := r.Cookie(sessionCookie)
 	if err != nil || c.Value == "" {
 		return nil, false
 	}
 	id := tokenID(c.Value)
-	now := s.now()
-	s.sessions.mu.Lock()
-	defer s.sessions.mu.Unlock()
-	ss, ok := s.sessions.byID[id]
+	now := g.now()
+	g.sessions.mu.Lock()
+	defer g.sessions.mu.Unlock()
+	ss, ok := g.sessions.byID[id]
 	if !ok {
 		return nil, false
 	}
-	if s.expired(ss, now) {
-		delete(s.sessions.byID, id)
+	if g.expired(ss, now) {
+		delete(g.sessions.byID, id)
 		return nil, false
 	}
 	ss.lastSeen = now
 	return ss, true
 }
 
-func (s *Server) endSession(r *http.Request) {
+func (g *gate) endSession(r *http.Request) {
 	if c, err := r.Cookie(sessionCookie); err == nil {
-		s.sessions.mu.Lock()
-		delete(s.sessions.byID, tokenID(c.Value))
-		s.sessions.mu.Unlock()
+		g.sessions.mu.Lock()
+		delete(g.sessions.byID, tokenID(c.Value))
+		g.sessions.mu.Unlock()
 	}
 }
 
-func (s *Server) setCookie(w http.ResponseWriter, name, value string, maxAge int) {
+func (g *gate) setCookie(w http.ResponseWriter, name, value string, maxAge int) {
 	http.SetCookie(w, &http.Cookie{Name: name, Value: value, Path: "/", MaxAge: maxAge,
-		HttpOnly: true, Secure: s.opts.SecureCookies, SameSite: http.SameSiteStrictMode})
+		HttpOnly: true, Secure: g.secure, SameSite: http.SameSiteStrictMode})
 }
 
 // sameToken compares two tokens in constant time.
@@ -164,8 +201,8 @@ var dummyHash = sync.OnceValue(func() []byte {
 })
 
 // checkPassword returns the user if name and password match.
-func (s *Server) checkPassword(name, password string) (*config.User, bool) {
-	u, ok := s.opts.Centre.User(name)
+func (g *gate) checkPassword(name, password string) (*config.User, bool) {
+	u, ok := g.users(name)
 	var hash []byte
 	if ok {
 		hash = []byte(u.PasswordHash)
@@ -179,55 +216,55 @@ func (s *Server) checkPassword(name, password string) (*config.User, bool) {
 }
 
 // signIn serves the sign-in form and takes its answer.
-func (s *Server) signIn(w http.ResponseWriter, r *http.Request) {
+func (g *gate) signIn(w http.ResponseWriter, r *http.Request) {
 	if r.Method == http.MethodGet {
-		s.signInForm(w, r, http.StatusOK, "")
+		g.signInForm(w, r, http.StatusOK, "")
 		return
 	}
 	c, err := r.Cookie(signInCookie)
 	if err != nil || !csrfOK(r, c.Value) {
-		s.signInForm(w, r, http.StatusForbidden, "signin.expired")
+		g.signInForm(w, r, http.StatusForbidden, "signin.expired")
 		return
 	}
 	name := strings.TrimSpace(r.PostFormValue("name"))
-	now := s.now()
-	if !s.signInByIP.allow(clientIP(r), now) || !s.signInByName.allow(strings.ToLower(name), now) {
-		s.log.Warn("sign-in rate limited", "user", name, "from", clientIP(r))
+	now := g.now()
+	if !g.byIP.allow(clientIP(r), now) || !g.byName.allow(strings.ToLower(name), now) {
+		g.log.Warn("sign-in rate limited", "user", name, "from", clientIP(r))
 		w.Header().Set("Retry-After", "60")
-		s.signInForm(w, r, http.StatusTooManyRequests, "signin.limited")
+		g.signInForm(w, r, http.StatusTooManyRequests, "signin.limited")
 		return
 	}
-	u, ok := s.checkPassword(name, r.PostFormValue("password"))
+	u, ok := g.checkPassword(name, r.PostFormValue("password"))
 	if !ok {
-		s.log.Warn("sign-in refused", "user", name, "from", clientIP(r))
-		s.signInForm(w, r, http.StatusUnauthorized, "signin.wrong")
+		g.log.Warn("sign-in refused", "user", name, "from", clientIP(r))
+		g.signInForm(w, r, http.StatusUnauthorized, "signin.wrong")
 		return
 	}
-	s.setCookie(w, sessionCookie, s.startSession(u), int(s.opts.MaxAge/time.Second))
-	s.setCookie(w, signInCookie, "", -1)
-	s.log.Info("signed in", "user", u.Name, "role", u.Role, "from", clientIP(r))
-	if u.Role == config.RoleStaff {
-		s.noteSignIn(r, u)
+	g.setCookie(w, sessionCookie, g.startSession(u), int(g.maxAge/time.Second))
+	g.setCookie(w, signInCookie, "", -1)
+	g.log.Info("signed in", "user", u.Name, "role", u.Role, "from", clientIP(r))
+	if g.signedIn != nil {
+		g.signedIn(r, u)
 	}
-	http.Redirect(w, r, home(u), http.StatusSeeOther)
+	http.Redirect(w, r, g.home(u), http.StatusSeeOther)
 }
 
 // signInForm shows the form with a fresh token bound to a cookie.
-func (s *Server) signInForm(w http.ResponseWriter, r *http.Request, status int, problem string) {
+func (g *gate) signInForm(w http.ResponseWriter, r *http.Request, status int, problem string) {
 	token := newToken()
-	s.setCookie(w, signInCookie, token, 3600)
-	s.render(w, r, status, "signin", nil, map[string]any{"Token": token, "Problem": problem,
+	g.setCookie(w, signInCookie, token, 3600)
+	g.render(w, r, status, "signin", nil, map[string]any{"Token": token, "Problem": problem,
 		"Name": r.PostFormValue("name")})
 }
 
-func (s *Server) signOut(w http.ResponseWriter, r *http.Request, _ *session) {
-	s.endSession(r)
-	s.setCookie(w, sessionCookie, "", -1)
+func (g *gate) signOut(w http.ResponseWriter, r *http.Request, _ *session) {
+	g.endSession(r)
+	g.setCookie(w, sessionCookie, "", -1)
 	http.Redirect(w, r, "/signin", http.StatusSeeOther)
 }
 
-// home is where a user lands after signing in.
-func home(u *config.User) string {
+// centreHome is where a user of a centre's pages lands after signing in.
+func centreHome(u *config.User) string {
 	if u.Role == config.RoleStaff {
 		return "/counter"
 	}
@@ -239,22 +276,22 @@ type handler func(w http.ResponseWriter, r *http.Request, ss *session)
 
 // allow wraps h: the request must come with a live session of one of the
 // roles, and, unless it only reads (GET, HEAD), with the session's CSRF token.
-func (s *Server) allow(h handler, roles ...config.Role) http.HandlerFunc {
+func (g *gate) allow(h handler, roles ...config.Role) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Cache-Control", "no-store")
-		ss, ok := s.session(r)
+		ss, ok := g.session(r)
 		reads := r.Method == http.MethodGet || r.Method == http.MethodHead
 		if !ok {
 			if reads && !strings.HasPrefix(r.URL.Path, "/api/") && !strings.HasSuffix(r.URL.Path, "/events") {
 				http.Redirect(w, r, "/signin", http.StatusSeeOther)
 				return
 			}
-			s.problem(w, r, http.StatusUnauthorized, "error.signin")
+			g.problem(w, r, http.StatusUnauthorized, "error.signin")
 			return
 		}
 		if !reads && !csrfOK(r, ss.csrf) {
-			s.log.Warn("request without a valid CSRF token refused", "user", ss.user.Name, "path", r.URL.Path)
-			s.problem(w, r, http.StatusForbidden, "error.csrf")
+			g.log.Warn("request without a valid CSRF token refused", "user", ss.user.Name, "path", r.URL.Path)
+			g.problem(w, r, http.StatusForbidden, "error.csrf")
 			return
 		}
 		for _, role := range roles {
@@ -263,6 +300,6 @@ func (s *Server) allow(h handler, roles ...config.Role) http.HandlerFunc {
 				return
 			}
 		}
-		s.problem(w, r, http.StatusForbidden, "error.role")
+		g.problem(w, r, http.StatusForbidden, "error.role")
 	}
 }

@@ -13,7 +13,6 @@ import (
 	"github.com/sothutu/sothutu/controller/centre"
 	"github.com/sothutu/sothutu/controller/config"
 	"github.com/sothutu/sothutu/controller/store"
-	"golang.org/x/time/rate"
 )
 
 // Options configures a Server.
@@ -43,15 +42,13 @@ type Options struct {
 
 // Server serves the centre's pages.
 type Server struct {
-	opts     Options
-	log      *slog.Logger
-	now      func() time.Time
-	pages    *template.Template
-	mux      *http.ServeMux
-	sessions sessions
-
-	signInByIP, signInByName *limiter
-	routeList                []Route
+	*gate
+	opts      Options
+	log       *slog.Logger
+	now       func() time.Time
+	pages     *template.Template
+	mux       *http.ServeMux
+	routeList []Route
 }
 
 //go:embed assets
@@ -93,10 +90,14 @@ func New(opts Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{opts: opts, log: opts.Logger.With("centre", opts.Centre.ID), now: opts.Clock, pages: pages,
-		sessions:     sessions{byID: map[[32]byte]*session{}},
-		signInByIP:   &limiter{every: opts.SignInEvery, burst: opts.SignInBurst, keys: map[string]*rate.Limiter{}},
-		signInByName: &limiter{every: opts.SignInEvery, burst: opts.SignInBurst, keys: map[string]*rate.Limiter{}},
+	s := &Server{opts: opts, log: opts.Logger.With("centre", opts.Centre.ID), now: opts.Clock, pages: pages}
+	s.gate = newGate(gateOptions{MaxAge: opts.MaxAge, IdleTimeout: opts.IdleTimeout, SignInEvery: opts.SignInEvery,
+		SignInBurst: opts.SignInBurst, SecureCookies: opts.SecureCookies, Clock: opts.Clock, Logger: s.log}, opts.Centre.User)
+	s.gate.render, s.gate.problem, s.gate.home = s.render, s.problem, centreHome
+	s.gate.signedIn = func(r *http.Request, u *config.User) {
+		if u.Role == config.RoleStaff {
+			s.noteSignIn(r, u)
+		}
 	}
 	s.routes()
 	return s, nil
@@ -165,7 +166,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) root(w http.ResponseWriter, r *http.Request, ss *session) {
-	http.Redirect(w, r, home(ss.user), http.StatusSeeOther)
+	http.Redirect(w, r, s.home(ss.user), http.StatusSeeOther)
 }
 
 // page is what every page template receives.
