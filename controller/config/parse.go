@@ -51,27 +51,36 @@ const (
 // file, the line, the field and what was expected; errors.Is tells ErrSyntax
 // (not readable YAML) from ErrInvalid (a field is wrong).
 func Parse(filename string, data []byte) (*Centre, error) {
-	d := &decoder{file: filename}
+	d := &decoder{file: filename, top: topFields}
 	root := d.document(data)
 	if root == nil {
 		return nil, d.errs
 	}
 	c := d.centre(root)
-	if len(d.errs) > 0 {
-		slices.SortStableFunc(d.errs, func(a, b *Error) int { return cmp.Compare(a.Line, b.Line) })
-		if len(d.errs) > maxErrors {
-			rest := len(d.errs) - maxErrors
-			d.errs = append(d.errs[:maxErrors], &Error{File: filename, Err: ErrInvalid,
-				Msg: fmt.Sprintf("and %d more mistakes not listed; fix these first", rest)})
-		}
-		return nil, d.errs
+	if err := d.result(); err != nil {
+		return nil, err
 	}
 	return c, nil
+}
+
+// result is nil, or the mistakes found in line order, at most maxErrors.
+func (d *decoder) result() error {
+	if len(d.errs) == 0 {
+		return nil
+	}
+	slices.SortStableFunc(d.errs, func(a, b *Error) int { return cmp.Compare(a.Line, b.Line) })
+	if len(d.errs) > maxErrors {
+		rest := len(d.errs) - maxErrors
+		d.errs = append(d.errs[:maxErrors], &Error{File: d.file, Err: ErrInvalid,
+			Msg: fmt.Sprintf("and %d more mistakes not listed; fix these first", rest)})
+	}
+	return d.errs
 }
 
 // decoder walks the YAML nodes and collects every mistake with its line.
 type decoder struct {
 	file string
+	top  []string // the file's sections, for messages
 	errs Errors
 	// guessed holds, for each mapping, the fields suggested for misspelt
 	// ones: a misspelt field is reported once, not again as missing.
@@ -106,7 +115,7 @@ func (d *decoder) document(data []byte) *yaml.Node {
 	var doc yaml.Node
 	if err := dec.Decode(&doc); err != nil {
 		if errors.Is(err, io.EOF) {
-			return whole(1, ErrInvalid, "the file is empty; expected the sections %s (see example.yaml)", strings.Join(topFields, ", "))
+			return whole(1, ErrInvalid, "the file is empty; expected the sections %s (see example.yaml)", strings.Join(d.top, ", "))
 		}
 		d.errs = append(d.errs, syntaxError(d.file, data, err))
 		return nil
@@ -121,15 +130,15 @@ func (d *decoder) document(data []byte) *yaml.Node {
 		return whole(next.Line, ErrInvalid, "a second YAML document starts here; a configuration is one document, remove the \"---\" line")
 	}
 	if doc.Kind != yaml.DocumentNode || len(doc.Content) != 1 {
-		return whole(1, ErrInvalid, "the file is empty; expected the sections %s (see example.yaml)", strings.Join(topFields, ", "))
+		return whole(1, ErrInvalid, "the file is empty; expected the sections %s (see example.yaml)", strings.Join(d.top, ", "))
 	}
 	root := doc.Content[0]
 	if root.Kind == yaml.ScalarNode && root.Tag == "!!null" {
-		return whole(1, ErrInvalid, "the file is empty; expected the sections %s (see example.yaml)", strings.Join(topFields, ", "))
+		return whole(1, ErrInvalid, "the file is empty; expected the sections %s (see example.yaml)", strings.Join(d.top, ", "))
 	}
 	if root.Kind != yaml.MappingNode {
 		return whole(root.Line, ErrInvalid, "expected the sections %s, one per line like \"centre:\"; found %s: is this a configuration file?",
-			strings.Join(topFields, ", "), describe(root))
+			strings.Join(d.top, ", "), describe(root))
 	}
 	return root
 }
@@ -456,10 +465,15 @@ func (d *decoder) centre(root *yaml.Node) *Centre {
 // users reads the people who sign in to the centre's web pages. The section
 // is optional: without it, nobody can sign in.
 func (d *decoder) users(top map[string]*yaml.Node, c *Centre, counters *seen) {
-	n, ok := top["users"]
-	if !ok {
-		return
+	if n, ok := top["users"]; ok {
+		c.Users = d.userList(n, roles, counters)
 	}
+}
+
+// userList reads a users: list whose roles are among allowed; counters
+// are the counters staff may work at (nil where there is no staff).
+func (d *decoder) userList(n *yaml.Node, allowed []string, counters *seen) []User {
+	var users []User
 	names := newSeen("user")
 	for i, item := range d.list(n, "users", "a list of users, each starting with \"- name:\"") {
 		path := index("users", i)
@@ -476,16 +490,16 @@ func (d *decoder) users(top map[string]*yaml.Node, c *Centre, counters *seen) {
 		if v, ok := f["full_name"]; ok {
 			u.FullName = d.oneText(v, join(path, "full_name"))
 		}
-		if v := d.require(f, item, path, "role", "one of "+strings.Join(roles, ", ")); v != nil {
+		if v := d.require(f, item, path, "role", "one of "+strings.Join(allowed, ", ")); v != nil {
 			if r, ok := d.text(v, join(path, "role")); ok {
-				if slices.Contains(roles, r) {
+				if slices.Contains(allowed, r) {
 					u.Role = Role(r)
 				} else {
 					hint := ""
-					if guess := suggest(r, roles); guess != "" {
+					if guess := suggest(r, allowed); guess != "" {
 						hint = fmt.Sprintf(" did you mean %q?", guess)
 					}
-					d.fail(v, join(path, "role"), "unknown role %q;%s expected one of: %s", r, hint, strings.Join(roles, ", "))
+					d.fail(v, join(path, "role"), "unknown role %q;%s expected one of: %s", r, hint, strings.Join(allowed, ", "))
 				}
 			}
 		}
@@ -510,8 +524,9 @@ func (d *decoder) users(top map[string]*yaml.Node, c *Centre, counters *seen) {
 				}
 			}
 		}
-		c.Users = append(c.Users, u)
+		users = append(users, u)
 	}
+	return users
 }
 
 func (d *decoder) centreSection(n *yaml.Node, c *Centre) {
