@@ -1,0 +1,56 @@
+package natstest_test
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	mqtt "github.com/eclipse/paho.mqtt.golang"
+
+	"github.com/sothutu/sothutu/controller/broker/natstest"
+)
+
+func connect(t *testing.T, addr, id string) mqtt.Client {
+	t.Helper()
+	// While a killed node's streams move to the others, sessions are
+	// refused for a few seconds: a client tries again, as a real one does.
+	c := mqtt.NewClient(mqtt.NewClientOptions().AddBroker("tcp://" + addr).SetClientID(id).SetCleanSession(true).
+		SetProtocolVersion(4).SetConnectRetry(true).SetConnectRetryInterval(250 * time.Millisecond))
+	if tok := c.Connect(); !tok.WaitTimeout(30*time.Second) || tok.Error() != nil {
+		t.Fatalf("connect %s: %v", addr, tok.Error())
+	}
+	t.Cleanup(func() { c.Disconnect(0) })
+	return c
+}
+
+// A message published at QoS 1 on one node reaches a subscriber on
+// another, also after a third node is killed, and the killed node serves
+// again after its restart.
+func TestCluster(t *testing.T) {
+	c := natstest.Start(t, 3)
+	got := make(chan string, 16)
+	sub := connect(t, c.MQTT(1), "sub")
+	if tok := sub.Subscribe("qs/v1/+/up/figures", 1, func(_ mqtt.Client, m mqtt.Message) { got <- string(m.Payload()) }); !tok.WaitTimeout(10*time.Second) || tok.Error() != nil {
+		t.Fatal(tok.Error())
+	}
+	send := func(node int, msg string) {
+		t.Helper()
+		pub := connect(t, c.MQTT(node), fmt.Sprint("pub-", msg))
+		if tok := pub.Publish("qs/v1/a/up/figures", 1, false, msg); !tok.WaitTimeout(10*time.Second) || tok.Error() != nil {
+			t.Fatalf("publish on node %d: %v", node, tok.Error())
+		}
+		select {
+		case m := <-got:
+			if m != msg {
+				t.Fatalf("got %q, want %q", m, msg)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatalf("%q not received", msg)
+		}
+	}
+	send(0, "one")
+	c.Kill(2)
+	send(0, "two")
+	c.Restart(2)
+	send(2, "three")
+}
