@@ -40,13 +40,10 @@ func (c *Controller) wanted(now time.Time) map[alertKey]protocol.Alert {
 	add := func(kind protocol.AlertKind, subject string, since time.Time, format string, args ...any) {
 		out[alertKey{kind, subject}] = protocol.Alert{Kind: kind, Subject: subject, Since: since, Detail: fmt.Sprintf(format, args...)}
 	}
-	waiting := map[string]int{}
 	for _, id := range c.engine.Services() {
-		s := c.engine.ServiceState(id, now)
-		waiting[id] = s.Waiting
+		n, longest := c.engine.Longest(id, now)
 		cfg, _ := c.centre.Service(id)
-		longest := time.Duration(s.LongestWaitSeconds) * time.Second
-		if s.Waiting > 0 && cfg.TargetWait > 0 && longest > cfg.TargetWait {
+		if n > 0 && cfg.TargetWait > 0 && longest > cfg.TargetWait {
 			add(protocol.AlertWait, id, now.Add(cfg.TargetWait-longest), "longest wait %d min, target %d min",
 				int(longest.Minutes()), int(cfg.TargetWait.Minutes()))
 		}

@@ -32,6 +32,25 @@ func (e *Engine) CountersDay() map[string]CounterDay {
 	return out
 }
 
+// Longest returns how many wait for a service and how long the first in
+// line has waited, without the cost of predicting a wait.
+func (e *Engine) Longest(service string, now time.Time) (waiting int, longest time.Duration) {
+	q := e.services[service]
+	if q == nil {
+		return 0, 0
+	}
+	var first *Ticket
+	for _, l := range [][]*Ticket{q.priority, q.normal} {
+		if len(l) > 0 && (first == nil || earlier(l[0], first)) {
+			first = l[0]
+		}
+	}
+	if first == nil {
+		return 0, 0
+	}
+	return q.len(), max(now.Sub(first.Queued), 0)
+}
+
 // Skills returns the services a counter serves now, best level first.
 func (e *Engine) Skills(counter string) []Skill {
 	if c := e.counters[counter]; c != nil {
