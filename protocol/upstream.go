@@ -58,8 +58,11 @@ type ServiceFigures struct {
 	Served      int       `json:"served"`
 	NoShows     int       `json:"no_shows"`
 	Transferred int       `json:"transferred"`
-	Wait        Quantiles `json:"wait"`         // from joining the queue to the first call
-	ServiceTime Quantiles `json:"service_time"` // of served visits
+	Wait        Quantiles `json:"wait"` // from joining the queue to the first call
+	// WithinTarget counts the waits of Wait that were at most the
+	// service's target, exactly: the city adds them up across centres.
+	WithinTarget int       `json:"within_target"`
+	ServiceTime  Quantiles `json:"service_time"` // of served visits
 	// Waiting is how many waited at To; -1 when the centre cannot tell
 	// (a span made up after the controller was down).
 	Waiting       int `json:"waiting"`
@@ -130,6 +133,9 @@ func (f *Figures) Validate() error {
 			if c.n < 0 {
 				return invalid(field(c.name), "must not be negative, got %d", c.n)
 			}
+		}
+		if s.WithinTarget < 0 || s.WithinTarget > s.Wait.N {
+			return invalid(field("within_target"), "%d is not 0 to the %d waits", s.WithinTarget, s.Wait.N)
 		}
 		if s.Waiting < -1 {
 			return invalid(field("waiting"), "must be -1 (unknown) or more, got %d", s.Waiting)

@@ -117,6 +117,8 @@ type Row struct {
 	// WaitQuantiles and ServiceQuantiles are the waits' and the served
 	// visits' quantiles in whole seconds, for the figures sent to the city.
 	WaitQuantiles, ServiceQuantiles protocol.Quantiles
+	// WithinTarget counts the waits at most their service's target wait.
+	WithinTarget int
 
 	Ratings map[protocol.Rating]int
 	// Score is the percentage of ratings that are very satisfied or
@@ -137,6 +139,7 @@ func (r *Row) Rated() int {
 type acc struct {
 	row            Row
 	waits          []time.Duration
+	within         int             // waits at most their service's target
 	svcs           []time.Duration // service times of served visits
 	ratings        [4]int          // by index in protocol.Ratings
 	inConfig, seen bool
@@ -152,6 +155,7 @@ func (a *acc) finish() Row {
 		r.P90Wait = a.waits[(9*len(a.waits)+9)/10-1]
 	}
 	r.MeanService, r.ServiceQuantiles = sumUp(a.svcs)
+	r.WithinTarget = a.within
 	r.Ratings = make(map[protocol.Rating]int, len(protocol.Ratings))
 	rated := 0
 	for i, rt := range protocol.Ratings {
@@ -216,6 +220,7 @@ type builder struct {
 	total   acc
 	days    []acc
 	visits  map[int64]*visit
+	targets map[string]time.Duration // the services' target waits
 	ratings map[int64]rating
 }
 
@@ -317,8 +322,14 @@ func build(ctx context.Context, db *sql.DB, opts Options, q Query, from, to time
 // configRows lists every configured service or counter, so that a quiet
 // one shows with zeros.
 func (b *builder) configRows(c *config.Centre) {
+	b.targets = map[string]time.Duration{}
 	if c == nil {
 		return
+	}
+	for _, s := range c.Services {
+		if s.TargetWait > 0 {
+			b.targets[s.ID] = s.TargetWait
+		}
 	}
 	switch b.by {
 	case ByService:
@@ -552,7 +563,14 @@ func (b *builder) add(ev *event) {
 			v.waited = true
 			if !v.queued.IsZero() {
 				w := at.Sub(v.queued)
-				each(func(a *acc) { a.waits = append(a.waits, w) })
+				target, ok := b.targets[ev.service]
+				within := ok && w <= target
+				each(func(a *acc) {
+					a.waits = append(a.waits, w)
+					if within {
+						a.within++
+					}
+				})
 			}
 		}
 		v.lastCall = at

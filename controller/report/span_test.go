@@ -53,6 +53,17 @@ func TestSpan(t *testing.T) {
 				t.Errorf("%s: wait quantiles %+v, the script measured %+v", row.Key, row.WaitQuantiles, want)
 			}
 		}
+		if target := s.c.Services[i].TargetWait; row.Key == s.c.Services[i].ID {
+			within := 0
+			for _, w := range f.waits {
+				if w <= target {
+					within++
+				}
+			}
+			if row.WithinTarget != within {
+				t.Errorf("%s: %d waits within target, the script measured %d", row.Key, row.WithinTarget, within)
+			}
+		}
 		if len(f.service) > 0 {
 			want := protocol.Quantiles{N: len(f.service), P50: nearestRank(f.service, 50), P90: nearestRank(f.service, 90),
 				P95: nearestRank(f.service, 95), Max: nearestRank(f.service, 100)}

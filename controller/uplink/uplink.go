@@ -314,8 +314,9 @@ func (u *Uplink) add(ctx context.Context, kind string, from, to time.Time, live 
 			w = waiting[row.Key]
 		}
 		sf := protocol.ServiceFigures{Service: row.Key, Issued: row.Issued, Served: row.Served, NoShows: row.NoShows,
-			Transferred: row.Transferred, Wait: row.WaitQuantiles, ServiceTime: row.ServiceQuantiles,
-			Waiting: w, TargetSeconds: int(svc.TargetWait / time.Second)}
+			Transferred: row.Transferred, Wait: row.WaitQuantiles, WithinTarget: row.WithinTarget,
+			ServiceTime: row.ServiceQuantiles,
+			Waiting:     w, TargetSeconds: int(svc.TargetWait / time.Second)}
 		for i, r := range protocol.Ratings {
 			sf.Ratings[i] = row.Ratings[r]
 		}
