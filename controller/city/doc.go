@@ -1,0 +1,47 @@
+// Package city holds the city's side of the figures uplink: the Store of
+// the figures records every centre sends (protocol.Figures) and the
+// Ingest that takes them off the city's MQTT broker, stores them and
+// acknowledges them.
+//
+// # Store
+//
+// OpenStore opens SQLite (a file path, the default) or PostgreSQL (a DSN
+// starting with postgres:// or postgresql://). Both hold the same three
+// tables: records, one row per (centre, seq) with the canonical JSON of
+// the record; service_figures, one row per service of a record, for
+// queries; and centres, one row per centre with its latest interval
+// record. Put stores a batch in one transaction and leaves a record it
+// already holds as it is, so a record sent twice is stored once.
+//
+// # Figures of a day
+//
+// Centres send wait quantiles (p50, p90, p95, max) per service and
+// interval, not the waits themselves, so a day's median, p90 and share of
+// waits within target cannot be computed exactly from them. The queries
+// estimate them the same way everywhere (see Waits): each row's waits are
+// taken to spread linearly between 0, its p50, p90, p95 and max, the rows
+// are pooled by their counts, and the quantiles and the share within the
+// row's target are read off the pooled distribution. The estimate is exact
+// at the quantiles a centre sent, when one row holds all the waits.
+//
+// "Today" is the local day (Asia/Ho_Chi_Minh for every centre) of a
+// centre's latest interval record, as the centre dated it.
+//
+// # Ingest
+//
+// Ingest subscribes at QoS 1 to every centre's figures topic, or to a
+// shared subscription ("$share/<group>/...") so that several city
+// instances on one broker share the load, renewing it on every connect.
+// Each message is decoded strictly and its centre checked against its
+// topic; a bad one is logged and counted, never acknowledged. Good
+// records go to one writer goroutine that commits up to Batch of them per
+// transaction and only then answers each centre with one FiguresAck
+// holding the seqs of the batch, those it already had included.
+//
+// # Wiring
+//
+//	st, err := city.OpenStore("/var/lib/sothutu/city.db")
+//	in := city.NewIngest(city.IngestOptions{Store: st, Broker: "ssl://city:8883",
+//		Username: "city", Password: pw, Share: "city"})
+//	err = in.Run(ctx)
+package city

@@ -1,0 +1,383 @@
+package city
+
+import (
+	"cmp"
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
+	_ "modernc.org/sqlite"             // registers the "sqlite" driver
+
+	"github.com/sothutu/sothutu/protocol"
+)
+
+// ErrRecord is wrapped by Put's error for a record that is not valid.
+var ErrRecord = errors.New("invalid figures record")
+
+// The schema is the same in both dialects: times are unix nanoseconds,
+// payloads text.
+var schema = []string{
+	`CREATE TABLE IF NOT EXISTS records (
+	centre TEXT NOT NULL,
+	seq BIGINT NOT NULL,
+	kind TEXT NOT NULL,
+	day TEXT NOT NULL,
+	span_from BIGINT NOT NULL,
+	span_to BIGINT NOT NULL,
+	counters_open INTEGER NOT NULL,
+	devices_total INTEGER NOT NULL,
+	devices_offline INTEGER NOT NULL,
+	devices_faults INTEGER NOT NULL,
+	payload TEXT NOT NULL,
+	received BIGINT NOT NULL,
+	PRIMARY KEY (centre, seq)
+)`,
+	`CREATE INDEX IF NOT EXISTS records_day ON records (centre, kind, day)`,
+	`CREATE TABLE IF NOT EXISTS service_figures (
+	centre TEXT NOT NULL,
+	seq BIGINT NOT NULL,
+	service TEXT NOT NULL,
+	issued INTEGER NOT NULL,
+	served INTEGER NOT NULL,
+	no_shows INTEGER NOT NULL,
+	transferred INTEGER NOT NULL,
+	wait_n INTEGER NOT NULL,
+	wait_p50 INTEGER NOT NULL,
+	wait_p90 INTEGER NOT NULL,
+	wait_p95 INTEGER NOT NULL,
+	wait_max INTEGER NOT NULL,
+	service_n INTEGER NOT NULL,
+	service_p50 INTEGER NOT NULL,
+	service_p90 INTEGER NOT NULL,
+	service_p95 INTEGER NOT NULL,
+	service_max INTEGER NOT NULL,
+	waiting INTEGER NOT NULL,
+	target_s INTEGER NOT NULL,
+	very_satisfied INTEGER NOT NULL,
+	satisfied INTEGER NOT NULL,
+	neutral INTEGER NOT NULL,
+	dissatisfied INTEGER NOT NULL,
+	PRIMARY KEY (centre, seq, service)
+)`,
+	// centres keeps, per centre, the highest seq stored and the latest
+	// interval record (by its end): the city view reads it first.
+	`CREATE TABLE IF NOT EXISTS centres (
+	id TEXT PRIMARY KEY,
+	last_seq BIGINT NOT NULL,
+	last_received BIGINT NOT NULL,
+	latest_seq BIGINT NOT NULL,
+	latest_day TEXT NOT NULL,
+	latest_from BIGINT NOT NULL,
+	latest_to BIGINT NOT NULL,
+	counters_open INTEGER NOT NULL,
+	devices_total INTEGER NOT NULL,
+	devices_offline INTEGER NOT NULL,
+	devices_faults INTEGER NOT NULL
+)`,
+}
+
+// Rows per INSERT, within SQLite's 32766 and PostgreSQL's 65535
+// parameters a statement.
+const (
+	recordColumns     = 12
+	recordsPerInsert  = 500
+	serviceColumnsN   = 23
+	servicesPerInsert = 1000
+)
+
+// insertRecords inserts n records and returns those that were new.
+func insertRecords(n int) string {
+	return `INSERT INTO records (centre, seq, kind, day, span_from, span_to, counters_open,
+	devices_total, devices_offline, devices_faults, payload, received) VALUES ` +
+		values(n, recordColumns) + ` ON CONFLICT (centre, seq) DO NOTHING RETURNING centre, seq`
+}
+
+func insertServices(n int) string {
+	return `INSERT INTO service_figures VALUES ` + values(n, serviceColumnsN) +
+		` ON CONFLICT (centre, seq, service) DO NOTHING`
+}
+
+// values is n rows of placeholders: (?,?),(?,?).
+func values(n, columns int) string {
+	row := "(" + strings.Repeat("?,", columns-1) + "?)"
+	return strings.Repeat(row+",", n-1) + row
+}
+
+const (
+	// upsertCentre merges a batch's newest figures of a centre into its
+	// row in one statement, so that two city instances writing the same
+	// centre at once cannot lose each other's update. Every CASE reads
+	// the row as it was before the update, in both dialects.
+	upsertCentre = `INSERT INTO centres VALUES (?,?,?,?,?,?,?,?,?,?,?)
+	ON CONFLICT (id) DO UPDATE SET
+	last_seq = CASE WHEN excluded.last_seq > centres.last_seq THEN excluded.last_seq ELSE centres.last_seq END,
+	last_received = CASE WHEN excluded.last_received > centres.last_received THEN excluded.last_received ELSE centres.last_received END,
+	latest_seq = CASE WHEN excluded.latest_to > centres.latest_to THEN excluded.latest_seq ELSE centres.latest_seq END,
+	latest_day = CASE WHEN excluded.latest_to > centres.latest_to THEN excluded.latest_day ELSE centres.latest_day END,
+	latest_from = CASE WHEN excluded.latest_to > centres.latest_to THEN excluded.latest_from ELSE centres.latest_from END,
+	counters_open = CASE WHEN excluded.latest_to > centres.latest_to THEN excluded.counters_open ELSE centres.counters_open END,
+	devices_total = CASE WHEN excluded.latest_to > centres.latest_to THEN excluded.devices_total ELSE centres.devices_total END,
+	devices_offline = CASE WHEN excluded.latest_to > centres.latest_to THEN excluded.devices_offline ELSE centres.devices_offline END,
+	devices_faults = CASE WHEN excluded.latest_to > centres.latest_to THEN excluded.devices_faults ELSE centres.devices_faults END,
+	latest_to = CASE WHEN excluded.latest_to > centres.latest_to THEN excluded.latest_to ELSE centres.latest_to END`
+)
+
+// Store is the city's store of figures records. Its methods may be called
+// from several goroutines, and several processes may share a PostgreSQL
+// store.
+type Store struct {
+	db       *sql.DB
+	postgres bool
+}
+
+// OpenStore opens or creates the store: PostgreSQL when dsn starts with
+// postgres:// or postgresql://, otherwise an SQLite file at the path dsn.
+func OpenStore(dsn string) (*Store, error) {
+	s := &Store{postgres: strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://")}
+	var err error
+	if s.postgres {
+		if s.db, err = sql.Open("pgx", dsn); err != nil {
+			return nil, fmt.Errorf("city.OpenStore: sql.Open pgx: %w", err)
+		}
+		s.db.SetMaxOpenConns(8)
+	} else {
+		// As the centre's store: WAL, durable commits, and writers that
+		// take the lock when they begin rather than fail half way.
+		path := dsn
+		dsn = "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)" +
+			"&_pragma=busy_timeout(5000)&_txlock=immediate"
+		if s.db, err = sql.Open("sqlite", dsn); err != nil {
+			return nil, fmt.Errorf("city.OpenStore: sql.Open %s: %w", path, err)
+		}
+		s.db.SetMaxOpenConns(1)
+	}
+	for _, q := range schema {
+		if _, err := s.db.Exec(q); err != nil {
+			s.db.Close()
+			return nil, fmt.Errorf("city.OpenStore: create schema: %w", err)
+		}
+	}
+	return s, nil
+}
+
+// Close closes the database.
+func (s *Store) Close() error { return s.db.Close() }
+
+// Dialect is "postgres" or "sqlite".
+func (s *Store) Dialect() string {
+	if s.postgres {
+		return "postgres"
+	}
+	return "sqlite"
+}
+
+// q adapts a query written with ? placeholders to the dialect. The
+// queries of this package hold no ? in literals.
+func (s *Store) q(query string) string {
+	if !s.postgres {
+		return query
+	}
+	var b strings.Builder
+	n := 0
+	for _, r := range query {
+		if r == '?' {
+			n++
+			b.WriteString("$" + strconv.Itoa(n))
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// centreRow is what a batch changes in a centre's row.
+type centreRow struct {
+	lastSeq, lastReceived        int64
+	latestSeq                    int64
+	latestDay                    string
+	latestFrom, latestTo         int64
+	countersOpen                 int
+	devTotal, devOffline, devErr int
+}
+
+// Put stores records in one transaction and returns how many were new. A
+// record already stored (same centre and seq) is left as it was and not
+// counted. When Put returns nil the records are on disk; on error none of
+// the batch is stored.
+func (s *Store) Put(ctx context.Context, records []protocol.Figures, received time.Time) (stored int, err error) {
+	payloads := make([][]byte, len(records))
+	for i := range records {
+		if payloads[i], err = protocol.Encode(records[i]); err != nil {
+			return 0, fmt.Errorf("city.Store.Put: %w: %s record %d: %w", ErrRecord, records[i].Centre, records[i].Seq, err)
+		}
+	}
+	// A record twice in the batch is the same record sent twice: the
+	// first copy is the one offered.
+	type key struct {
+		centre string
+		seq    int64
+	}
+	seen := make(map[key]bool, len(records))
+	var recs []int // indexes into records
+	for i, f := range records {
+		if k := (key{f.Centre, f.Seq}); !seen[k] {
+			seen[k] = true
+			recs = append(recs, i)
+		}
+	}
+	// In one order, so that two instances storing the same records at
+	// once wait for each other rather than deadlock.
+	slices.SortFunc(recs, func(a, b int) int {
+		if c := strings.Compare(records[a].Centre, records[b].Centre); c != 0 {
+			return c
+		}
+		return cmp.Compare(records[a].Seq, records[b].Seq)
+	})
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, fmt.Errorf("city.Store.Put: begin: %w", err)
+	}
+	defer func() {
+		if err != nil {
+			tx.Rollback()
+		}
+	}()
+	// Many rows a statement: a round trip to PostgreSQL costs more than
+	// the rows it carries.
+	at := received.UnixNano()
+	inserted := make(map[key]bool, len(recs))
+	for chunk := range slices.Chunk(recs, recordsPerInsert) {
+		args := make([]any, 0, len(chunk)*recordColumns)
+		for _, i := range chunk {
+			f, d := &records[i], records[i].Devices
+			args = append(args, f.Centre, f.Seq, f.Kind, f.Day, f.From.UnixNano(), f.To.UnixNano(),
+				f.CountersOpen, d.Total, d.Offline, d.Faults, string(payloads[i]), at)
+		}
+		rows, err := tx.QueryContext(ctx, s.q(insertRecords(len(chunk))), args...)
+		if err != nil {
+			return 0, fmt.Errorf("city.Store.Put: insert records: %w", err)
+		}
+		for rows.Next() {
+			var k key
+			if err := rows.Scan(&k.centre, &k.seq); err != nil {
+				rows.Close()
+				return 0, fmt.Errorf("city.Store.Put: insert records: %w", err)
+			}
+			inserted[k] = true
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return 0, fmt.Errorf("city.Store.Put: insert records: %w", err)
+		}
+	}
+	var args []any
+	flush := func() error {
+		if len(args) == 0 {
+			return nil
+		}
+		n := len(args) / serviceColumnsN
+		if _, err := tx.ExecContext(ctx, s.q(insertServices(n)), args...); err != nil {
+			return fmt.Errorf("city.Store.Put: insert services: %w", err)
+		}
+		args = args[:0]
+		return nil
+	}
+	centres := map[string]*centreRow{}
+	for _, i := range recs {
+		f := &records[i]
+		if !inserted[key{f.Centre, f.Seq}] {
+			continue
+		}
+		stored++
+		for _, v := range f.Services {
+			w, st, r := v.Wait, v.ServiceTime, v.Ratings
+			args = append(args, f.Centre, f.Seq, v.Service, v.Issued, v.Served, v.NoShows, v.Transferred,
+				w.N, w.P50, w.P90, w.P95, w.Max, st.N, st.P50, st.P90, st.P95, st.Max,
+				v.Waiting, v.TargetSeconds, r[0], r[1], r[2], r[3])
+			if len(args) >= servicesPerInsert*serviceColumnsN {
+				if err := flush(); err != nil {
+					return 0, err
+				}
+			}
+		}
+		c := centres[f.Centre]
+		if c == nil {
+			c = &centreRow{}
+			centres[f.Centre] = c
+		}
+		c.lastSeq, c.lastReceived = max(c.lastSeq, f.Seq), at
+		if to := f.To.UnixNano(); f.Kind == protocol.FiguresInterval && to > c.latestTo {
+			d := f.Devices
+			*c = centreRow{lastSeq: c.lastSeq, lastReceived: at, latestSeq: f.Seq, latestDay: f.Day,
+				latestFrom: f.From.UnixNano(), latestTo: to, countersOpen: f.CountersOpen,
+				devTotal: d.Total, devOffline: d.Offline, devErr: d.Faults}
+		}
+	}
+	if err := flush(); err != nil {
+		return 0, err
+	}
+	// In a fixed order, so that two writers lock centres alike.
+	ids := make([]string, 0, len(centres))
+	for id := range centres {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	for _, id := range ids {
+		c := centres[id]
+		if _, err := tx.ExecContext(ctx, s.q(upsertCentre), id, c.lastSeq, c.lastReceived, c.latestSeq, c.latestDay,
+			c.latestFrom, c.latestTo, c.countersOpen, c.devTotal, c.devOffline, c.devErr); err != nil {
+			return 0, fmt.Errorf("city.Store.Put: update centre %s: %w", id, err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return 0, fmt.Errorf("city.Store.Put: commit: %w", err)
+	}
+	return stored, nil
+}
+
+// Records counts the records stored for centre, or for every centre when
+// centre is empty.
+func (s *Store) Records(ctx context.Context, centre string) (int, error) {
+	var n int
+	var err error
+	if centre == "" {
+		err = s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM records`).Scan(&n)
+	} else {
+		err = s.db.QueryRowContext(ctx, s.q(`SELECT COUNT(*) FROM records WHERE centre = ?`), centre).Scan(&n)
+	}
+	if err != nil {
+		return 0, fmt.Errorf("city.Store.Records: %w", err)
+	}
+	return n, nil
+}
+
+// Record returns the record of centre numbered seq as it was stored, and
+// false if there is none.
+func (s *Store) Record(ctx context.Context, centre string, seq int64) (protocol.Figures, bool, error) {
+	var payload string
+	err := s.db.QueryRowContext(ctx, s.q(`SELECT payload FROM records WHERE centre = ? AND seq = ?`), centre, seq).Scan(&payload)
+	if errors.Is(err, sql.ErrNoRows) {
+		return protocol.Figures{}, false, nil
+	}
+	if err != nil {
+		return protocol.Figures{}, false, fmt.Errorf("city.Store.Record: %w", err)
+	}
+	f, err := protocol.Decode[protocol.Figures]([]byte(payload))
+	if err != nil {
+		return protocol.Figures{}, false, fmt.Errorf("city.Store.Record: %s record %d: %w", centre, seq, err)
+	}
+	return f, true, nil
+}
+
+func fromNanos(n int64) time.Time {
+	if n == 0 {
+		return time.Time{}
+	}
+	return time.Unix(0, n)
+}

@@ -1,0 +1,146 @@
+// Command city runs the city's side of the figures uplink: it takes the
+// figures records every centre sends to the city's MQTT broker, stores
+// them (SQLite or PostgreSQL) and acknowledges them to their centres.
+// Several instances may share the load on one broker with -share and one
+// PostgreSQL database.
+package main
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/sothutu/sothutu/controller/city"
+)
+
+type flags struct {
+	db           string
+	broker       string
+	user         string
+	passwordFile string
+	ca           string
+	clientID     string
+	share        string
+	verbose      bool
+}
+
+func main() {
+	var f flags
+	flag.StringVar(&f.db, "db", "/var/lib/sothutu/city.db", "SQLite database file, or a PostgreSQL DSN postgres://user@host/db")
+	flag.StringVar(&f.broker, "broker", "tcp://127.0.0.1:1883", "the city's MQTT broker, tcp://host:1883 or ssl://host:8883")
+	flag.StringVar(&f.user, "user", "city", "the city's username on the broker")
+	flag.StringVar(&f.passwordFile, "password-file", "", "file holding the city's password on the broker")
+	flag.StringVar(&f.ca, "ca", "", "PEM file of the certificate authority of the broker; empty trusts the system's")
+	flag.StringVar(&f.clientID, "client-id", "", "MQTT client id, one per instance; empty uses -user")
+	flag.StringVar(&f.share, "share", "", "shared subscription group for several instances, such as city; empty for one instance")
+	flag.BoolVar(&f.verbose, "v", false, "log debug records")
+	flag.Parse()
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, f); err != nil {
+		fmt.Fprintln(os.Stderr, "city:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, f flags) error {
+	level := slog.LevelInfo
+	if f.verbose {
+		level = slog.LevelDebug
+	}
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+
+	postgres := strings.HasPrefix(f.db, "postgres://") || strings.HasPrefix(f.db, "postgresql://")
+	if !postgres {
+		if err := os.MkdirAll(filepath.Dir(f.db), 0o750); err != nil {
+			return fmt.Errorf("create the database folder: %w", err)
+		}
+	}
+	st, err := city.OpenStore(f.db)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+
+	opts := city.IngestOptions{Store: st, Broker: f.broker, Username: f.user, ClientID: f.clientID,
+		Share: f.share, Logger: log}
+	if f.passwordFile != "" {
+		b, err := os.ReadFile(f.passwordFile)
+		if err != nil {
+			return fmt.Errorf("-password-file: %w", err)
+		}
+		opts.Password = strings.TrimSpace(string(b))
+	}
+	if opts.TLS, err = tlsConfig(f); err != nil {
+		return err
+	}
+	in := city.NewIngest(opts)
+	log.Info("city starting", "store", st.Dialect(), "broker", f.broker, "share", f.share)
+
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	wg.Go(func() { report(ctx, in, log) })
+
+	// The city's web view goes here: a -http flag and an http.Server on
+	// st (Centres, Trend, Records), closed when ctx ends.
+
+	err = in.Run(ctx)
+	if errors.Is(err, context.Canceled) {
+		return nil
+	}
+	return err
+}
+
+// tlsConfig is the broker connection's TLS from -ca and the URL's scheme.
+func tlsConfig(f flags) (*tls.Config, error) {
+	if f.ca != "" {
+		pem, err := os.ReadFile(f.ca)
+		if err != nil {
+			return nil, fmt.Errorf("-ca: %w", err)
+		}
+		roots := x509.NewCertPool()
+		if !roots.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("-ca %s: no PEM certificate in it", f.ca)
+		}
+		return &tls.Config{RootCAs: roots, MinVersion: tls.VersionTLS12}, nil
+	}
+	if strings.HasPrefix(f.broker, "ssl://") || strings.HasPrefix(f.broker, "tls://") {
+		return &tls.Config{MinVersion: tls.VersionTLS12}, nil
+	}
+	return nil, nil
+}
+
+// report logs the ingest's counters every minute they changed.
+func report(ctx context.Context, in *city.Ingest, log *slog.Logger) {
+	tick := time.NewTicker(time.Minute)
+	defer tick.Stop()
+	var last city.Counters
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+		c := in.Counters()
+		if c == last {
+			continue
+		}
+		last = c
+		log.Info("figures", "received", c.Received, "stored", c.Stored, "duplicates", c.Duplicates,
+			"refused", c.Refused, "failed", c.Failed, "acks", c.Acks, "lag", c.Lag.Round(time.Second))
+	}
+}
