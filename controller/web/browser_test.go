@@ -24,6 +24,16 @@ import (
 
 var screens = flag.Bool("screens", false, "write the pages' screenshots into testdata/")
 
+// save keeps a screenshot in testdata/ when -screens is given.
+func save(t *testing.T, name string, png []byte) {
+	t.Helper()
+	if *screens {
+		if err := os.WriteFile(filepath.Join("testdata", name), png, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
 // device runs a device of the example centre over the real broker.
 func device(t testing.TB, s *site, id string) *link.Link {
 	t.Helper()
@@ -90,9 +100,7 @@ func TestPagesInChromium(t *testing.T) {
 		t.Helper()
 		png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
 		must(err)
-		if *screens {
-			must(os.WriteFile(filepath.Join("testdata", name), png, 0o644))
-		}
+		save(t, name, png)
 	}
 	// click presses an element through the page's own handlers.
 	click := func(sel string) {

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"strconv"
 	"strings"
@@ -65,21 +66,29 @@ func (s *Server) liveEvents(w http.ResponseWriter, r *http.Request, _ *session) 
 	s.stream(w, r, func(ctx context.Context) (any, error) { return s.opts.Controller.Overview(ctx) })
 }
 
-// stream sends state as server-sent events: now, and again after every
-// change of the centre that changes it, until the client goes.
+// stream sends state after every change of the centre.
 func (s *Server) stream(w http.ResponseWriter, r *http.Request, state func(context.Context) (any, error)) {
+	changes, stop := s.opts.Controller.Watch()
+	defer stop()
+	heartbeat := time.NewTicker(s.opts.Heartbeat)
+	defer heartbeat.Stop()
+	streamState(w, r, s.log, changes, heartbeat.C, state, func() { s.session(r) })
+}
+
+// streamState sends state as server-sent events: now, and again whenever
+// changes says so and the state differs from the last sent, until the
+// client goes; a comment on every heartbeat, when keepAlive renews the
+// session (a page left open keeps it).
+func streamState[C, H any](w http.ResponseWriter, r *http.Request, log *slog.Logger, changes <-chan C, heartbeat <-chan H,
+	state func(context.Context) (any, error), keepAlive func()) {
 	flusher, ok := w.(http.Flusher)
 	if !ok {
 		http.Error(w, "streaming unsupported", http.StatusInternalServerError)
 		return
 	}
-	changes, stop := s.opts.Controller.Watch()
-	defer stop()
 	w.Header().Set("Content-Type", "text/event-stream; charset=utf-8")
 	w.Header().Set("X-Accel-Buffering", "no")
 	w.WriteHeader(http.StatusOK)
-	heartbeat := time.NewTicker(s.opts.Heartbeat)
-	defer heartbeat.Stop()
 	var last []byte
 	send := func() bool {
 		v, err := state(r.Context())
@@ -88,7 +97,7 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request, state func(conte
 		}
 		b, err := json.Marshal(v)
 		if err != nil {
-			s.log.Error("encode live state", "err", err)
+			log.Error("encode live state", "err", err)
 			return false
 		}
 		if bytes.Equal(b, last) {
@@ -110,8 +119,8 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request, state func(conte
 			if !send() {
 				return
 			}
-		case <-heartbeat.C:
-			s.session(r) // a page left open keeps its session
+		case <-heartbeat:
+			keepAlive()
 			fmt.Fprint(w, ": ♥\n\n")
 			flusher.Flush()
 		}

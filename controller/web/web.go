@@ -59,6 +59,26 @@ func New(opts Options) (*Server, error) {
 	if opts.Centre == nil || opts.Controller == nil || opts.Store == nil {
 		return nil, errors.New("web.New: Centre, Controller and Store are required")
 	}
+	defaults(&opts)
+	pages, err := parsePages()
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{opts: opts, log: opts.Logger.With("centre", opts.Centre.ID), now: opts.Clock, pages: pages}
+	s.gate = newGate(gateOptions{MaxAge: opts.MaxAge, IdleTimeout: opts.IdleTimeout, SignInEvery: opts.SignInEvery,
+		SignInBurst: opts.SignInBurst, SecureCookies: opts.SecureCookies, Clock: opts.Clock, Logger: s.log}, opts.Centre.User)
+	s.gate.render, s.gate.problem, s.gate.home = s.render, s.problem, centreHome
+	s.gate.signedIn = func(r *http.Request, u *config.User) {
+		if u.Role == config.RoleStaff {
+			s.noteSignIn(r, u)
+		}
+	}
+	s.routes()
+	return s, nil
+}
+
+// defaults fills in the options left zero.
+func defaults(opts *Options) {
 	if opts.Clock == nil {
 		opts.Clock = time.Now
 	}
@@ -80,27 +100,23 @@ func New(opts Options) (*Server, error) {
 	if opts.Heartbeat == 0 {
 		opts.Heartbeat = 15 * time.Second
 	}
-	pages, err := template.New("").Funcs(template.FuncMap{
+}
+
+// parsePages parses every page template.
+func parsePages() (*template.Template, error) {
+	return template.New("").Funcs(template.FuncMap{
 		"list": func(items ...string) []string { return items },
 		"json": func(v any) (template.JS, error) {
 			b, err := json.Marshal(v)
 			return template.JS(b), err
 		},
 	}).ParseFS(assets, "assets/*.html")
-	if err != nil {
-		return nil, err
-	}
-	s := &Server{opts: opts, log: opts.Logger.With("centre", opts.Centre.ID), now: opts.Clock, pages: pages}
-	s.gate = newGate(gateOptions{MaxAge: opts.MaxAge, IdleTimeout: opts.IdleTimeout, SignInEvery: opts.SignInEvery,
-		SignInBurst: opts.SignInBurst, SecureCookies: opts.SecureCookies, Clock: opts.Clock, Logger: s.log}, opts.Centre.User)
-	s.gate.render, s.gate.problem, s.gate.home = s.render, s.problem, centreHome
-	s.gate.signedIn = func(r *http.Request, u *config.User) {
-		if u.Role == config.RoleStaff {
-			s.noteSignIn(r, u)
-		}
-	}
-	s.routes()
-	return s, nil
+}
+
+// staticFiles are the stylesheet and scripts.
+func staticFiles() fs.FS {
+	static, _ := fs.Sub(assets, "assets")
+	return static
 }
 
 // Route is one of the server's endpoints, listed for the security tests.
@@ -121,11 +137,10 @@ func (s *Server) Routes() []Route { return s.routeList }
 
 func (s *Server) routes() {
 	s.mux = http.NewServeMux()
-	static, _ := fs.Sub(assets, "assets")
-	s.mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(static)))
+	s.mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(staticFiles())))
 	s.mux.HandleFunc("GET /signin", s.signIn)
 	s.mux.HandleFunc("POST /signin", s.signIn)
-	s.mux.HandleFunc("GET /lang", s.setLang)
+	s.mux.HandleFunc("GET /lang", setLang)
 	s.handle("GET /{$}", s.root, everyone)
 	s.handle("POST /signout", s.signOut, everyone)
 	s.handle("GET /live", s.live, watchers)
@@ -157,12 +172,17 @@ func (s *Server) handle(pattern string, h handler, roles []config.Role) {
 
 // ServeHTTP serves the pages.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	secure(w, r)
+	s.mux.ServeHTTP(w, r)
+}
+
+// secure sets the headers every page carries and bounds what a request may send.
+func secure(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("X-Frame-Options", "DENY")
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.Header().Set("Referrer-Policy", "same-origin")
 	w.Header().Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'")
 	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
-	s.mux.ServeHTTP(w, r)
 }
 
 func (s *Server) root(w http.ResponseWriter, r *http.Request, ss *session) {
@@ -172,11 +192,26 @@ func (s *Server) root(w http.ResponseWriter, r *http.Request, ss *session) {
 // page is what every page template receives.
 type page struct {
 	Lang   string
-	Centre string
+	Centre string // the centre's or the city's name
 	User   *config.User
 	CSRF   string
 	Path   string
+	Nav    []link
 	Data   any
+}
+
+// link is an entry of the header's menu.
+type link struct{ Href, Key string }
+
+// centreNav is the menu of a centre's pages for a user's role.
+func centreNav(u *config.User) []link {
+	switch u.Role {
+	case config.RoleStaff:
+		return []link{{"/counter", "nav.counter"}}
+	case config.RoleViewer:
+		return []link{{"/live", "nav.live"}, {"/reports", "nav.reports"}, {"/alerts", "nav.alerts"}}
+	}
+	return []link{{"/live", "nav.live"}, {"/counter", "nav.counter"}, {"/reports", "nav.reports"}, {"/alerts", "nav.alerts"}}
 }
 
 // T translates a text key into the page's language.
@@ -187,12 +222,17 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 	p := page{Lang: lang(r), Path: r.URL.Path, Data: data}
 	p.Centre = s.opts.Centre.Name.In(p.Lang)
 	if ss != nil {
-		p.User, p.CSRF = ss.user, ss.csrf
+		p.User, p.CSRF, p.Nav = ss.user, ss.csrf, centreNav(ss.user)
 	}
+	execute(w, s.pages, s.log, status, name, p)
+}
+
+// execute writes page template name.
+func execute(w http.ResponseWriter, pages *template.Template, log *slog.Logger, status int, name string, p page) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.WriteHeader(status)
-	if err := s.pages.ExecuteTemplate(w, name, p); err != nil {
-		s.log.Error("render page", "page", name, "err", err)
+	if err := pages.ExecuteTemplate(w, name, p); err != nil {
+		log.Error("render page", "page", name, "err", err)
 	}
 }
 
@@ -228,7 +268,7 @@ func lang(r *http.Request) string {
 }
 
 // setLang keeps the language asked for in a cookie and goes back.
-func (s *Server) setLang(w http.ResponseWriter, r *http.Request) {
+func setLang(w http.ResponseWriter, r *http.Request) {
 	l := "vi"
 	if r.URL.Query().Get("to") == "en" {
 		l = "en"

@@ -1,0 +1,386 @@
+package web
+
+import (
+	"context"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"html/template"
+	"log/slog"
+	"math"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/sothutu/sothutu/controller/city"
+	"github.com/sothutu/sothutu/controller/config"
+)
+
+// CityOptions configures the city's pages.
+type CityOptions struct {
+	City  *config.City
+	Store *city.Store
+	// Clock, Logger, MaxAge, IdleTimeout, SignInEvery, SignInBurst and
+	// SecureCookies are as in Options.
+	Clock         func() time.Time
+	Logger        *slog.Logger
+	MaxAge        time.Duration
+	IdleTimeout   time.Duration
+	SignInEvery   time.Duration
+	SignInBurst   int
+	SecureCookies bool
+	// Refresh is how often an open city view reads the store again;
+	// default 5s.
+	Refresh time.Duration
+}
+
+// CityServer serves the city's view of its centres.
+type CityServer struct {
+	*gate
+	opts      CityOptions
+	log       *slog.Logger
+	pages     *template.Template
+	mux       *http.ServeMux
+	routeList []Route
+}
+
+// NewCity returns the city's pages.
+func NewCity(opts CityOptions) (*CityServer, error) {
+	if opts.City == nil || opts.Store == nil {
+		return nil, errors.New("web.NewCity: City and Store are required")
+	}
+	def := Options{Clock: opts.Clock, Logger: opts.Logger, MaxAge: opts.MaxAge, IdleTimeout: opts.IdleTimeout,
+		SignInEvery: opts.SignInEvery, SignInBurst: opts.SignInBurst}
+	defaults(&def)
+	opts.Clock, opts.Logger, opts.MaxAge, opts.IdleTimeout = def.Clock, def.Logger, def.MaxAge, def.IdleTimeout
+	opts.SignInEvery, opts.SignInBurst = def.SignInEvery, def.SignInBurst
+	if opts.Refresh == 0 {
+		opts.Refresh = 5 * time.Second
+	}
+	pages, err := parsePages()
+	if err != nil {
+		return nil, err
+	}
+	s := &CityServer{opts: opts, log: opts.Logger.With("city", opts.City.ID), pages: pages}
+	s.gate = newGate(gateOptions{MaxAge: opts.MaxAge, IdleTimeout: opts.IdleTimeout, SignInEvery: opts.SignInEvery,
+		SignInBurst: opts.SignInBurst, SecureCookies: opts.SecureCookies, Clock: opts.Clock, Logger: s.log}, opts.City.User)
+	s.gate.render, s.gate.problem = s.render, s.problem
+	s.gate.home = func(*config.User) string { return "/city" }
+	s.mux = http.NewServeMux()
+	static := staticFiles()
+	s.mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(static)))
+	s.mux.HandleFunc("GET /signin", s.signIn)
+	s.mux.HandleFunc("POST /signin", s.signIn)
+	s.mux.HandleFunc("GET /lang", setLang)
+	watchers := []config.Role{config.RoleManager, config.RoleViewer}
+	for _, r := range []struct {
+		pattern string
+		h       handler
+	}{
+		{"GET /{$}", func(w http.ResponseWriter, r *http.Request, _ *session) {
+			http.Redirect(w, r, "/city", http.StatusSeeOther)
+		}},
+		{"POST /signout", s.signOut},
+		{"GET /city", s.cityPage},
+		{"GET /api/city", s.cityJSON},
+		{"GET /city/events", s.cityEvents},
+		{"GET /city/centre", s.centrePage},
+		{"GET /city/export.csv", s.cityCSV},
+	} {
+		method, path, _ := strings.Cut(r.pattern, " ")
+		s.routeList = append(s.routeList, Route{Method: method, Path: path, Roles: watchers})
+		s.mux.HandleFunc(r.pattern, s.allow(r.h, watchers...))
+	}
+	return s, nil
+}
+
+// Routes lists every endpoint with who may use it.
+func (s *CityServer) Routes() []Route { return s.routeList }
+
+// ServeHTTP serves the pages.
+func (s *CityServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	secure(w, r)
+	s.mux.ServeHTTP(w, r)
+}
+
+func (s *CityServer) render(w http.ResponseWriter, r *http.Request, status int, name string, ss *session, data any) {
+	p := page{Lang: lang(r), Path: r.URL.Path, Data: data}
+	p.Centre = s.opts.City.Name.In(p.Lang)
+	if ss != nil {
+		p.User, p.CSRF, p.Nav = ss.user, ss.csrf, []link{{"/city", "nav.city"}}
+	}
+	execute(w, s.pages, s.log, status, name, p)
+}
+
+func (s *CityServer) problem(w http.ResponseWriter, r *http.Request, status int, key string) {
+	if r.Method != http.MethodGet || r.Header.Get("Accept") == "application/json" {
+		writeJSON(w, status, map[string]string{"error": translate(lang(r), key)})
+		return
+	}
+	ss, _ := s.session(r)
+	s.render(w, r, status, "problem", ss, map[string]any{"Status": status, "Message": translate(lang(r), key)})
+}
+
+// cityRow is one centre on the city view.
+type cityRow struct {
+	Rank         int      `json:"rank"` // by share of waits within target, then 90th percentile
+	ID           string   `json:"id"`
+	Name         string   `json:"name"`
+	Waiting      int      `json:"waiting"` // -1 unknown
+	Issued       int      `json:"issued"`
+	Served       int      `json:"served"`
+	P90Seconds   int      `json:"p90_s"`
+	WithinTarget *float64 `json:"within_target"` // 0..1; nil without waits
+	Satisfied    *float64 `json:"satisfied"`     // 0..1; nil without ratings
+	Rated        int      `json:"rated"`
+	Down         bool     `json:"uplink_down"`
+	LastTo       string   `json:"last_to"` // local time of the latest interval's end
+	Offline      int      `json:"devices_offline"`
+	Faults       int      `json:"devices_faults"`
+	CountersOpen int      `json:"counters_open"`
+	Expected     bool     `json:"expected"` // listed in the city's configuration
+}
+
+// cityView is the whole city view.
+type cityView struct {
+	At      time.Time `json:"at"`
+	Centres []cityRow `json:"centres"`
+	Down    int       `json:"down"`
+	Waiting int       `json:"waiting"`
+	Served  int       `json:"served"`
+}
+
+func (s *CityServer) view(ctx context.Context, lang string) (cityView, error) {
+	sums, err := s.opts.Store.Centres(ctx)
+	if err != nil {
+		return cityView{}, err
+	}
+	now := s.opts.Clock()
+	v := cityView{At: now, Centres: []cityRow{}}
+	seen := map[string]bool{}
+	for _, c := range sums {
+		seen[c.Centre] = true
+		row := cityRow{ID: c.Centre, Name: c.Centre, Waiting: c.Waiting, Issued: c.Issued, Served: c.Served,
+			P90Seconds: int(c.Waits.P90 / time.Second), Rated: c.Rated, Down: c.Down(now),
+			Offline: c.Devices.Offline, Faults: c.Devices.Faults, CountersOpen: c.CountersOpen}
+		if cc, ok := s.opts.City.Centre(c.Centre); ok {
+			row.Name, row.Expected = cc.Name.In(lang), true
+		}
+		if !c.LastTo.IsZero() {
+			row.LastTo = c.LastTo.In(s.opts.City.Location).Format("2006-01-02 15:04")
+		}
+		if c.Waits.Targeted > 0 {
+			w := c.Waits.WithinTarget
+			row.WithinTarget = &w
+		}
+		if c.Rated > 0 {
+			sat := c.Satisfied
+			row.Satisfied = &sat
+		}
+		v.Centres = append(v.Centres, row)
+	}
+	// Centres the city expects that never sent anything are down too.
+	for _, cc := range s.opts.City.Centres {
+		if !seen[cc.ID] {
+			v.Centres = append(v.Centres, cityRow{ID: cc.ID, Name: cc.Name.In(lang), Waiting: -1, Down: true, Expected: true})
+		}
+	}
+	ranked := slices.Clone(v.Centres)
+	slices.SortStableFunc(ranked, func(a, b cityRow) int {
+		if a.Down != b.Down {
+			if a.Down {
+				return 1
+			}
+			return -1
+		}
+		wa, wb := -1.0, -1.0
+		if a.WithinTarget != nil {
+			wa = *a.WithinTarget
+		}
+		if b.WithinTarget != nil {
+			wb = *b.WithinTarget
+		}
+		if wa != wb {
+			if wa > wb {
+				return -1
+			}
+			return 1
+		}
+		return a.P90Seconds - b.P90Seconds
+	})
+	rank := map[string]int{}
+	for i, r := range ranked {
+		rank[r.ID] = i + 1
+	}
+	for i := range v.Centres {
+		r := &v.Centres[i]
+		r.Rank = rank[r.ID]
+		if r.Down {
+			v.Down++
+		}
+		if r.Waiting > 0 {
+			v.Waiting += r.Waiting
+		}
+		v.Served += r.Served
+	}
+	slices.SortStableFunc(v.Centres, func(a, b cityRow) int { return a.Rank - b.Rank })
+	return v, nil
+}
+
+func (s *CityServer) meta(lang string) meta {
+	return meta{Lang: lang, Dict: dictionary(lang), Zone: s.opts.City.Location.String()}
+}
+
+func (s *CityServer) cityPage(w http.ResponseWriter, r *http.Request, ss *session) {
+	v, err := s.view(r.Context(), lang(r))
+	if err != nil {
+		s.log.Error("city view", "err", err)
+		s.problem(w, r, http.StatusServiceUnavailable, "error.busy")
+		return
+	}
+	s.render(w, r, http.StatusOK, "city", ss, map[string]any{"Meta": s.meta(lang(r)), "View": v})
+}
+
+func (s *CityServer) cityJSON(w http.ResponseWriter, r *http.Request, _ *session) {
+	v, err := s.view(r.Context(), lang(r))
+	if err != nil {
+		s.problem(w, r, http.StatusServiceUnavailable, "error.busy")
+		return
+	}
+	writeJSON(w, http.StatusOK, v)
+}
+
+// cityEvents streams the city view, read again every Refresh.
+func (s *CityServer) cityEvents(w http.ResponseWriter, r *http.Request, _ *session) {
+	tick := time.NewTicker(s.opts.Refresh)
+	defer tick.Stop()
+	heartbeat := time.NewTicker(15 * time.Second)
+	defer heartbeat.Stop()
+	l := lang(r)
+	streamState(w, r, s.log, tick.C, heartbeat.C, func(ctx context.Context) (any, error) {
+		v, err := s.view(ctx, l)
+		v.At = time.Time{} // an unchanged view is not sent again
+		return v, err
+	}, func() { s.session(r) })
+}
+
+// centrePage shows one centre's days.
+func (s *CityServer) centrePage(w http.ResponseWriter, r *http.Request, ss *session) {
+	id := r.URL.Query().Get("id")
+	days, err := s.opts.Store.Trend(r.Context(), id, 30)
+	if err != nil {
+		s.problem(w, r, http.StatusServiceUnavailable, "error.busy")
+		return
+	}
+	l := lang(r)
+	name := id
+	if cc, ok := s.opts.City.Centre(id); ok {
+		name = cc.Name.In(l)
+	}
+	s.render(w, r, http.StatusOK, "citycentre", ss, map[string]any{"ID": id, "Name": name, "Days": days,
+		"Chart": template.HTML(trendSVG(days, l)), "Rows": trendRows(days)})
+}
+
+// trendRows are a centre's days as the page's table shows them.
+func trendRows(days []city.DayFigures) [][]string {
+	var out [][]string
+	for _, d := range days {
+		out = append(out, []string{d.Day, strconv.Itoa(d.Issued), strconv.Itoa(d.Served), strconv.Itoa(d.NoShows),
+			minutes(d.Waits.P50), minutes(d.Waits.P90), percent(d.Waits.WithinTarget, d.Waits.Targeted),
+			percent(d.Satisfied, d.Rated)})
+	}
+	return out
+}
+
+func minutes(d time.Duration) string { return strconv.FormatFloat(d.Minutes(), 'f', 1, 64) }
+
+func percent(share float64, n int) string {
+	if n == 0 {
+		return ""
+	}
+	return strconv.Itoa(int(math.Round(100 * share)))
+}
+
+// trendSVG draws a centre's days: bars of citizens served, a line of the
+// 90th percentile wait.
+func trendSVG(days []city.DayFigures, lang string) string {
+	const w, h, pad = 720.0, 240.0, 36.0
+	var b strings.Builder
+	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 %.0f %.0f" role="img" aria-label="%s">`, w, h,
+		template.HTMLEscapeString(translate(lang, "city.trend")))
+	if len(days) == 0 {
+		fmt.Fprintf(&b, `<text x="%.0f" y="%.0f" font-size="14">%s</text></svg>`, pad, h/2,
+			template.HTMLEscapeString(translate(lang, "city.nodays")))
+		return b.String()
+	}
+	maxServed, maxWait := 1, 1.0
+	for _, d := range days {
+		maxServed = max(maxServed, d.Served)
+		maxWait = max(maxWait, d.Waits.P90.Minutes())
+	}
+	step := (w - 2*pad) / float64(len(days))
+	var line []string
+	for i, d := range days {
+		x := pad + float64(i)*step
+		bh := (h - 2*pad) * float64(d.Served) / float64(maxServed)
+		fmt.Fprintf(&b, `<rect x="%.1f" y="%.1f" width="%.1f" height="%.1f" fill="#7aa7d6"><title>%s: %d</title></rect>`,
+			x+step*0.15, h-pad-bh, step*0.7, bh, d.Day, d.Served)
+		y := h - pad - (h-2*pad)*d.Waits.P90.Minutes()/maxWait
+		line = append(line, fmt.Sprintf("%.1f,%.1f", x+step/2, y))
+	}
+	fmt.Fprintf(&b, `<polyline points="%s" fill="none" stroke="#c2410c" stroke-width="2"/>`, strings.Join(line, " "))
+	fmt.Fprintf(&b, `<text x="%.0f" y="16" font-size="12" fill="#1d4f80">■ %s (max %d)</text>`, pad,
+		template.HTMLEscapeString(translate(lang, "city.served")), maxServed)
+	fmt.Fprintf(&b, `<text x="%.0f" y="16" font-size="12" fill="#c2410c">— %s (max %.0f %s)</text>`, w/2,
+		template.HTMLEscapeString(translate(lang, "city.p90")), maxWait, template.HTMLEscapeString(translate(lang, "min")))
+	fmt.Fprintf(&b, `<text x="%.0f" y="%.0f" font-size="11">%s</text><text x="%.0f" y="%.0f" font-size="11" text-anchor="end">%s</text>`,
+		pad, h-10, days[0].Day, w-pad, h-10, days[len(days)-1].Day)
+	b.WriteString(`</svg>`)
+	return b.String()
+}
+
+// cityCSV exports the city view's table.
+func (s *CityServer) cityCSV(w http.ResponseWriter, r *http.Request, _ *session) {
+	l := lang(r)
+	v, err := s.view(r.Context(), l)
+	if err != nil {
+		s.problem(w, r, http.StatusServiceUnavailable, "error.busy")
+		return
+	}
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	w.Header().Set("Content-Disposition", `attachment; filename="`+url.PathEscape("thanh-pho-"+s.opts.City.ID+".csv")+`"`)
+	w.Write([]byte("\ufeff"))
+	cw := csv.NewWriter(w)
+	head := []string{}
+	for _, k := range cityColumns {
+		head = append(head, translate(l, k))
+	}
+	cw.Write(head)
+	share := func(p *float64) string {
+		if p == nil {
+			return ""
+		}
+		return strconv.Itoa(int(math.Round(100 * *p)))
+	}
+	for _, c := range v.Centres {
+		waiting := strconv.Itoa(c.Waiting)
+		if c.Waiting < 0 {
+			waiting = ""
+		}
+		up := translate(l, "city.up")
+		if c.Down {
+			up = translate(l, "city.down")
+		}
+		cw.Write([]string{strconv.Itoa(c.Rank), c.ID, c.Name, waiting, strconv.Itoa(c.Issued), strconv.Itoa(c.Served),
+			strconv.FormatFloat(float64(c.P90Seconds)/60, 'f', 1, 64), share(c.WithinTarget), share(c.Satisfied),
+			up, c.LastTo, strconv.Itoa(c.Offline), strconv.Itoa(c.Faults)})
+	}
+	cw.Flush()
+}
+
+// cityColumns are the city table's columns, as text keys.
+var cityColumns = []string{"city.rank", "city.id", "city.centre", "city.waiting", "city.issued", "city.served",
+	"city.p90", "city.within", "city.satisfied", "city.uplink", "city.last", "city.offline", "city.faults"}
