@@ -1,6 +1,7 @@
 // Command city runs the city's side of the figures uplink: it takes the
 // figures records every centre sends to the city's MQTT broker, stores
-// them (SQLite or PostgreSQL) and acknowledges them to their centres.
+// them (SQLite or PostgreSQL), acknowledges them to their centres, and
+// serves the city view of every centre.
 // Several instances may share the load on one broker with -share and one
 // PostgreSQL database.
 package main
@@ -13,6 +14,8 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"net"
+	"net/http"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -22,6 +25,8 @@ import (
 	"time"
 
 	"github.com/sothutu/sothutu/controller/city"
+	"github.com/sothutu/sothutu/controller/config"
+	"github.com/sothutu/sothutu/controller/web"
 )
 
 type flags struct {
@@ -33,6 +38,8 @@ type flags struct {
 	clientID     string
 	share        string
 	verbose      bool
+	config       string // the city's configuration: name, centres, users
+	http         string // the city view's address; empty for none
 }
 
 func main() {
@@ -45,6 +52,8 @@ func main() {
 	flag.StringVar(&f.clientID, "client-id", "", "MQTT client id, one per instance; empty uses -user")
 	flag.StringVar(&f.share, "share", "", "shared subscription group for several instances, such as city; empty for one instance")
 	flag.BoolVar(&f.verbose, "v", false, "log debug records")
+	flag.StringVar(&f.config, "config", "/etc/sothutu/city.yaml", "the city's configuration: its name, centres and users (see controller/config/city.example.yaml)")
+	flag.StringVar(&f.http, "http", ":8090", "address of the city view (sign-in required); empty for none")
 	flag.Parse()
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -95,8 +104,27 @@ func run(ctx context.Context, f flags) error {
 	defer cancel()
 	wg.Go(func() { report(ctx, in, log) })
 
-	// The city's web view goes here: a -http flag and an http.Server on
-	// st (Centres, Trend, Records), closed when ctx ends.
+	if f.http != "" {
+		cfg, err := config.LoadCity(f.config)
+		if err != nil {
+			return err
+		}
+		pages, err := web.NewCity(web.CityOptions{City: cfg, Store: st, Logger: log.With("part", "web")})
+		if err != nil {
+			return err
+		}
+		ln, err := net.Listen("tcp", f.http)
+		if err != nil {
+			return fmt.Errorf("city view: %w", err)
+		}
+		srv := &http.Server{Handler: pages, ReadHeaderTimeout: 5 * time.Second}
+		go srv.Serve(ln)
+		defer srv.Close()
+		log.Info("city view", "url", "http://"+ln.Addr().String()+"/")
+		if len(cfg.Users) == 0 {
+			log.Warn("no users in the city's configuration: nobody can sign in to the city view")
+		}
+	}
 
 	err = in.Run(ctx)
 	if errors.Is(err, context.Canceled) {

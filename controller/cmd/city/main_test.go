@@ -4,8 +4,11 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"net"
+	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -14,6 +17,7 @@ import (
 	"github.com/sothutu/sothutu/controller/broker"
 	"github.com/sothutu/sothutu/controller/broker/mosquittotest"
 	"github.com/sothutu/sothutu/controller/city"
+	"github.com/sothutu/sothutu/controller/config"
 	"github.com/sothutu/sothutu/protocol"
 )
 
@@ -30,7 +34,18 @@ func TestRun(t *testing.T) {
 	if err := os.WriteFile(pw, []byte("city-secret\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	f := flags{db: filepath.Join(dir, "db", "city.db"), broker: "tcp://" + m.Addr(), user: "city", passwordFile: pw}
+	cfg := filepath.Join(dir, "city.yaml")
+	if err := os.WriteFile(cfg, config.CityExample(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	f := flags{db: filepath.Join(dir, "db", "city.db"), broker: "tcp://" + m.Addr(), user: "city", passwordFile: pw,
+		config: cfg, http: addr}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- run(ctx, f) }()
@@ -70,6 +85,16 @@ func TestRun(t *testing.T) {
 		case <-deadline:
 			t.Fatal("no acknowledgement")
 		}
+	}
+	// The city view answers, in Vietnamese, with the city's name.
+	resp, err := http.Get("http://" + addr + "/signin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || !strings.Contains(string(page), "Thành phố Cần Thơ") {
+		t.Errorf("city view: %d\n%s", resp.StatusCode, page)
 	}
 	cancel()
 	if err := <-done; err != nil {
