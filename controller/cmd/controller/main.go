@@ -6,8 +6,6 @@ package main
 import (
 	"bufio"
 	"context"
-	"crypto/tls"
-	"crypto/x509"
 	"errors"
 	"flag"
 	"fmt"
@@ -180,18 +178,9 @@ func newUplink(f flags, cfg *config.Centre, st *store.Store, c *centre.Controlle
 		}
 		opts.Password = strings.TrimSpace(string(b))
 	}
-	if f.uplinkCA != "" {
-		pem, err := os.ReadFile(f.uplinkCA)
-		if err != nil {
-			return nil, fmt.Errorf("-uplink-ca: %w", err)
-		}
-		roots := x509.NewCertPool()
-		if !roots.AppendCertsFromPEM(pem) {
-			return nil, fmt.Errorf("-uplink-ca %s: no PEM certificate in it", f.uplinkCA)
-		}
-		opts.TLS = &tls.Config{RootCAs: roots, MinVersion: tls.VersionTLS12}
-	} else if strings.HasPrefix(f.uplink, "ssl://") || strings.HasPrefix(f.uplink, "tls://") {
-		opts.TLS = &tls.Config{MinVersion: tls.VersionTLS12}
+	var err error
+	if opts.TLS, err = config.BrokerTLS(f.uplink, f.uplinkCA); err != nil {
+		return nil, fmt.Errorf("-uplink-ca: %w", err)
 	}
 	u, err := uplink.New(opts)
 	if err != nil {
