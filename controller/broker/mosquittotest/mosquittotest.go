@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/sothutu/sothutu/controller/broker"
+	"github.com/sothutu/sothutu/controller/broker/brokertest"
 )
 
 // readyTimeout bounds how long Start and Restart wait for the port to accept
@@ -41,12 +42,12 @@ type Mosquitto struct {
 // it accepts connections, and stops it when the test ends.
 func Start(t testing.TB, accounts []broker.Account) *Mosquitto {
 	t.Helper()
-	bin, err := find()
-	if err != nil {
+	bin, found := brokertest.Find("mosquitto", "/usr/sbin", "/usr/local/sbin")
+	if !found {
 		if os.Getenv("CI") == "true" {
-			t.Fatalf("mosquittotest.Start: %v", err)
+			t.Fatalf("mosquittotest.Start: %v", errMissing)
 		}
-		t.Skipf("mosquittotest.Start: %v", err)
+		t.Skipf("mosquittotest.Start: %v", errMissing)
 	}
 	dir := t.TempDir()
 	passwords, err := broker.MosquittoPasswords(accounts)
@@ -76,7 +77,7 @@ func Start(t testing.TB, accounts []broker.Account) *Mosquitto {
 	// mosquitto's bind: mosquitto then exits, and another port is tried.
 	for range 3 {
 		var port string
-		port, err = freePort()
+		port, err = brokertest.FreePort()
 		if err != nil {
 			break
 		}
@@ -168,7 +169,7 @@ func (m *Mosquitto) start() error {
 		close(exited)
 	}()
 	m.cmd, m.exited = cmd, exited
-	if err := waitListening(m.addr, exited); err != nil {
+	if err := brokertest.WaitListening(m.addr, exited, readyTimeout); err != nil {
 		m.stop()
 		return fmt.Errorf("%s: %w (log: %s)", m.bin, err, m.logPath)
 	}
@@ -184,55 +185,4 @@ func (m *Mosquitto) stop() {
 	_ = m.cmd.Process.Kill()
 	<-m.exited
 	m.cmd, m.exited = nil, nil
-}
-
-// waitListening polls addr until it accepts a TCP connection, the process
-// exits or readyTimeout passes.
-func waitListening(addr string, exited <-chan struct{}) error {
-	deadline := time.NewTimer(readyTimeout)
-	defer deadline.Stop()
-	tick := time.NewTicker(5 * time.Millisecond)
-	defer tick.Stop()
-	for {
-		c, err := net.DialTimeout("tcp", addr, 100*time.Millisecond)
-		if err == nil {
-			_ = c.Close()
-			return nil
-		}
-		select {
-		case <-exited:
-			return fmt.Errorf("exited before listening on %s", addr)
-		case <-deadline.C:
-			return fmt.Errorf("not listening on %s after %v: %w", addr, readyTimeout, err)
-		case <-tick.C:
-		}
-	}
-}
-
-// find looks for mosquitto in PATH, then where distributions install it
-// (sbin is often not in a user's PATH).
-func find() (string, error) {
-	if p, err := exec.LookPath("mosquitto"); err == nil {
-		return p, nil
-	}
-	for _, p := range []string{"/usr/sbin/mosquitto", "/usr/local/sbin/mosquitto"} {
-		if fi, err := os.Stat(p); err == nil && !fi.IsDir() && fi.Mode()&0o111 != 0 {
-			return p, nil
-		}
-	}
-	return "", errMissing
-}
-
-// freePort returns a loopback TCP port nobody listens on right now.
-func freePort() (string, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", fmt.Errorf("free port: %w", err)
-	}
-	defer l.Close()
-	_, port, err := net.SplitHostPort(l.Addr().String())
-	if err != nil {
-		return "", fmt.Errorf("free port: %w", err)
-	}
-	return port, nil
 }

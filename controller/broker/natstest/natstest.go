@@ -6,7 +6,6 @@ package natstest
 import (
 	"errors"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,6 +15,8 @@ import (
 	"time"
 
 	mqtt "github.com/eclipse/paho.mqtt.golang"
+
+	"github.com/sothutu/sothutu/controller/broker/brokertest"
 )
 
 const readyTimeout = 30 * time.Second
@@ -48,19 +49,20 @@ type node struct {
 // and stops them when the test ends.
 func Start(t testing.TB, n int) *Cluster {
 	t.Helper()
-	bin, err := find()
-	if err != nil {
+	bin, found := brokertest.Find("nats-server", "/usr/sbin", "/usr/local/sbin")
+	if !found {
 		if os.Getenv("CI") == "true" {
-			t.Fatalf("natstest.Start: %v", err)
+			t.Fatalf("natstest.Start: %v", errMissing)
 		}
-		t.Skipf("natstest.Start: %v", err)
+		t.Skipf("natstest.Start: %v", errMissing)
 	}
 	c := &Cluster{t: t, bin: bin, dir: t.TempDir()}
+	var err error
 	routes := make([]string, n)
 	ports := make([][3]string, n)
 	for i := range n {
 		for k := range 3 {
-			if ports[i][k], err = freePort(); err != nil {
+			if ports[i][k], err = brokertest.FreePort(); err != nil {
 				t.Fatalf("natstest.Start: %v", err)
 			}
 		}
@@ -106,7 +108,7 @@ mqtt { listen: %s }
 // waitReady waits until the node takes an MQTT session: its port listens
 // before the cluster's JetStream, which MQTT sessions live in, is ready.
 func waitReady(nd *node) error {
-	if err := waitListening(nd.mqtt, nd.exited); err != nil {
+	if err := brokertest.WaitListening(nd.mqtt, nd.exited, readyTimeout); err != nil {
 		return err
 	}
 	deadline := time.Now().Add(readyTimeout)
@@ -203,50 +205,4 @@ func tail(b []byte, n int) []byte {
 		return b[len(b)-n:]
 	}
 	return b
-}
-
-// waitListening polls addr until it accepts a TCP connection, the process
-// exits or readyTimeout passes. MQTT starts listening once JetStream is
-// ready, which in a cluster waits for the other nodes.
-func waitListening(addr string, exited <-chan struct{}) error {
-	deadline := time.NewTimer(readyTimeout)
-	defer deadline.Stop()
-	tick := time.NewTicker(20 * time.Millisecond)
-	defer tick.Stop()
-	for {
-		conn, err := net.DialTimeout("tcp", addr, 100*time.Millisecond)
-		if err == nil {
-			_ = conn.Close()
-			return nil
-		}
-		select {
-		case <-exited:
-			return fmt.Errorf("exited before listening on %s", addr)
-		case <-deadline.C:
-			return fmt.Errorf("not listening on %s after %v: %w", addr, readyTimeout, err)
-		case <-tick.C:
-		}
-	}
-}
-
-func find() (string, error) {
-	if p, err := exec.LookPath("nats-server"); err == nil {
-		return p, nil
-	}
-	for _, p := range []string{"/usr/sbin/nats-server", "/usr/local/sbin/nats-server"} {
-		if fi, err := os.Stat(p); err == nil && !fi.IsDir() && fi.Mode()&0o111 != 0 {
-			return p, nil
-		}
-	}
-	return "", errMissing
-}
-
-func freePort() (string, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", fmt.Errorf("free port: %w", err)
-	}
-	defer l.Close()
-	_, port, _ := net.SplitHostPort(l.Addr().String())
-	return port, nil
 }
