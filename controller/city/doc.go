@@ -6,23 +6,25 @@
 // # Store
 //
 // OpenStore opens SQLite (a file path, the default) or PostgreSQL (a DSN
-// starting with postgres:// or postgresql://). Both hold the same three
+// starting with postgres:// or postgresql://). Both hold the same four
 // tables: records, one row per (centre, seq) with the canonical JSON of
-// the record; service_figures, one row per service of a record, for
-// queries; and centres, one row per centre with its latest interval
-// record. Put stores a batch in one transaction and leaves a record it
-// already holds as it is, so a record sent twice is stored once.
+// the record; service_figures, one row per service of a record; centres,
+// one row per centre with its latest interval record; and days, one row
+// per centre and local day adding up its interval records. Put stores a
+// batch in one transaction and leaves a record it already holds as it
+// is, so a record sent twice is stored once and counted once.
 //
 // # Figures of a day
 //
-// Centres send wait quantiles (p50, p90, p95, max) per service and
-// interval, not the waits themselves, so a day's median, p90 and share of
-// waits within target cannot be computed exactly from them. The queries
-// estimate them the same way everywhere (see Waits): each row's waits are
-// taken to spread linearly between 0, its p50, p90, p95 and max, the rows
-// are pooled by their counts, and the quantiles and the share within the
-// row's target are read off the pooled distribution. The estimate is exact
-// at the quantiles a centre sent, when one row holds all the waits.
+// Centres send per service and interval the exact counts (issued, served,
+// waits, waits within target, ratings) and their waits' quantiles (p50,
+// p90, p95, max), not the waits themselves. Put keeps the day's aggregate
+// of the new interval records in the same transaction: its counts, its
+// longest wait and its share of waits within target are exact. The day's
+// median and 90th percentile wait are estimated from a histogram of fixed
+// buckets (5 to 180 minutes and over) into which each row's waits are
+// spread linearly between 0, its p50, p90, p95 and max (see Waits and
+// days.go).
 //
 // "Today" is the local day (Asia/Ho_Chi_Minh for every centre) of a
 // centre's latest interval record, as the centre dated it.

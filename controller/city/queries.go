@@ -3,6 +3,8 @@ package city
 import (
 	"context"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/sothutu/sothutu/protocol"
@@ -30,7 +32,7 @@ type CentreSummary struct {
 	Waiting      int
 	CountersOpen int
 	Devices      protocol.DeviceFigures
-	// Today, over the interval records of Day.
+	// Today, over the interval records of Day (the day aggregate).
 	Issued, Served, NoShows int
 	Waits                   Waits
 	// Rated counts today's satisfaction ratings; Satisfied is the share
@@ -51,9 +53,14 @@ func (c CentreSummary) Down(now time.Time) bool {
 	return now.Sub(c.LastTo) > DownAfter*c.Interval()
 }
 
-// DayFigures are a centre's figures of one local day, from its day record.
+// DayFigures are a centre's figures of one local day: from the day
+// aggregate of its interval records, so that the trend and the city
+// view's "today" count alike, or, for a day without interval records,
+// from the latest day record of the day.
 type DayFigures struct {
-	Day                                  string
+	Day string
+	// Seq is the highest seq of the day's interval records, or the seq
+	// of the day record read.
 	Seq                                  int64
 	Issued, Served, NoShows, Transferred int
 	Waits                                Waits
@@ -61,175 +68,148 @@ type DayFigures struct {
 	Satisfied                            float64
 }
 
-// tally adds up service rows.
-type tally struct {
-	issued, served, noShows, transferred int
-	waits                                []waitRow
-	ratings                              [4]int
-}
-
-func (t *tally) add(issued, served, noShows, transferred int, q protocol.Quantiles, target int, ratings [4]int) {
-	t.issued += issued
-	t.served += served
-	t.noShows += noShows
-	t.transferred += transferred
-	t.waits = append(t.waits, waitRow{q: q, target: target})
-	for i := range ratings {
-		t.ratings[i] += ratings[i]
+// daySelect is the columns of the day aggregate, prefixed d., for
+// dayCounts.dest; 0 where the centre has no row for the day.
+var daySelect = func() string {
+	cols := make([]string, len(dayColumns))
+	for i, c := range dayColumns {
+		cols[i] = "COALESCE(d." + c + ", 0)"
 	}
-}
+	return strings.Join(cols, ", ")
+}()
 
-// satisfaction is the number of ratings and the share very satisfied or
-// satisfied.
-func (t *tally) satisfaction() (int, float64) {
-	n := t.ratings[0] + t.ratings[1] + t.ratings[2] + t.ratings[3]
-	if n == 0 {
-		return 0, 0
-	}
-	return n, float64(t.ratings[0]+t.ratings[1]) / float64(n)
-}
-
-const serviceColumns = `s.issued, s.served, s.no_shows, s.transferred, s.wait_n, s.wait_p50, s.wait_p90,
-	s.wait_p95, s.wait_max, s.waiting, s.target_s, s.very_satisfied, s.satisfied, s.neutral, s.dissatisfied`
-
-// Centres sums up every centre that has sent a record, by id.
+// Centres sums up every centre that has sent a record, by id: one row a
+// centre, its latest interval from centres and its day so far from days.
 func (s *Store) Centres(ctx context.Context) ([]CentreSummary, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT id, last_seq, last_received, latest_seq, latest_day,
-		latest_from, latest_to, counters_open, devices_total, devices_offline, devices_faults
-		FROM centres ORDER BY id`)
-	if err != nil {
-		return nil, fmt.Errorf("city.Store.Centres: %w", err)
-	}
-	var out []CentreSummary
-	index := map[string]int{}
-	for rows.Next() {
-		var c CentreSummary
-		var received, from, to int64
-		d := &c.Devices
-		if err := rows.Scan(&c.Centre, &c.LastSeq, &received, &c.LatestSeq, &c.Day, &from, &to,
-			&c.CountersOpen, &d.Total, &d.Offline, &d.Faults); err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("city.Store.Centres: %w", err)
-		}
-		c.LastReceived, c.LatestFrom, c.LastTo = fromNanos(received), fromNanos(from), fromNanos(to)
-		c.Waiting = -1
-		index[c.Centre] = len(out)
-		out = append(out, c)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("city.Store.Centres: %w", err)
-	}
-
-	// Today's service rows of every centre, in one query.
-	rows, err = s.db.QueryContext(ctx, `SELECT s.centre, s.seq, `+serviceColumns+`
-		FROM centres c
-		JOIN records r ON r.centre = c.id AND r.kind = '`+protocol.FiguresInterval+`' AND r.day = c.latest_day
-		JOIN service_figures s ON s.centre = r.centre AND s.seq = r.seq`)
+	rows, err := s.db.QueryContext(ctx, `SELECT c.id, c.last_seq, c.last_received, c.latest_seq, c.latest_day,
+		c.latest_from, c.latest_to, c.counters_open, c.devices_total, c.devices_offline, c.devices_faults,
+		c.latest_waiting, `+daySelect+`
+		FROM centres c LEFT JOIN days d ON d.centre = c.id AND d.day = c.latest_day
+		ORDER BY c.id`)
 	if err != nil {
 		return nil, fmt.Errorf("city.Store.Centres: %w", err)
 	}
 	defer rows.Close()
-	tallies := make([]tally, len(out))
+	var out []CentreSummary
+	// One row's destinations, for every row.
+	var c CentreSummary
+	var received, from, to int64
+	var d dayCounts
+	dv := &c.Devices
+	dest := append([]any{&c.Centre, int64Col{&c.LastSeq}, int64Col{&received}, int64Col{&c.LatestSeq}, &c.Day,
+		int64Col{&from}, int64Col{&to}, intCol{&c.CountersOpen}, intCol{&dv.Total}, intCol{&dv.Offline},
+		intCol{&dv.Faults}, intCol{&c.Waiting}}, d.dest()...)
 	for rows.Next() {
-		var centre string
-		var seq int64
-		var issued, served, noShows, transferred, waiting, target int
-		var q protocol.Quantiles
-		var r [4]int
-		if err := rows.Scan(&centre, &seq, &issued, &served, &noShows, &transferred, &q.N, &q.P50, &q.P90,
-			&q.P95, &q.Max, &waiting, &target, &r[0], &r[1], &r[2], &r[3]); err != nil {
+		c, d = CentreSummary{}, dayCounts{}
+		if err := rows.Scan(dest...); err != nil {
 			return nil, fmt.Errorf("city.Store.Centres: %w", err)
 		}
-		i, ok := index[centre]
-		if !ok {
-			continue // a centre stored since the first query
-		}
-		tallies[i].add(issued, served, noShows, transferred, q, target, r)
-		if c := &out[i]; seq == c.LatestSeq && waiting >= 0 {
-			c.Waiting = max(c.Waiting, 0) + waiting
-		}
+		c.LastReceived, c.LatestFrom, c.LastTo = fromNanos(received), fromNanos(from), fromNanos(to)
+		c.Issued, c.Served, c.NoShows = d.issued, d.served, d.noShows
+		c.Waits = d.waits()
+		c.Rated, c.Satisfied = d.satisfaction()
+		out = append(out, c)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("city.Store.Centres: %w", err)
-	}
-	for i := range out {
-		t := &tallies[i]
-		c := &out[i]
-		c.Issued, c.Served, c.NoShows = t.issued, t.served, t.noShows
-		c.Waits = sumWaits(t.waits)
-		c.Rated, c.Satisfied = t.satisfaction()
 	}
 	return out, nil
 }
 
-// Trend returns the figures of a centre's latest days, oldest first, from
-// its day records: at most days of them, a day without a record left out.
+// Trend returns the figures of a centre's latest days that are over,
+// oldest first: at most days of them, each from the day aggregate, or
+// from its latest day record when the centre sent no interval record of
+// that day. A day is over once the centre sent its day record or an
+// interval of a later day; the day under way is in Centres.
 func (s *Store) Trend(ctx context.Context, centre string, days int) ([]DayFigures, error) {
 	if days <= 0 {
 		return nil, nil
 	}
-	// The latest record of each of the latest days.
-	rows, err := s.db.QueryContext(ctx, s.q(`SELECT day, MAX(seq) FROM records
-		WHERE centre = ? AND kind = '`+protocol.FiguresDay+`'
-		GROUP BY day ORDER BY day DESC LIMIT ?`), centre, days)
-	if err != nil {
-		return nil, fmt.Errorf("city.Store.Trend: %w", err)
-	}
-	var out []DayFigures
-	index := map[int64]int{}
-	for rows.Next() {
-		var d DayFigures
-		if err := rows.Scan(&d.Day, &d.Seq); err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("city.Store.Trend: %w", err)
-		}
-		out = append(out, d)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("city.Store.Trend: %w", err)
-	}
-	if len(out) == 0 {
-		return nil, nil
-	}
-	// Oldest first.
-	for i, j := 0, len(out)-1; i < j; i, j = i+1, j-1 {
-		out[i], out[j] = out[j], out[i]
-	}
-	for i, d := range out {
-		index[d.Seq] = i
-	}
-	rows, err = s.db.QueryContext(ctx, s.q(`SELECT s.seq, `+serviceColumns+`
-		FROM records r JOIN service_figures s ON s.centre = r.centre AND s.seq = r.seq
-		WHERE r.centre = ? AND r.kind = '`+protocol.FiguresDay+`' AND r.day >= ?`), centre, out[0].Day)
+	// Days over: before the centre's latest interval, or with a day record.
+	rows, err := s.db.QueryContext(ctx, s.q(`SELECT d.day, `+daySelect+` FROM days d
+		WHERE d.centre = ? AND (d.day < (SELECT c.latest_day FROM centres c WHERE c.id = d.centre)
+			OR EXISTS (SELECT 1 FROM records r WHERE r.centre = d.centre AND r.kind = '`+protocol.FiguresDay+`' AND r.day = d.day))
+		ORDER BY d.day DESC LIMIT ?`), centre, days)
 	if err != nil {
 		return nil, fmt.Errorf("city.Store.Trend: %w", err)
 	}
 	defer rows.Close()
-	tallies := make([]tally, len(out))
+	var out []DayFigures
 	for rows.Next() {
-		var seq int64
-		var issued, served, noShows, transferred, waiting, target int
-		var q protocol.Quantiles
-		var r [4]int
-		if err := rows.Scan(&seq, &issued, &served, &noShows, &transferred, &q.N, &q.P50, &q.P90,
-			&q.P95, &q.Max, &waiting, &target, &r[0], &r[1], &r[2], &r[3]); err != nil {
+		var f DayFigures
+		var d dayCounts
+		if err := rows.Scan(append([]any{&f.Day}, d.dest()...)...); err != nil {
 			return nil, fmt.Errorf("city.Store.Trend: %w", err)
 		}
-		if i, ok := index[seq]; ok {
-			tallies[i].add(issued, served, noShows, transferred, q, target, r)
-		}
+		f.Seq = d.lastSeq
+		f.Issued, f.Served, f.NoShows, f.Transferred = d.issued, d.served, d.noShows, d.transferred
+		f.Waits = d.waits()
+		f.Rated, f.Satisfied = d.satisfaction()
+		out = append(out, f)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("city.Store.Trend: %w", err)
 	}
+	rows.Close()
+	fromRecords, err := s.dayRecords(ctx, centre, days, out)
+	if err != nil {
+		return nil, fmt.Errorf("city.Store.Trend: %w", err)
+	}
+	out = append(out, fromRecords...)
+	slices.SortFunc(out, func(a, b DayFigures) int { return strings.Compare(a.Day, b.Day) })
+	return out[max(0, len(out)-days):], nil
+}
+
+// dayRecords reads the figures of the centre's latest days that have a
+// day record and no aggregate, from the latest day record of each.
+func (s *Store) dayRecords(ctx context.Context, centre string, days int, aggregated []DayFigures) ([]DayFigures, error) {
+	rows, err := s.db.QueryContext(ctx, s.q(`SELECT day, MAX(seq) FROM records
+		WHERE centre = ? AND kind = '`+protocol.FiguresDay+`'
+		GROUP BY day ORDER BY day DESC LIMIT ?`), centre, days)
+	if err != nil {
+		return nil, err
+	}
+	var out []DayFigures
+	for rows.Next() {
+		var f DayFigures
+		if err := rows.Scan(&f.Day, &f.Seq); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		if !slices.ContainsFunc(aggregated, func(a DayFigures) bool { return a.Day == f.Day }) {
+			out = append(out, f)
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
 	for i := range out {
-		t := &tallies[i]
-		d := &out[i]
-		d.Issued, d.Served, d.NoShows, d.Transferred = t.issued, t.served, t.noShows, t.transferred
-		d.Waits = sumWaits(t.waits)
-		d.Rated, d.Satisfied = t.satisfaction()
+		f := &out[i]
+		rows, err := s.db.QueryContext(ctx, s.q(`SELECT issued, served, no_shows, transferred, wait_n, wait_p50,
+			wait_p90, wait_p95, wait_max, within_target, target_s, very_satisfied, satisfied, neutral, dissatisfied
+			FROM service_figures WHERE centre = ? AND seq = ?`), centre, f.Seq)
+		if err != nil {
+			return nil, err
+		}
+		var d dayCounts
+		for rows.Next() {
+			var v protocol.ServiceFigures
+			q, r := &v.Wait, &v.Ratings
+			if err := rows.Scan(&v.Issued, &v.Served, &v.NoShows, &v.Transferred, &q.N, &q.P50, &q.P90, &q.P95, &q.Max,
+				&v.WithinTarget, &v.TargetSeconds, &r[0], &r[1], &r[2], &r[3]); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			d.add(v)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+		f.Issued, f.Served, f.NoShows, f.Transferred = d.issued, d.served, d.noShows, d.transferred
+		f.Waits = d.waits()
+		f.Rated, f.Satisfied = d.satisfaction()
 	}
 	return out, nil
 }

@@ -63,6 +63,7 @@ var schema = []string{
 	satisfied INTEGER NOT NULL,
 	neutral INTEGER NOT NULL,
 	dissatisfied INTEGER NOT NULL,
+	within_target INTEGER NOT NULL DEFAULT 0,
 	PRIMARY KEY (centre, seq, service)
 )`,
 	// centres keeps, per centre, the highest seq stored and the latest
@@ -78,8 +79,20 @@ var schema = []string{
 	counters_open INTEGER NOT NULL,
 	devices_total INTEGER NOT NULL,
 	devices_offline INTEGER NOT NULL,
-	devices_faults INTEGER NOT NULL
+	devices_faults INTEGER NOT NULL,
+	latest_waiting INTEGER NOT NULL DEFAULT -1
 )`,
+	// days sums up each centre's interval records of a local day for
+	// the city view and the trend (days.go).
+	daysTable(),
+}
+
+// columnsAdded are columns added since the first schema, for a database
+// made before them: OpenStore adds those missing. The days table is not
+// filled in for records stored before it.
+var columnsAdded = []struct{ table, column, def string }{
+	{"service_figures", "within_target", "INTEGER NOT NULL DEFAULT 0"},
+	{"centres", "latest_waiting", "INTEGER NOT NULL DEFAULT -1"},
 }
 
 // Rows per INSERT, within SQLite's 32766 and PostgreSQL's 65535
@@ -87,7 +100,7 @@ var schema = []string{
 const (
 	recordColumns     = 12
 	recordsPerInsert  = 500
-	serviceColumnsN   = 23
+	serviceColumnsN   = 24
 	servicesPerInsert = 1000
 )
 
@@ -99,7 +112,10 @@ func insertRecords(n int) string {
 }
 
 func insertServices(n int) string {
-	return `INSERT INTO service_figures VALUES ` + values(n, serviceColumnsN) +
+	return `INSERT INTO service_figures (centre, seq, service, issued, served, no_shows, transferred,
+	wait_n, wait_p50, wait_p90, wait_p95, wait_max, service_n, service_p50, service_p90, service_p95,
+	service_max, waiting, target_s, very_satisfied, satisfied, neutral, dissatisfied, within_target) VALUES ` +
+		values(n, serviceColumnsN) +
 		` ON CONFLICT (centre, seq, service) DO NOTHING`
 }
 
@@ -114,7 +130,9 @@ const (
 	// row in one statement, so that two city instances writing the same
 	// centre at once cannot lose each other's update. Every CASE reads
 	// the row as it was before the update, in both dialects.
-	upsertCentre = `INSERT INTO centres VALUES (?,?,?,?,?,?,?,?,?,?,?)
+	upsertCentre = `INSERT INTO centres (id, last_seq, last_received, latest_seq, latest_day, latest_from,
+	latest_to, counters_open, devices_total, devices_offline, devices_faults, latest_waiting)
+	VALUES (?,?,?,?,?,?,?,?,?,?,?,?)
 	ON CONFLICT (id) DO UPDATE SET
 	last_seq = CASE WHEN excluded.last_seq > centres.last_seq THEN excluded.last_seq ELSE centres.last_seq END,
 	last_received = CASE WHEN excluded.last_received > centres.last_received THEN excluded.last_received ELSE centres.last_received END,
@@ -125,6 +143,7 @@ const (
 	devices_total = CASE WHEN excluded.latest_to > centres.latest_to THEN excluded.devices_total ELSE centres.devices_total END,
 	devices_offline = CASE WHEN excluded.latest_to > centres.latest_to THEN excluded.devices_offline ELSE centres.devices_offline END,
 	devices_faults = CASE WHEN excluded.latest_to > centres.latest_to THEN excluded.devices_faults ELSE centres.devices_faults END,
+	latest_waiting = CASE WHEN excluded.latest_to > centres.latest_to THEN excluded.latest_waiting ELSE centres.latest_waiting END,
 	latest_to = CASE WHEN excluded.latest_to > centres.latest_to THEN excluded.latest_to ELSE centres.latest_to END`
 )
 
@@ -163,7 +182,30 @@ func OpenStore(dsn string) (*Store, error) {
 			return nil, fmt.Errorf("city.OpenStore: create schema: %w", err)
 		}
 	}
+	for _, c := range columnsAdded {
+		if err := s.addColumn(c.table, c.column, c.def); err != nil {
+			s.db.Close()
+			return nil, fmt.Errorf("city.OpenStore: add column %s.%s: %w", c.table, c.column, err)
+		}
+	}
 	return s, nil
+}
+
+// addColumn adds a column to a table made before it.
+func (s *Store) addColumn(table, column, def string) error {
+	if s.postgres {
+		_, err := s.db.Exec(`ALTER TABLE ` + table + ` ADD COLUMN IF NOT EXISTS ` + column + ` ` + def)
+		return err
+	}
+	var n int
+	if err := s.db.QueryRow(`SELECT COUNT(*) FROM pragma_table_info(?) WHERE name = ?`, table, column).Scan(&n); err != nil {
+		return err
+	}
+	if n > 0 {
+		return nil
+	}
+	_, err := s.db.Exec(`ALTER TABLE ` + table + ` ADD COLUMN ` + column + ` ` + def)
+	return err
 }
 
 // Close closes the database.
@@ -204,6 +246,7 @@ type centreRow struct {
 	latestFrom, latestTo         int64
 	countersOpen                 int
 	devTotal, devOffline, devErr int
+	waiting                      int // -1 when no service could tell
 }
 
 // Put stores records in one transaction and returns how many were new. A
@@ -289,6 +332,7 @@ func (s *Store) Put(ctx context.Context, records []protocol.Figures, received ti
 		return nil
 	}
 	centres := map[string]*centreRow{}
+	days := map[dayKey]*dayCounts{}
 	for _, i := range recs {
 		f := &records[i]
 		if !inserted[key{f.Centre, f.Seq}] {
@@ -299,16 +343,29 @@ func (s *Store) Put(ctx context.Context, records []protocol.Figures, received ti
 			w, st, r := v.Wait, v.ServiceTime, v.Ratings
 			args = append(args, f.Centre, f.Seq, v.Service, v.Issued, v.Served, v.NoShows, v.Transferred,
 				w.N, w.P50, w.P90, w.P95, w.Max, st.N, st.P50, st.P90, st.P95, st.Max,
-				v.Waiting, v.TargetSeconds, r[0], r[1], r[2], r[3])
+				v.Waiting, v.TargetSeconds, r[0], r[1], r[2], r[3], v.WithinTarget)
 			if len(args) >= servicesPerInsert*serviceColumnsN {
 				if err := flush(); err != nil {
 					return 0, err
 				}
 			}
 		}
+		if f.Kind == protocol.FiguresInterval {
+			k := dayKey{f.Centre, f.Day}
+			d := days[k]
+			if d == nil {
+				d = &dayCounts{}
+				days[k] = d
+			}
+			d.records++
+			d.lastSeq = max(d.lastSeq, f.Seq)
+			for _, v := range f.Services {
+				d.add(v)
+			}
+		}
 		c := centres[f.Centre]
 		if c == nil {
-			c = &centreRow{}
+			c = &centreRow{waiting: -1}
 			centres[f.Centre] = c
 		}
 		c.lastSeq, c.lastReceived = max(c.lastSeq, f.Seq), at
@@ -316,10 +373,18 @@ func (s *Store) Put(ctx context.Context, records []protocol.Figures, received ti
 			d := f.Devices
 			*c = centreRow{lastSeq: c.lastSeq, lastReceived: at, latestSeq: f.Seq, latestDay: f.Day,
 				latestFrom: f.From.UnixNano(), latestTo: to, countersOpen: f.CountersOpen,
-				devTotal: d.Total, devOffline: d.Offline, devErr: d.Faults}
+				devTotal: d.Total, devOffline: d.Offline, devErr: d.Faults, waiting: -1}
+			for _, v := range f.Services {
+				if v.Waiting >= 0 {
+					c.waiting = max(c.waiting, 0) + v.Waiting
+				}
+			}
 		}
 	}
 	if err := flush(); err != nil {
+		return 0, err
+	}
+	if err := s.putDays(ctx, tx, days); err != nil {
 		return 0, err
 	}
 	// In a fixed order, so that two writers lock centres alike.
@@ -331,7 +396,7 @@ func (s *Store) Put(ctx context.Context, records []protocol.Figures, received ti
 	for _, id := range ids {
 		c := centres[id]
 		if _, err := tx.ExecContext(ctx, s.q(upsertCentre), id, c.lastSeq, c.lastReceived, c.latestSeq, c.latestDay,
-			c.latestFrom, c.latestTo, c.countersOpen, c.devTotal, c.devOffline, c.devErr); err != nil {
+			c.latestFrom, c.latestTo, c.countersOpen, c.devTotal, c.devOffline, c.devErr, c.waiting); err != nil {
 			return 0, fmt.Errorf("city.Store.Put: update centre %s: %w", id, err)
 		}
 	}

@@ -9,28 +9,31 @@ import (
 )
 
 // Waits sums up the waits of several rows of figures (services,
-// intervals) from their quantiles. Centres send quantiles, not waits, so
-// P50, P90 and WithinTarget are estimates: each row's waits are taken to
-// spread linearly between 0 and its p50, p50 and p90, p90 and p95, p95 and
-// max, the rows are pooled by their counts, and the figures are read off
-// the pooled distribution. They are exact at a row's own quantiles when
-// one row holds all the waits, and between the smallest and largest of
-// the rows' quantiles otherwise.
+// intervals). Centres send quantiles, not waits, so P50 and P90 are
+// estimates: each row's waits are taken to spread linearly between 0 and
+// its p50, p50 and p90, p90 and p95, p95 and max (cdf). sumWaits pools
+// the rows by their counts and reads the quantiles off the pooled
+// distribution; the day aggregate (days.go) keeps the pooled
+// distribution as a histogram of fixed buckets and reads them off that,
+// linearly within a bucket. Centres also send how many waits met the
+// target, so WithinTarget is exact.
 type Waits struct {
 	N        int           // waits counted: citizens called
 	P50, P90 time.Duration // estimated; 0 when N is 0
 	Max      time.Duration // the longest wait, exact
 	// Targeted counts the waits of services with a target; WithinTarget
-	// is the estimated share of them that met it, 0 to 1 (0 when
-	// Targeted is 0).
+	// is the share of them that met it, 0 to 1 (0 when Targeted is 0),
+	// exact: the sum of the rows' within-target counts over Targeted.
 	Targeted     int
 	WithinTarget float64
 }
 
-// waitRow is the wait quantiles of one row and its service's target.
+// waitRow is the wait quantiles of one row, its service's target and how
+// many of its waits met it.
 type waitRow struct {
 	q      protocol.Quantiles
 	target int // seconds; 0 for none
+	within int // waits of at most target
 }
 
 // knots are the points of a row's estimated distribution function:
@@ -64,7 +67,9 @@ func (r waitRow) cdf(x float64) float64 {
 	return 1
 }
 
-// sumWaits pools rows into Waits.
+// sumWaits pools rows into Waits. P50 and P90 are exact at a row's own
+// quantiles when one row holds all the waits, and between the smallest
+// and largest of the rows' quantiles otherwise.
 func sumWaits(rows []waitRow) Waits {
 	var w Waits
 	var xs []float64
@@ -78,7 +83,7 @@ func sumWaits(rows []waitRow) Waits {
 		xs = append(xs, k[1:]...)
 		if r.target > 0 {
 			w.Targeted += r.q.N
-			w.WithinTarget += float64(r.q.N) * r.cdf(float64(r.target))
+			w.WithinTarget += float64(r.within)
 		}
 	}
 	if w.Targeted > 0 {
