@@ -70,44 +70,15 @@ func request(t testing.TB, l *link.Link, req protocol.Request) protocol.Reply {
 func TestPagesInChromium(t *testing.T) {
 	s := start(t)
 	ctx := webtest.Chromium(t, 1366, 768, 120*time.Second)
+	tab := webtest.NewTab(t, ctx, func(name string, png []byte) { save(t, name, png) })
 	must := func(err error) {
 		t.Helper()
 		if err != nil {
 			t.Fatal(err)
 		}
 	}
-	eval := func(js string) string {
-		t.Helper()
-		v, err := chromedp.Run(ctx, chromedp.Evaluate[string](js, chromedp.EvalAwaitPromise))
-		must(err)
-		return v
-	}
-	until := func(what, js string) {
-		t.Helper()
-		deadline := time.Now().Add(15 * time.Second)
-		for {
-			ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](js))
-			if err == nil && ok {
-				return
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("not %s within 15s (%v)", what, err)
-			}
-			time.Sleep(50 * time.Millisecond)
-		}
-	}
-	shoot := func(name string) {
-		t.Helper()
-		png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
-		must(err)
-		save(t, name, png)
-	}
-	// click presses an element through the page's own handlers.
-	click := func(sel string) {
-		t.Helper()
-		_, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`(() => { document.querySelector(`+"`"+sel+"`"+`).click(); return true })()`))
-		must(err)
-	}
+	eval, until, shoot := tab.Eval, tab.Until, tab.Shoot
+	click := tab.Click
 	signIn := func(name string) {
 		t.Helper()
 		must(chromedp.Do(ctx, chromedp.Navigate(s.url+"/signin"), chromedp.WaitVisible(`#signin`),

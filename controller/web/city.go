@@ -146,7 +146,8 @@ type cityRow struct {
 
 // cityView is the whole city view.
 type cityView struct {
-	At      time.Time `json:"at"`
+	At      time.Time `json:"at"` // when the newest figures arrived; the view's time without any
+
 	Centres []cityRow `json:"centres"`
 	Down    int       `json:"down"`
 	Waiting int       `json:"waiting"`
@@ -161,8 +162,12 @@ func (s *CityServer) view(ctx context.Context, lang string) (cityView, error) {
 	now := s.opts.Clock()
 	v := cityView{At: now, Centres: []cityRow{}}
 	seen := map[string]bool{}
+	latest := time.Time{}
 	for _, c := range sums {
 		seen[c.Centre] = true
+		if c.LastReceived.After(latest) {
+			latest = c.LastReceived
+		}
 		row := cityRow{ID: c.Centre, Name: c.Centre, Waiting: c.Waiting, Issued: c.Issued, Served: c.Served,
 			P90Seconds: int(c.Waits.P90 / time.Second), Rated: c.Rated, Down: c.Down(now),
 			Offline: c.Devices.Offline, Faults: c.Devices.Faults, CountersOpen: c.CountersOpen}
@@ -181,6 +186,9 @@ func (s *CityServer) view(ctx context.Context, lang string) (cityView, error) {
 			row.Satisfied = &sat
 		}
 		v.Centres = append(v.Centres, row)
+	}
+	if !latest.IsZero() {
+		v.At = latest
 	}
 	// Centres the city expects that never sent anything are down too.
 	for _, cc := range s.opts.City.Centres {
@@ -261,9 +269,7 @@ func (s *CityServer) cityEvents(w http.ResponseWriter, r *http.Request, _ *sessi
 	defer heartbeat.Stop()
 	l := lang(r)
 	streamState(w, r, s.log, tick.C, heartbeat.C, func(ctx context.Context) (any, error) {
-		v, err := s.view(ctx, l)
-		v.At = time.Time{} // an unchanged view is not sent again
-		return v, err
+		return s.view(ctx, l)
 	}, func() { s.session(r) })
 }
 

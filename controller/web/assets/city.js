@@ -2,8 +2,7 @@
 (() => {
   const pct = (x) => (x === null || x === undefined ? "–" : Math.round(100 * x) + " %");
   function render(v) {
-    const at = v.at && !v.at.startsWith("0001") ? v.at : new Date().toISOString();
-    document.getElementById("updated").textContent = Q.t("live.updated") + " " + Q.clock(at);
+    document.getElementById("updated").textContent = Q.t("live.updated") + " " + Q.clock(v.at);
     document.getElementById("n-centres").textContent = v.centres.length;
     document.getElementById("n-waiting").textContent = v.waiting;
     document.getElementById("n-served").textContent = v.served;
