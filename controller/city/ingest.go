@@ -23,7 +23,15 @@ type IngestOptions struct {
 	Store *Store
 	// Broker is the city's broker: "tcp://host:1883", or "ssl://host:8883"
 	// with TLS (nil: the system's roots).
-	Broker             string
+	Broker string
+	// NATS, instead of Broker, is a NATS cluster whose MQTT listeners the
+	// centres use: comma-separated URLs "nats://host:4222,..." (TLS with
+	// "tls://"), tried in turn and forever. NATS's MQTT has no shared
+	// subscriptions: the Ingest takes the figures with a NATS queue
+	// subscription of group Share (default "city") instead, and publishes
+	// the acknowledgements as NATS messages, which reach the centres'
+	// MQTT subscriptions.
+	NATS               string
 	TLS                *tls.Config
 	Username, Password string
 	// ClientID defaults to Username, or "city" without one. Each city
@@ -110,8 +118,11 @@ func (g *Ingest) subscription() string {
 // received but not committed then are not acknowledged: their centres send
 // them again.
 func (g *Ingest) Run(ctx context.Context) error {
-	if g.opts.Store == nil || g.opts.Broker == "" {
-		return errors.New("city.Ingest.Run: Store and Broker are required")
+	if g.opts.Store == nil || (g.opts.Broker == "") == (g.opts.NATS == "") {
+		return errors.New("city.Ingest.Run: Store and one of Broker or NATS are required")
+	}
+	if g.opts.NATS != "" {
+		return g.runNATS(ctx)
 	}
 	o := mqtt.NewClientOptions().AddBroker(g.opts.Broker).
 		SetClientID(g.opts.ClientID).SetUsername(g.opts.Username).SetPassword(g.opts.Password).
@@ -129,7 +140,7 @@ func (g *Ingest) Run(ctx context.Context) error {
 	client.Connect()
 
 	var wg sync.WaitGroup
-	wg.Go(func() { g.write(ctx, client) })
+	wg.Go(func() { g.write(ctx, mqttAcks{client}) })
 	<-ctx.Done()
 	wg.Wait()
 	client.Disconnect(250)
@@ -140,7 +151,7 @@ func (g *Ingest) Run(ctx context.Context) error {
 // subscription along with the connection.
 func (g *Ingest) onConnect(ctx context.Context, c mqtt.Client) {
 	filter := g.subscription()
-	tok := c.Subscribe(filter, 1, func(_ mqtt.Client, m mqtt.Message) { g.onMessage(ctx, m) })
+	tok := c.Subscribe(filter, 1, func(_ mqtt.Client, m mqtt.Message) { g.take(ctx, m.Topic(), m.Payload()) })
 	if !tok.WaitTimeout(10*time.Second) || tok.Error() != nil {
 		g.log.Error("subscribe to figures failed; check the account's rights on the city broker",
 			"filter", filter, "err", tok.Error())
@@ -150,20 +161,34 @@ func (g *Ingest) onConnect(ctx context.Context, c mqtt.Client) {
 	g.log.Info("receiving figures", "broker", g.opts.Broker, "filter", filter)
 }
 
-// onMessage checks a message and hands the record to the writer. It waits
-// while the writer is behind, which holds the broker's flow of messages.
-func (g *Ingest) onMessage(ctx context.Context, m mqtt.Message) {
+// acker publishes a centre's acknowledgement on the transport the
+// records came by, without waiting.
+type acker interface {
+	ack(centre string, payload []byte) error
+}
+
+type mqttAcks struct{ client mqtt.Client }
+
+func (a mqttAcks) ack(centre string, payload []byte) error {
+	a.client.Publish(protocol.FiguresAckTopic(centre), 1, false, payload)
+	return nil
+}
+
+// take checks a message, by its MQTT topic, and hands the record to the
+// writer. It waits while the writer is behind, which holds the broker's
+// flow of messages.
+func (g *Ingest) take(ctx context.Context, topic string, payload []byte) {
 	g.received.Add(1)
-	t, err := protocol.ParseTopic(m.Topic())
+	t, err := protocol.ParseTopic(topic)
 	if err == nil && t.Kind != protocol.KindFigures {
 		err = protocol.ErrTopic
 	}
 	if err != nil {
 		g.refused.Add(1)
-		g.log.Warn("figures refused: bad topic", "topic", m.Topic(), "err", err)
+		g.log.Warn("figures refused: bad topic", "topic", topic, "err", err)
 		return
 	}
-	f, err := protocol.Decode[protocol.Figures](m.Payload())
+	f, err := protocol.Decode[protocol.Figures](payload)
 	if err != nil {
 		g.refused.Add(1)
 		g.log.Warn("figures refused: bad record", "centre", t.Centre, "err", err)
@@ -182,7 +207,7 @@ func (g *Ingest) onMessage(ctx context.Context, m mqtt.Message) {
 
 // write is the single writer: it commits what is waiting, up to Batch
 // records, in one transaction, then acknowledges them.
-func (g *Ingest) write(ctx context.Context, client mqtt.Client) {
+func (g *Ingest) write(ctx context.Context, client acker) {
 	batch := make([]protocol.Figures, 0, g.opts.Batch)
 	for {
 		batch = batch[:0]
@@ -227,9 +252,9 @@ func (g *Ingest) write(ctx context.Context, client mqtt.Client) {
 }
 
 // ack publishes one acknowledgement per centre of the batch, holding its
-// seqs, at QoS 1 without waiting: an acknowledgement lost is answered
-// again when the centre sends the record again.
-func (g *Ingest) ack(client mqtt.Client, batch []protocol.Figures) {
+// seqs, at QoS 1 (MQTT) without waiting: an acknowledgement lost is
+// answered again when the centre sends the record again.
+func (g *Ingest) ack(client acker, batch []protocol.Figures) {
 	seqs := map[string][]int64{}
 	for _, f := range batch {
 		seqs[f.Centre] = append(seqs[f.Centre], f.Seq)
@@ -245,7 +270,10 @@ func (g *Ingest) ack(client mqtt.Client, batch []protocol.Figures) {
 				g.log.Error("encode acknowledgement", "centre", centre, "err", err)
 				continue
 			}
-			client.Publish(protocol.FiguresAckTopic(centre), 1, false, b)
+			if err := client.ack(centre, b); err != nil {
+				g.log.Warn("acknowledgement not sent; the centre will send its records again", "centre", centre, "err", err)
+				continue
+			}
 			g.acks.Add(1)
 		}
 	}

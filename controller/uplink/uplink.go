@@ -151,18 +151,33 @@ func (u *Uplink) connect() {
 	u.client.Connect()
 }
 
-// onConnect subscribes to the acknowledgements and sends again whatever
-// was on its way: the connection that carried it is gone.
+// onConnect sends again whatever was on its way, since the connection
+// that carried it is gone, and subscribes to the acknowledgements.
 func (u *Uplink) onConnect(c mqtt.Client) {
 	u.log.Info("connected to the city broker", "broker", u.opts.Broker)
-	tok := c.Subscribe(protocol.FiguresAckTopic(u.opts.Centre.ID), 1, u.onAck)
-	if !tok.WaitTimeout(10*time.Second) || tok.Error() != nil {
-		u.log.Error("subscribe to acknowledgements failed; check the account's rights on the city broker", "err", tok.Error())
-	}
 	u.mu.Lock()
 	clear(u.inFlight)
 	u.mu.Unlock()
 	u.poke()
+	go u.subscribeAcks(c)
+}
+
+// subscribeAcks subscribes to the acknowledgements, trying again while the
+// connection lasts: a clustered broker refuses subscriptions for a few
+// seconds while a lost node's streams move. They are taken at QoS 0: a
+// lost one only means the record is sent, stored once and acknowledged
+// again, and on NATS a QoS 0 subscription keeps receiving while the
+// cluster recovers.
+func (u *Uplink) subscribeAcks(c mqtt.Client) {
+	for delay := time.Second; c.IsConnectionOpen(); delay = min(2*delay, 30*time.Second) {
+		tok := c.Subscribe(protocol.FiguresAckTopic(u.opts.Centre.ID), 0, u.onAck)
+		if tok.WaitTimeout(10*time.Second) && tok.Error() == nil {
+			return
+		}
+		u.log.Warn("subscribe to acknowledgements failed; trying again (check the account's rights on the city broker)",
+			"err", tok.Error(), "in", delay)
+		time.Sleep(delay)
+	}
 }
 
 func (u *Uplink) onAck(_ mqtt.Client, m mqtt.Message) {

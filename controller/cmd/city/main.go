@@ -4,6 +4,13 @@
 // serves the city view of every centre.
 // Several instances may share the load on one broker with -share and one
 // PostgreSQL database.
+//
+// With -nats instead of -broker, the city takes the figures from a NATS
+// cluster whose MQTT listeners the centres use: it connects with NATS's own
+// protocol to the listed servers (moving between them, forever), receives
+// the figures through a NATS queue group (-share, default "city"; NATS's
+// MQTT has no shared subscriptions) and publishes the acknowledgements
+// there.
 package main
 
 import (
@@ -32,6 +39,7 @@ import (
 type flags struct {
 	db           string
 	broker       string
+	nats         string // NATS URLs, instead of broker
 	user         string
 	passwordFile string
 	ca           string
@@ -46,11 +54,12 @@ func main() {
 	var f flags
 	flag.StringVar(&f.db, "db", "/var/lib/sothutu/city.db", "SQLite database file, or a PostgreSQL DSN postgres://user@host/db")
 	flag.StringVar(&f.broker, "broker", "tcp://127.0.0.1:1883", "the city's MQTT broker, tcp://host:1883 or ssl://host:8883")
+	flag.StringVar(&f.nats, "nats", "", "instead of -broker, a NATS cluster with MQTT listeners: comma-separated URLs nats://host:4222,nats://host2:4222 (tls:// for TLS); several instances share the figures with the queue group of -share, default city")
 	flag.StringVar(&f.user, "user", "city", "the city's username on the broker")
 	flag.StringVar(&f.passwordFile, "password-file", "", "file holding the city's password on the broker")
 	flag.StringVar(&f.ca, "ca", "", "PEM file of the certificate authority of the broker; empty trusts the system's")
 	flag.StringVar(&f.clientID, "client-id", "", "MQTT client id, one per instance; empty uses -user")
-	flag.StringVar(&f.share, "share", "", "shared subscription group for several instances, such as city; empty for one instance")
+	flag.StringVar(&f.share, "share", "", "shared subscription group for several instances, such as city; empty for one instance (with -nats, the queue group, default city)")
 	flag.BoolVar(&f.verbose, "v", false, "log debug records")
 	flag.StringVar(&f.config, "config", "/etc/sothutu/city.yaml", "the city's configuration: its name, centres and users (see controller/config/city.example.yaml)")
 	flag.StringVar(&f.http, "http", ":8090", "address of the city view (sign-in required); empty for none")
@@ -85,6 +94,9 @@ func run(ctx context.Context, f flags) error {
 
 	opts := city.IngestOptions{Store: st, Broker: f.broker, Username: f.user, ClientID: f.clientID,
 		Share: f.share, Logger: log}
+	if f.nats != "" {
+		opts.Broker, opts.NATS = "", f.nats
+	}
 	if f.passwordFile != "" {
 		b, err := os.ReadFile(f.passwordFile)
 		if err != nil {
@@ -96,7 +108,11 @@ func run(ctx context.Context, f flags) error {
 		return err
 	}
 	in := city.NewIngest(opts)
-	log.Info("city starting", "store", st.Dialect(), "broker", f.broker, "share", f.share)
+	if f.nats != "" {
+		log.Info("city starting", "store", st.Dialect(), "nats", f.nats, "share", f.share)
+	} else {
+		log.Info("city starting", "store", st.Dialect(), "broker", f.broker, "share", f.share)
+	}
 
 	var wg sync.WaitGroup
 	defer wg.Wait()
@@ -146,7 +162,7 @@ func tlsConfig(f flags) (*tls.Config, error) {
 		}
 		return &tls.Config{RootCAs: roots, MinVersion: tls.VersionTLS12}, nil
 	}
-	if strings.HasPrefix(f.broker, "ssl://") || strings.HasPrefix(f.broker, "tls://") {
+	if f.nats == "" && (strings.HasPrefix(f.broker, "ssl://") || strings.HasPrefix(f.broker, "tls://")) {
 		return &tls.Config{MinVersion: tls.VersionTLS12}, nil
 	}
 	return nil, nil
