@@ -146,7 +146,7 @@ type cityRow struct {
 
 // cityView is the whole city view.
 type cityView struct {
-	At      time.Time `json:"at"` // when the newest figures arrived; the view's time without any
+	At time.Time `json:"at"` // when the newest figures arrived; the view's time without any
 
 	Centres []cityRow `json:"centres"`
 	Down    int       `json:"down"`
