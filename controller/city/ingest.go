@@ -128,7 +128,10 @@ func (g *Ingest) Run(ctx context.Context) error {
 		SetClientID(g.opts.ClientID).SetUsername(g.opts.Username).SetPassword(g.opts.Password).
 		SetCleanSession(true).SetAutoReconnect(true).SetConnectRetry(true).
 		SetConnectRetryInterval(time.Second).SetMaxReconnectInterval(30 * time.Second).
-		SetKeepAlive(30 * time.Second).SetOrderMatters(false).
+		// Records are taken in the order they arrive, so that a centre's
+		// records are stored in the order it sent them; taking one only
+		// queues it for the writer.
+		SetKeepAlive(30 * time.Second).SetOrderMatters(true).
 		SetOnConnectHandler(func(c mqtt.Client) { g.onConnect(ctx, c) }).
 		SetConnectionLostHandler(func(_ mqtt.Client, err error) {
 			g.log.Warn("city broker connection lost", "err", err)

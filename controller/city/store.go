@@ -422,6 +422,25 @@ func (s *Store) Records(ctx context.Context, centre string) (int, error) {
 	return n, nil
 }
 
+// Arrivals returns the record numbers of centre in the order they were
+// stored: an audit of whether a centre's records came in order.
+func (s *Store) Arrivals(ctx context.Context, centre string) ([]int64, error) {
+	rows, err := s.db.QueryContext(ctx, s.q(`SELECT seq FROM records WHERE centre = ? ORDER BY received, seq`), centre)
+	if err != nil {
+		return nil, fmt.Errorf("city.Store.Arrivals: %w", err)
+	}
+	defer rows.Close()
+	var out []int64
+	for rows.Next() {
+		var seq int64
+		if err := rows.Scan(&seq); err != nil {
+			return nil, fmt.Errorf("city.Store.Arrivals: %w", err)
+		}
+		out = append(out, seq)
+	}
+	return out, rows.Err()
+}
+
 // Record returns the record of centre numbered seq as it was stored, and
 // false if there is none.
 func (s *Store) Record(ctx context.Context, centre string, seq int64) (protocol.Figures, bool, error) {

@@ -7,16 +7,16 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"net"
+	"path/filepath"
 	"slices"
 	"sync"
 	"testing"
 	"time"
 
-	mqtt "github.com/eclipse/paho.mqtt.golang"
-
 	"github.com/sothutu/sothutu/controller/broker"
 	"github.com/sothutu/sothutu/controller/broker/mosquittotest"
 	"github.com/sothutu/sothutu/controller/centre/centretest"
+	"github.com/sothutu/sothutu/controller/city"
 	"github.com/sothutu/sothutu/controller/engine"
 	"github.com/sothutu/sothutu/controller/uplink"
 	"github.com/sothutu/sothutu/protocol"
@@ -104,51 +104,35 @@ func (l *link) mend() {
 	l.mu.Unlock()
 }
 
-// city is the city's side as the test sees it: it stores each record once,
-// in the order first received, and acknowledges every copy.
-type city struct {
-	mu      sync.Mutex
-	records map[int64]protocol.Figures
-	order   []int64
-	arrived []time.Time
-	copies  int
+// cityside is the city's real side: its ingest and store, on the
+// upstream broker.
+type cityside struct {
+	t     *testing.T
+	store *city.Store
+	in    *city.Ingest
 }
 
-func startCity(t *testing.T, addr, password string) *city {
-	c := &city{records: map[int64]protocol.Figures{}}
-	cl := mqtt.NewClient(mqtt.NewClientOptions().AddBroker("tcp://" + addr).SetClientID("city").
-		SetUsername("city").SetPassword(password).SetOrderMatters(true))
-	if tok := cl.Connect(); !tok.WaitTimeout(5*time.Second) || tok.Error() != nil {
-		t.Fatalf("city connect: %v", tok.Error())
+func startCity(t *testing.T, addr, password string) *cityside {
+	st, err := city.OpenStore(filepath.Join(t.TempDir(), "city.db"))
+	if err != nil {
+		t.Fatal(err)
 	}
-	t.Cleanup(func() { cl.Disconnect(0) })
-	tok := cl.Subscribe(protocol.FiguresTopic("ninh-kieu"), 1, func(_ mqtt.Client, m mqtt.Message) {
-		f, err := protocol.Decode[protocol.Figures](m.Payload())
-		if err != nil {
-			t.Errorf("city got a bad record: %v", err)
-			return
-		}
-		c.mu.Lock()
-		c.copies++
-		if _, dup := c.records[f.Seq]; !dup {
-			c.records[f.Seq] = f
-			c.order = append(c.order, f.Seq)
-			c.arrived = append(c.arrived, time.Now())
-		}
-		c.mu.Unlock()
-		ack, _ := protocol.Encode(protocol.FiguresAck{Centre: f.Centre, Seqs: []int64{f.Seq}})
-		cl.Publish(protocol.FiguresAckTopic(f.Centre), 1, false, ack)
-	})
-	if !tok.WaitTimeout(5*time.Second) || tok.Error() != nil {
-		t.Fatalf("city subscribe: %v", tok.Error())
-	}
-	return c
+	in := city.NewIngest(city.IngestOptions{Store: st, Broker: "tcp://" + addr, Username: "city", Password: password,
+		Filter: protocol.FiguresTopic("ninh-kieu"), Logger: quiet})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { in.Run(ctx); close(done) }()
+	t.Cleanup(func() { cancel(); <-done; st.Close() })
+	return &cityside{t: t, store: st, in: in}
 }
 
-func (c *city) count() int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return len(c.order)
+// count is how many of the centre's records the city has stored.
+func (c *cityside) count() int {
+	n, err := c.store.Records(context.Background(), "ninh-kieu")
+	if err != nil {
+		c.t.Error(err)
+	}
+	return n
 }
 
 func eventually(t *testing.T, what string, within time.Duration, ok func() bool) {
@@ -227,6 +211,11 @@ func TestOutage(t *testing.T) {
 	work(time.Date(2026, 11, 23, 8, 0, 0, 0, loc))
 	eventually(t, "the first hour at the city", 10*time.Second, func() bool { return cty.count() == 12 })
 
+	eventually(t, "the first hour acknowledged", 10*time.Second, func() bool {
+		n, err := c.Store.CountPendingFigures(ctx)
+		return err == nil && n == 0
+	})
+
 	// The link is cut for a day; the uplink restarts in the middle of it.
 	wire.cut()
 	work(time.Date(2026, 11, 23, 20, 0, 0, 0, loc))
@@ -253,31 +242,48 @@ func TestOutage(t *testing.T) {
 	mended := time.Now()
 	wire.mend()
 	total := 12 + backlog
-	eventually(t, "the backlog at the city", 30*time.Second, func() bool { return cty.count() == total })
+	deadline := time.Now().Add(60 * time.Second)
+	for cty.count() != total {
+		if time.Now().After(deadline) {
+			n, _ := c.Store.CountPendingFigures(ctx)
+			t.Fatalf("the city has %d of %d records after 60 s; %d not acknowledged; ingest %+v", cty.count(), total, n, cty.in.Counters())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 	eventually(t, "every record acknowledged", 10*time.Second, func() bool {
 		n, err := c.Store.CountPendingFigures(ctx)
 		return err == nil && n == 0
 	})
 	drained := time.Since(mended)
 
-	cty.mu.Lock()
-	defer cty.mu.Unlock()
+	order, err := cty.store.Arrivals(ctx, "ninh-kieu")
+	if err != nil {
+		t.Fatal(err)
+	}
 	want := make([]int64, total)
 	for i := range want {
 		want[i] = int64(i + 1)
 	}
-	if !slices.Equal(cty.order, want) {
-		t.Errorf("records arrived in the order %v", cty.order)
+	if !slices.Equal(order, want) {
+		t.Errorf("records stored in the order %v", order)
 	}
 	if min := time.Duration(float64(backlog-1) / rate * float64(time.Second)); drained < min {
 		t.Errorf("%d records drained in %s, faster than %d a second", backlog, drained, rate)
 	}
-	t.Logf("%d records, %d copies received, backlog of %d drained in %s", total, cty.copies, backlog, drained.Round(time.Millisecond))
+	counts := cty.in.Counters()
+	if counts.Stored != int64(total) || counts.Refused != 0 {
+		t.Errorf("the city stored %d records of %d, refused %d", counts.Stored, total, counts.Refused)
+	}
+	t.Logf("%d records, %d copies received (%d duplicates), backlog of %d drained in %s",
+		total, counts.Received, counts.Duplicates, backlog, drained.Round(time.Millisecond))
 
 	var prev time.Time
 	sums := map[string]int{}
-	for _, seq := range cty.order {
-		f := cty.records[seq]
+	for _, seq := range order {
+		f, ok, err := cty.store.Record(ctx, "ninh-kieu", seq)
+		if err != nil || !ok {
+			t.Fatalf("record %d: %v %v", seq, ok, err)
+		}
 		for _, s := range f.Services {
 			if f.Kind == protocol.FiguresInterval {
 				sums["interval "+f.Day] += s.Issued
