@@ -15,8 +15,6 @@ package main
 
 import (
 	"context"
-	"crypto/tls"
-	"crypto/x509"
 	"errors"
 	"flag"
 	"fmt"
@@ -104,7 +102,7 @@ func run(ctx context.Context, f flags) error {
 		}
 		opts.Password = strings.TrimSpace(string(b))
 	}
-	if opts.TLS, err = tlsConfig(f); err != nil {
+	if opts.TLS, err = config.BrokerTLS(f.broker, f.ca); err != nil {
 		return err
 	}
 	in := city.NewIngest(opts)
@@ -149,24 +147,6 @@ func run(ctx context.Context, f flags) error {
 	return err
 }
 
-// tlsConfig is the broker connection's TLS from -ca and the URL's scheme.
-func tlsConfig(f flags) (*tls.Config, error) {
-	if f.ca != "" {
-		pem, err := os.ReadFile(f.ca)
-		if err != nil {
-			return nil, fmt.Errorf("-ca: %w", err)
-		}
-		roots := x509.NewCertPool()
-		if !roots.AppendCertsFromPEM(pem) {
-			return nil, fmt.Errorf("-ca %s: no PEM certificate in it", f.ca)
-		}
-		return &tls.Config{RootCAs: roots, MinVersion: tls.VersionTLS12}, nil
-	}
-	if f.nats == "" && (strings.HasPrefix(f.broker, "ssl://") || strings.HasPrefix(f.broker, "tls://")) {
-		return &tls.Config{MinVersion: tls.VersionTLS12}, nil
-	}
-	return nil, nil
-}
 
 // report logs the ingest's counters every minute they changed.
 func report(ctx context.Context, in *city.Ingest, log *slog.Logger) {
