@@ -147,7 +147,6 @@ func run(ctx context.Context, f flags) error {
 	return err
 }
 
-
 // report logs the ingest's counters every minute they changed.
 func report(ctx context.Context, in *city.Ingest, log *slog.Logger) {
 	tick := time.NewTicker(time.Minute)
