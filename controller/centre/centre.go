@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	mqtt "github.com/eclipse/paho.mqtt.golang"
@@ -60,6 +61,7 @@ type Controller struct {
 	republish chan struct{} // asks the writer to publish the whole state
 	stopped   chan struct{} // closed when the writer has stopped
 	client    mqtt.Client
+	live      atomic.Pointer[mqtt.Client] // client, for other goroutines
 
 	mu       sync.Mutex
 	devices  map[string]DeviceStatus
@@ -196,6 +198,7 @@ func (c *Controller) connect() error {
 			c.log.Warn("broker connection lost", "err", err)
 		})
 	c.client = mqtt.NewClient(o)
+	c.live.Store(&c.client)
 	// With ConnectRetry the token completes at the first success; Run goes
 	// on meanwhile and answers once the link is up.
 	c.client.Connect()

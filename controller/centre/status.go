@@ -61,6 +61,12 @@ func supersedes(p protocol.Presence, known DeviceStatus) bool {
 	return !p.Online || known.Online
 }
 
+// Connected reports whether the controller is connected to its broker now.
+func (c *Controller) Connected() bool {
+	cl := c.live.Load()
+	return cl != nil && (*cl).IsConnectionOpen()
+}
+
 // Devices returns the presence of every device heard from.
 func (c *Controller) Devices() map[string]DeviceStatus {
 	c.mu.Lock()
@@ -88,7 +94,7 @@ type Status struct {
 func (c *Controller) snapshot() Status {
 	now := c.now()
 	s := Status{Centre: c.centre.ID, Version: c.opts.Version, Started: c.started,
-		Connected: c.client != nil && c.client.IsConnectionOpen(), Totals: c.engine.Totals()}
+		Connected: c.Connected(), Totals: c.engine.Totals()}
 	for _, id := range c.engine.Services() {
 		s.Services = append(s.Services, c.engine.ServiceState(id, now))
 	}

@@ -133,6 +133,15 @@ func TestScrape(t *testing.T) {
 			},
 		},
 	}
+	// The controller connects to its broker on its own time after start.
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		if c.Controller().Connected() {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the controller did not connect to its broker")
+		}
+	}
 	for _, st := range steps {
 		for _, d := range st.do {
 			r, err := c.Controller().Do(ctx, d.actor, d.req)
