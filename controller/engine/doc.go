@@ -31,13 +31,17 @@
 //     citizens are never starved;
 //
 //  3. within that class, a ticket that has waited more than twice its
-//     service's target wait, the furthest past it first: nobody is left far
-//     behind while others are served on time;
+//     service's target wait, or more than 50 minutes, the furthest past its
+//     target first (the minutes past it divided by the 0.15th power of the
+//     mean service minutes at this counter, a slight lean to quick
+//     services): nobody is left far behind while others are served on
+//     time. When every line the counter could call from has waited more
+//     than 1.5 times its target (a surge), all are ordered so;
 //
 //  4. otherwise the line with the highest urgency,
 //
 //     (minutes waited + 1) / target minutes × level weight
-//     / √(mean service minutes at this counter) / ∜(open counters serving it)
+//     / (mean service minutes at this counter)^0.4 / ∜(open counters serving it)
 //
 //     the share of its target wait a ticket has used, leaning a little to
 //     the counter's main services (weight 1, 0.95 at level 2, 0.9 beyond),
