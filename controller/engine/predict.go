@@ -48,6 +48,15 @@ const (
 // counters frees up sooner than any one of them is expected to).
 const DefaultSamples = 12
 
+// A prediction draws more replays when they are short (a ticket near the
+// front): as many as take about replayBudget calls together, up to
+// maxSamples. A ticket far down a queue gets Samples: one replay costs
+// more, and its wait, the sum of many service times, scatters less.
+const (
+	replayBudget = 1000
+	maxSamples   = 64
+)
+
 // unknown marks an expected arrival not computed yet.
 const unknown = time.Duration(-2)
 
@@ -201,6 +210,8 @@ func (e *Engine) predictN(now time.Time, q *queue, t *Ticket, n int) (int, time.
 		// long queue, where chance evens out and drawing would cost.
 		return ahead, d.Round(time.Second)
 	}
+	// Short replays are cheap: as many as fit in the budget.
+	n = max(n, min(replayBudget/max(r.steps, 1), maxSamples))
 	ds := r.samples[:0]
 	r.rng = &r.draws
 	r.draws.start(uint64(id), n)
