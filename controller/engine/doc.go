@@ -76,12 +76,13 @@
 // learned for that service at that counter; citizens keep arriving at the
 // rate this time of day usually sees, scaled by how busy today is, because
 // a later citizen may be called first. The prediction is the middle (the
-// mean of the middle half) of DefaultSamples replays with service times
-// drawn from lognormal distributions and arrivals from Poisson ones, the
-// draws spread over the replays by Latin hypercube sampling (one replay
-// with expected times when the ticket is far down a long queue). Service
-// times, their spread and the arrivals by time of day are learned from
-// every ticket handled, and from History at start.
+// mean of the middle half) of DefaultSamples replays, more when they are
+// short, with service times drawn from lognormal distributions and
+// arrivals from Poisson ones, the service times spread over the replays by
+// Latin hypercube sampling (one replay with expected times when the ticket
+// is far down a long queue). Service times, their spread and the arrivals
+// by time of day are learned from every ticket handled, and from History
+// at start.
 // ServiceState.WaitSeconds is one expected replay for a new ticket.
 //
 // # Counter advice

@@ -21,10 +21,10 @@ import (
 // and arrivals drawn (lognormal times, Poisson arrivals at the expected
 // rates), and the printed wait is the middle of the outcomes: the median
 // of the wait's distribution is the prediction with the least mean
-// absolute error. The draws are spread over the replays (Latin hypercube
-// sampling: the k-th draw of the replays takes one value from each of
-// Samples equal slices of its distribution), so that a few replays give
-// a steady median.
+// absolute error. The service times drawn are spread over the replays
+// (Latin hypercube sampling: the k-th draw of the replays takes one value
+// from each of as many equal slices of its distribution), so that a few
+// replays give a steady median.
 
 // horizon caps a replay.
 const horizon = 6 * time.Hour
@@ -76,6 +76,14 @@ type rline struct {
 	// recent is today's arrival rate in the line, per second, for a
 	// service with no arrival profile yet.
 	recent float64
+	// drawn: the replay draws arrivals, and the first is still to draw.
+	drawn bool
+	// rates is the line's arrival rate per second in each slot from now to
+	// the horizon, once a replay needed it (integrated); cum[k] the
+	// arrivals expected before the k-th; into how far into its slot now is.
+	rates, cum []float64
+	into       time.Duration
+	integrated bool
 }
 
 type rskill struct {
@@ -92,6 +100,7 @@ type rcounter struct {
 	// The citizen at the counter now: mean and cv of their service, how
 	// long it lasted so far, and the time the direct tickets add.
 	curMean, curCV, elapsed float64
+	cur                     tail // their service time's distribution beyond elapsed
 	direct                  time.Duration
 	free0                   time.Duration
 	run0                    int
@@ -277,6 +286,7 @@ func (e *Engine) setupReplay(now time.Time, s int, prio bool, arrived time.Time,
 			l.arr, l.ids = l.arr[:0], l.ids[:0]
 			l.s, l.prio, l.target = i, c == 1, -1
 			l.recent = m.recent[i][c].at(now)
+			l.integrated = false
 			for _, x := range line {
 				l.arr = append(l.arr, x.Arrived.Sub(now))
 				l.ids = append(l.ids, x.ID)
@@ -319,6 +329,7 @@ func (e *Engine) setupReplay(now time.Time, s int, prio bool, arrived time.Time,
 			if ts, ok := m.svc[t.Service]; ok {
 				rc.curMean, rc.curCV, rc.elapsed = m.mean(ts, ci), r.cv[ts], now.Sub(t.Called).Seconds()
 				free = seconds(remaining(rc.curMean, rc.curCV, rc.elapsed))
+				rc.cur = tailOf(rc.curMean, rc.curCV, rc.elapsed)
 			}
 		}
 		rc.free0, rc.run0 = free+rc.direct, rc.run
@@ -406,24 +417,53 @@ func (e *Engine) rateAt(l *rline, d time.Duration) float64 {
 // l, or -1 when none comes before the horizon.
 func (e *Engine) nextArrival(l *rline, d time.Duration) time.Duration {
 	r := &e.m.replay
-	need := 1 - l.acc
-	for t := d; t < horizon; {
-		// Integrate the rate to the end of the slot t is in.
-		end := ((r.into+t)/Slot+1)*Slot - r.into
-		rate := e.rateAt(l, t)
-		got := rate * (end - t).Seconds()
-		if rate > 0 && got >= need {
+	if l.drawn {
+		// Poisson arrivals: the first after an exponential gap too.
+		l.acc, l.drawn = 1-r.rng.exp(), false
+	}
+	if !l.integrated {
+		e.integrate(l)
+	}
+	// The expected arrivals from now to d, and the count to reach.
+	k := int((r.into + d) / Slot)
+	if d < 0 || k >= len(l.rates) {
+		return -1
+	}
+	x := l.cum[k] + l.rates[k]*(d-l.bound(k)).Seconds() + 1 - l.acc
+	for j := k; j < len(l.rates); j++ {
+		if l.rates[j] > 0 && l.cum[j+1] >= x {
 			l.acc = 0
 			if r.rng != nil {
 				// Poisson arrivals: exponential gaps, in expected arrivals.
 				l.acc = 1 - r.rng.exp()
 			}
-			return t + seconds(need/rate)
+			return l.bound(j) + seconds((x-l.cum[j])/l.rates[j])
 		}
-		need -= got
-		t = end
 	}
 	return -1
+}
+
+// integrate fills l's arrival rate in each slot to the horizon and the
+// arrivals expected from now to the start of each: the same for every
+// replay of a prediction.
+func (e *Engine) integrate(l *rline) {
+	r := &e.m.replay
+	l.rates, l.cum = l.rates[:0], append(l.cum[:0], 0)
+	l.into, l.integrated = r.into, true
+	for k := 0; l.bound(k) < horizon; k++ {
+		rate := e.rateAt(l, l.bound(k))
+		l.rates = append(l.rates, rate)
+		l.cum = append(l.cum, l.cum[k]+rate*(l.bound(k+1)-l.bound(k)).Seconds())
+	}
+}
+
+// bound is when the k-th slot from now starts, relative to now (0 for the
+// one now is in).
+func (l *rline) bound(k int) time.Duration {
+	if k == 0 {
+		return 0
+	}
+	return time.Duration(k)*Slot - l.into
 }
 
 // resetReplay restores the replay's state after setupReplay.
@@ -431,9 +471,7 @@ func (e *Engine) resetReplay(r *replay) {
 	for i := range r.lines {
 		l := &r.lines[i]
 		l.pos, l.acc, l.vid = 0, 0.5, math.MaxInt64/2
-		if r.rng != nil {
-			l.acc = 1 - r.rng.exp()
-		}
+		l.drawn = r.rng != nil
 		l.next = unknown
 	}
 	for i := range r.counters {
@@ -442,19 +480,27 @@ func (e *Engine) resetReplay(r *replay) {
 	}
 }
 
-// sampleLognormal draws a lognormal of mean m and coefficient of variation
-// cv conditioned on exceeding a, by inverting its distribution function.
-func sampleLognormal(rng *draws, m, cv, a float64) float64 {
+// tail is a lognormal distribution of mean m and coefficient of variation
+// cv conditioned on exceeding a: the service time of a citizen at a counter
+// for a seconds already.
+type tail struct {
+	mu, s, lo float64 // the log's mean and deviation; the share below a
+}
+
+func tailOf(m, cv, a float64) tail {
 	s2 := math.Log1p(cv * cv)
-	s := math.Sqrt(s2)
-	mu := math.Log(m) - s2/2
-	lo := 0.0
+	t := tail{mu: math.Log(m) - s2/2, s: math.Sqrt(s2)}
 	if a > 0 {
-		lo = 0.5 * math.Erfc(-(math.Log(a)-mu)/s/math.Sqrt2)
+		t.lo = 0.5 * math.Erfc(-(math.Log(a)-t.mu)/t.s/math.Sqrt2)
 	}
-	u := lo + (1-lo)*rng.uniform()
+	return t
+}
+
+// draw draws from t by inverting its distribution function.
+func (t *tail) draw(rng *draws) float64 {
+	u := t.lo + (1-t.lo)*rng.uniform()
 	u = min(max(u, 1e-12), 1-1e-12)
-	return math.Exp(mu + s*math.Sqrt2*math.Erfinv(2*u-1))
+	return math.Exp(t.mu + t.s*math.Sqrt2*math.Erfinv(2*u-1))
 }
 
 // runReplay replays the policy until the target ticket is called and
@@ -465,7 +511,7 @@ func (e *Engine) runReplay(r *replay, rng *draws) time.Duration {
 		for i := range r.counters {
 			c := &r.counters[i]
 			if c.curMean > 0 {
-				c.free = c.direct + seconds(sampleLognormal(rng, c.curMean, c.curCV, c.elapsed)-c.elapsed)
+				c.free = c.direct + seconds(c.cur.draw(rng)-c.elapsed)
 			}
 		}
 	}
@@ -684,5 +730,7 @@ func (d *draws) normal() float64 {
 	return math.Sqrt2 * math.Erfinv(2*u-1)
 }
 
-// exp is an exponential draw of mean 1.
-func (d *draws) exp() float64 { return -math.Log(1 - d.uniform()) }
+// exp is an exponential draw of mean 1, for the gaps between arrivals:
+// independent, not spread like the others, as a replay takes many and
+// spreading them gained nothing measurable.
+func (d *draws) exp() float64 { return d.rng.ExpFloat64() }
