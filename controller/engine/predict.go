@@ -54,7 +54,7 @@ const DefaultSamples = 12
 // more, and its wait, the sum of many service times, scatters less.
 const (
 	replayBudget = 1000
-	maxSamples   = 64
+	maxSamples   = 32
 )
 
 // unknown marks an expected arrival not computed yet.
