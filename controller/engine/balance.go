@@ -105,7 +105,7 @@ func (b *Balance) powMean(mean time.Duration, y float64) float64 {
 // NewBalance returns the Balance policy with the weights the simulator chose.
 func NewBalance() *Balance {
 	return &Balance{Slack: time.Minute, Level: []float64{1, 0.95, 0.9}, Short: 0.4, Flex: 0.25, Kappa: 1,
-		Late: 2, LateAfter: 50 * time.Minute, Past: 1, LateShort: 0.15, Overload: 1.5}
+		Late: 2, LateAfter: 55 * time.Minute, Past: 1, LateShort: 0.15, Overload: 1.5}
 }
 
 // Name is "balance".

@@ -31,7 +31,7 @@
 //     citizens are never starved;
 //
 //  3. within that class, a ticket that has waited more than twice its
-//     service's target wait, or more than 50 minutes, the furthest past its
+//     service's target wait, or more than 55 minutes, the furthest past its
 //     target first (the minutes past it divided by the 0.15th power of the
 //     mean service minutes at this counter, a slight lean to quick
 //     services): nobody is left far behind while others are served on

@@ -35,7 +35,7 @@ func TestTune(t *testing.T) {
 	}
 	var grid []weighting
 	for _, short := range []float64{0.4, 0.5} {
-		for _, after := range []time.Duration{0, 50 * time.Minute} {
+		for _, after := range []time.Duration{0, 55 * time.Minute} {
 			for _, overload := range []float64{0, 1.5} {
 				for _, lateShort := range []float64{0, 0.15} {
 					b := *engine.NewBalance()
