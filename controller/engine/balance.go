@@ -13,7 +13,14 @@ import (
 //     ones, unless the counter called MaxInRow priority tickets in a row
 //     and an ordinary ticket waits.
 //
-//  2. Among the lines left, the highest urgency score
+//  2. A line whose first ticket waited more than Late times its target,
+//     or more than LateAfter, before the others; among such lines, and
+//     among all the lines when every one waited more than Overload times
+//     its target, the furthest past Past times its target, leaning a
+//     little to quick services: the lead is divided by (Mean of the
+//     line)^LateShort.
+//
+//  3. Among the lines left, the highest urgency score
 //
 //     (waited + Slack) / target × Level[level] × (Mean of the line)^-Short × Servers^-Flex
 //
@@ -22,9 +29,12 @@ import (
 //     counter leans to its main services, to services it serves quickly,
 //     and to services few other open counters can serve.
 //
-//  3. Ties by arrival.
+//  4. Ties by arrival.
 //
-// The score grows without bound with the wait, so no service starves.
+// The score and the lead grow without bound with the wait, so no service
+// starves. Rule 2 is for the tail: once citizens wait far beyond targets
+// (a surge), the score's lean to quick services would leave the citizens
+// of long services at the back for good.
 type Balance struct {
 	Slack time.Duration
 	Level []float64 // weight by level, from level 1; the last one for levels beyond
@@ -34,20 +44,68 @@ type Balance struct {
 	// the target, 0 ignores targets.
 	Kappa float64
 	// Late, when above 0, calls first a line whose first ticket waited
-	// more than Late times its target, the furthest past it first.
-	Late float64
-	// LateByWait orders the late lines by their wait rather than by how
-	// far past Late times the target they are.
+	// more than Late times its target, or more than LateAfter when that is
+	// set: rule 2.
+	Late      float64
+	LateAfter time.Duration
+	// Past orders the late lines by how far past Past times their target
+	// they are; 0 is Late. LateShort leans that order to quick services.
+	Past      float64
+	LateShort float64
+	// Overload, when above 0, orders all the lines as late ones when each
+	// waited more than Overload times its target.
+	Overload float64
+	// LateByWait orders the late lines by their wait instead.
 	LateByWait bool
 	// Cap, when above 0, calls first a line whose first ticket waited
 	// longer than Cap, the longest wait first, whatever its service: the
 	// tail of the waits is served in arrival order.
 	Cap time.Duration
+
+	// powers remembers the powers of the means seen lately: the
+	// predictor replays the policy thousands of times per ticket over the
+	// same few means, and math.Pow would be most of its time. A Balance so
+	// belongs to one Engine at a time (NewBalance for each).
+	powers  [1024]power
+	npowers int
+}
+
+type power struct {
+	mean time.Duration // 0: an empty slot
+	y, v float64
+}
+
+// powMean is (mean in minutes)^y, for a mean above 0.
+func (b *Balance) powMean(mean time.Duration, y float64) float64 {
+	switch y {
+	case 0, -0.25, -0.5, -1:
+		return pow(mean.Minutes(), y)
+	}
+	n := uint64(len(b.powers))
+	i := (uint64(mean)*0x9e3779b97f4a7c15 ^ math.Float64bits(y)*0xc2b2ae3d27d4eb4f) >> 54 % n
+	for ; ; i = (i + 1) % n {
+		p := &b.powers[i]
+		switch {
+		case p.mean == mean && p.y == y:
+			return p.v
+		case p.mean == 0:
+			if b.npowers >= len(b.powers)/2 {
+				// Means change as the engine learns: start again.
+				clear(b.powers[:])
+				b.npowers = 0
+				return b.powMean(mean, y)
+			}
+			*p = power{mean, y, pow(mean.Minutes(), y)}
+			b.npowers++
+			return p.v
+		}
+	}
 }
 
 // NewBalance returns the Balance policy with the weights the simulator chose.
 func NewBalance() *Balance {
-	return &Balance{Slack: time.Minute, Level: []float64{1, 0.95, 0.9}, Short: 0.5, Flex: 0.25, Kappa: 1, Late: 2}
+	return &Balance{Slack: time.Minute, Level: []float64{1, 0.95, 0.9}, Short: 0.4, Flex: 0.25, Kappa: 1,
+		Late: 2, LateAfter: 55 * time.Minute, Past: 1, LateShort: 0.15, Overload: 1.5}
 }
 
 // Name is "balance".
@@ -59,6 +117,7 @@ func (b *Balance) Pick(ch *Choice) (int, Rule) {
 	if !any {
 		return -1, ""
 	}
+	over := b.overloaded(ch.Lines, prio)
 	best := -1
 	var bestLate time.Duration
 	var bestScore float64
@@ -67,7 +126,7 @@ func (b *Balance) Pick(ch *Choice) (int, Rule) {
 		if l.Priority != prio {
 			continue
 		}
-		lt, sc := b.late(l), b.Score(l)
+		lt, sc := b.late(l, over), b.Score(l)
 		if best < 0 || lt > bestLate || lt == bestLate && (sc > bestScore || sc == bestScore && before(l, &ch.Lines[best])) {
 			best, bestLate, bestScore = i, lt, sc
 		}
@@ -83,9 +142,10 @@ func (b *Balance) Pick(ch *Choice) (int, Rule) {
 }
 
 // Before reports whether the policy calls line x before line y of the
-// same class: rules 2 to 4.
-func (b *Balance) Before(x, y *Line) bool {
-	lx, ly := b.late(x), b.late(y)
+// same class, among a counter's lines: rules 2 to 4.
+func (b *Balance) Before(lines []Line, x, y *Line) bool {
+	over := b.overloaded(lines, x.Priority)
+	lx, ly := b.late(x, over), b.late(y, over)
 	if lx != ly {
 		return lx > ly
 	}
@@ -96,24 +156,54 @@ func (b *Balance) Before(x, y *Line) bool {
 	return before(x, y)
 }
 
-// late is how far a line is past Late times its target (or its wait,
-// with LateByWait), or 0.
-func (b *Balance) late(l *Line) time.Duration {
+// overloaded reports whether every line of the class waited more than
+// Overload times its target.
+func (b *Balance) overloaded(lines []Line, prio bool) bool {
+	if b.Overload <= 0 {
+		return false
+	}
+	any := false
+	for i := range lines {
+		l := &lines[i]
+		if l.Priority != prio {
+			continue
+		}
+		if l.Target <= 0 || l.Waited <= time.Duration(b.Overload*float64(l.Target)) {
+			return false
+		}
+		any = true
+	}
+	return any
+}
+
+// late is a line's lead under rule 2, or 0 when it is not late (and the
+// class is not overloaded).
+func (b *Balance) late(l *Line, over bool) time.Duration {
 	if b.Cap > 0 && l.Waited > b.Cap {
 		return 24*time.Hour + l.Waited
 	}
-	if b.Late > 0 && l.Target > 0 {
-		if d := l.Waited - time.Duration(b.Late*float64(l.Target)); d > 0 {
-			if b.LateByWait {
-				return l.Waited
-			}
-			return d
-		}
+	if b.Late <= 0 || l.Target <= 0 {
+		return 0
 	}
-	return 0
+	if !over && l.Waited <= time.Duration(b.Late*float64(l.Target)) && (b.LateAfter <= 0 || l.Waited <= b.LateAfter) {
+		return 0
+	}
+	if b.LateByWait {
+		return l.Waited
+	}
+	past := b.Past
+	if past <= 0 {
+		past = b.Late
+	}
+	d := l.Waited - time.Duration(past*float64(l.Target))
+	if b.LateShort != 0 && l.Mean > 0 {
+		d = time.Duration(float64(d) * b.powMean(l.Mean, -b.LateShort))
+	}
+	// Above 0 however far behind, for a late line before any other.
+	return max(d, 0) + time.Nanosecond
 }
 
-// Score is the urgency of a line, rule 2.
+// Score is the urgency of a line, rule 3.
 func (b *Balance) Score(l *Line) float64 {
 	target := l.Target
 	if target <= 0 {
@@ -124,7 +214,7 @@ func (b *Balance) Score(l *Line) float64 {
 		s *= b.Level[min(max(l.Level, 1), len(b.Level))-1]
 	}
 	if b.Short != 0 && l.Mean > 0 {
-		s *= pow(l.Mean.Minutes(), -b.Short)
+		s *= b.powMean(l.Mean, -b.Short)
 	}
 	if b.Flex != 0 && l.Servers > 0 {
 		s *= pow(float64(l.Servers), -b.Flex)

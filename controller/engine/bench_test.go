@@ -61,7 +61,7 @@ func BenchmarkIssue(b *testing.B) {
 	for _, bc := range []struct {
 		name    string
 		samples int
-	}{{"median-of-7", 0}, {"expected", -1}} {
+	}{{"median-of-12", 0}, {"expected", -1}} {
 		b.Run(bc.name, func(b *testing.B) {
 			e, s, now := cityEngine(b, bc.samples, 100)
 			var wait time.Duration

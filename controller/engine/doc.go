@@ -31,13 +31,17 @@
 //     citizens are never starved;
 //
 //  3. within that class, a ticket that has waited more than twice its
-//     service's target wait, the furthest past it first: nobody is left far
-//     behind while others are served on time;
+//     service's target wait, or more than 55 minutes, the furthest past its
+//     target first (the minutes past it divided by the 0.15th power of the
+//     mean service minutes at this counter, a slight lean to quick
+//     services): nobody is left far behind while others are served on
+//     time. When every line the counter could call from has waited more
+//     than 1.5 times its target (a surge), all are ordered so;
 //
 //  4. otherwise the line with the highest urgency,
 //
 //     (minutes waited + 1) / target minutes × level weight
-//     / √(mean service minutes at this counter) / ∜(open counters serving it)
+//     / (mean service minutes at this counter)^0.4 / ∜(open counters serving it)
 //
 //     the share of its target wait a ticket has used, leaning a little to
 //     the counter's main services (weight 1, 0.95 at level 2, 0.9 beyond),
@@ -67,15 +71,18 @@
 //
 // The wait printed on a ticket (Ticket.Wait) is predicted by replaying the
 // policy forward from the live state: each open counter finishes its
-// current citizen (after the expected remaining time, given how long it has
+// current citizen (after the remaining time, given how long it has
 // lasted), then calls by the same policy, each call taking the service time
 // learned for that service at that counter; citizens keep arriving at the
 // rate this time of day usually sees, scaled by how busy today is, because
-// a later citizen may be called first. The prediction is the median of
-// DefaultSamples replays with service times drawn from lognormal
-// distributions (one replay with expected times when the ticket is far
-// down a long queue). Service times, their spread and the arrivals by time
-// of day are learned from every ticket handled, and from History at start.
+// a later citizen may be called first. The prediction is the middle (the
+// mean of the middle half) of DefaultSamples replays, more when they are
+// short, with service times drawn from lognormal distributions and
+// arrivals from Poisson ones, the service times spread over the replays by
+// Latin hypercube sampling (one replay with expected times when the ticket
+// is far down a long queue). Service times, their spread and the arrivals
+// by time of day are learned from every ticket handled, and from History
+// at start.
 // ServiceState.WaitSeconds is one expected replay for a new ticket.
 //
 // # Counter advice

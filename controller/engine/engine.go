@@ -28,9 +28,9 @@ type Options struct {
 	// History seeds the learned service times and arrivals that the wait
 	// predictor uses; nil starts from the configured mean service times.
 	History *History
-	// Samples is how many replays with drawn service times the printed
-	// wait is the median of; 0 is DefaultSamples, below 0 one replay with
-	// expected service times (quicker, less accurate); Unpredicted none.
+	// Samples is how many replays with drawn service times and arrivals
+	// the printed wait is the middle of; 0 is DefaultSamples, below 0 one
+	// replay with expected times (quicker, less accurate); Unpredicted none.
 	Samples int
 }
 

@@ -52,6 +52,13 @@ func TestPolicies(t *testing.T) {
 		{"balance", 2, []engine.Line{new1, old2, prio}, 1, engine.RulePriorityCap},
 		// Twice the target is late: 70 minutes of 30 is further past than 35 of 15.
 		{"balance", 0, []engine.Line{line(0, 1, false, 70, 1, 30, 14, 3), line(1, 2, false, 35, 3, 15, 4, 1)}, 0, engine.RuleThreshold},
+		// So is 55 minutes, whatever the target: before a more urgent score.
+		{"balance", 0, []engine.Line{line(0, 1, false, 58, 1, 30, 14, 3), line(1, 2, false, 25, 3, 15, 4, 1)}, 0, engine.RuleThreshold},
+		// Every line past 1.5 times its target: the furthest past its
+		// target first (18 minutes against 9), not the higher score.
+		{"balance", 0, []engine.Line{line(0, 1, false, 48, 1, 30, 14, 3), line(1, 2, false, 24, 3, 15, 4, 1)}, 0, engine.RuleThreshold},
+		// One line within it: the score decides.
+		{"balance", 0, []engine.Line{line(0, 1, false, 48, 1, 30, 14, 3), line(1, 2, false, 24, 3, 15, 4, 1), line(2, 1, false, 5, 4, 20, 8, 2)}, 1, engine.RuleScore},
 	}
 	for _, tt := range tests {
 		t.Run(fmt.Sprintf("%s %v", tt.policy, tt.lines), func(t *testing.T) {
@@ -211,7 +218,7 @@ func TestOvertakingHasARule(t *testing.T) {
 			// l's first ticket arrived earlier: the rule must say why.
 			ok := false
 			// Within a class, the policy's order (threshold, then score).
-			sameClass := got.Priority == l.Priority && bal.Before(&got, &l)
+			sameClass := got.Priority == l.Priority && bal.Before(lines, &got, &l)
 			switch rule {
 			case engine.RulePriority:
 				ok = got.Priority && !l.Priority || sameClass

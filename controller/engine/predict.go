@@ -15,6 +15,16 @@ import (
 // day usually sees (scaled by how busy today is so far), since a later
 // citizen may be called first (legal priority, a counter's main service,
 // a more urgent line). The prediction is when the new ticket is called.
+//
+// Chance decides much of a wait: how long the citizens ahead take, who
+// comes in meanwhile. So the replay is run Samples times with service times
+// and arrivals drawn (lognormal times, Poisson arrivals at the expected
+// rates), and the printed wait is the middle of the outcomes: the median
+// of the wait's distribution is the prediction with the least mean
+// absolute error. The service times drawn are spread over the replays
+// (Latin hypercube sampling: the k-th draw of the replays takes one value
+// from each of as many equal slices of its distribution), so that a few
+// replays give a steady median.
 
 // horizon caps a replay.
 const horizon = 6 * time.Hour
@@ -31,12 +41,21 @@ const (
 	maxWaiting = 400
 )
 
-// DefaultSamples is how many replays with drawn service times the printed
-// wait is the median of: the median of the wait's distribution is the
-// prediction with the least mean absolute error, and a replay with expected
-// times overestimates short waits (the first of three busy counters frees up
-// sooner than any one of them is expected to).
-const DefaultSamples = 7
+// DefaultSamples is how many replays with drawn service times and arrivals
+// the printed wait is the middle of: the median of the wait's distribution
+// is the prediction with the least mean absolute error, and a replay with
+// expected times overestimates short waits (the first of three busy
+// counters frees up sooner than any one of them is expected to).
+const DefaultSamples = 12
+
+// A prediction draws more replays when they are short (a ticket near the
+// front): as many as take about replayBudget calls together, up to
+// maxSamples. A ticket far down a queue gets Samples: one replay costs
+// more, and its wait, the sum of many service times, scatters less.
+const (
+	replayBudget = 1000
+	maxSamples   = 32
+)
 
 // unknown marks an expected arrival not computed yet.
 const unknown = time.Duration(-2)
@@ -54,6 +73,17 @@ type rline struct {
 	prio bool // class
 	// target is the index in arr of the ticket whose wait is predicted, or -1.
 	target int
+	// recent is today's arrival rate in the line, per second, for a
+	// service with no arrival profile yet.
+	recent float64
+	// drawn: the replay draws arrivals, and the first is still to draw.
+	drawn bool
+	// rates is the line's arrival rate per second in each slot from now to
+	// the horizon, once a replay needed it (integrated); cum[k] the
+	// arrivals expected before the k-th; into how far into its slot now is.
+	rates, cum []float64
+	into       time.Duration
+	integrated bool
 }
 
 type rskill struct {
@@ -70,6 +100,7 @@ type rcounter struct {
 	// The citizen at the counter now: mean and cv of their service, how
 	// long it lasted so far, and the time the direct tickets add.
 	curMean, curCV, elapsed float64
+	cur                     tail // their service time's distribution beyond elapsed
 	direct                  time.Duration
 	free0                   time.Duration
 	run0                    int
@@ -88,9 +119,11 @@ type replay struct {
 	into     time.Duration // how far into it
 	idx      []int         // line of each choice
 	cvs      []float64     // σ of each choice's service
-	rng      *rand.Rand    // drawing service times and arrivals, or nil for expected ones
+	rng      *draws        // drawing service times and arrivals, or nil for expected ones
+	draws    draws
 	samples  []time.Duration
-	steps    int // calls replayed
+	heap     []int // counters by when they next call
+	steps    int   // calls replayed
 }
 
 // admit counts a new ticket's arrival for the learned arrival rates and
@@ -186,9 +219,13 @@ func (e *Engine) predictN(now time.Time, q *queue, t *Ticket, n int) (int, time.
 		// long queue, where chance evens out and drawing would cost.
 		return ahead, d.Round(time.Second)
 	}
+	// Short replays are cheap: as many as fit in the budget.
+	n = max(n, min(replayBudget/max(r.steps, 1), maxSamples))
 	ds := r.samples[:0]
-	r.rng = rand.New(rand.NewPCG(uint64(id), 7))
-	for range n {
+	r.rng = &r.draws
+	r.draws.start(uint64(id), n)
+	for i := range n {
+		r.draws.replay(i)
 		e.resetReplay(r)
 		if d := e.runReplay(r, r.rng); d >= 0 {
 			ds = append(ds, d)
@@ -198,13 +235,23 @@ func (e *Engine) predictN(now time.Time, q *queue, t *Ticket, n int) (int, time.
 	if len(ds) == 0 {
 		return ahead, e.fallback(q, ahead)
 	}
+	return ahead, middle(ds).Round(time.Second)
+}
+
+// middle is the median of ds, steadied: the mean of the middle half. It
+// sorts ds.
+func middle(ds []time.Duration) time.Duration {
 	slices.Sort(ds)
-	// The median, steadied: the mean of the middle three.
-	k := len(ds) / 2
-	if len(ds) >= 5 {
-		return ahead, ((ds[k-1] + ds[k] + ds[k+1]) / 3).Round(time.Second)
+	n := len(ds)
+	k := max(n/2, 1)
+	if (n-k)%2 != 0 {
+		k++
 	}
-	return ahead, ds[k].Round(time.Second)
+	var sum time.Duration
+	for _, d := range ds[(n-k)/2 : (n+k)/2] {
+		sum += d
+	}
+	return sum / time.Duration(k)
 }
 
 func earlierThan(x *Ticket, arrived time.Time, id int64) bool {
@@ -238,6 +285,8 @@ func (e *Engine) setupReplay(now time.Time, s int, prio bool, arrived time.Time,
 			l := &r.lines[i*2+c]
 			l.arr, l.ids = l.arr[:0], l.ids[:0]
 			l.s, l.prio, l.target = i, c == 1, -1
+			l.recent = m.recent[i][c].at(now)
+			l.integrated = false
 			for _, x := range line {
 				l.arr = append(l.arr, x.Arrived.Sub(now))
 				l.ids = append(l.ids, x.ID)
@@ -280,6 +329,7 @@ func (e *Engine) setupReplay(now time.Time, s int, prio bool, arrived time.Time,
 			if ts, ok := m.svc[t.Service]; ok {
 				rc.curMean, rc.curCV, rc.elapsed = m.mean(ts, ci), r.cv[ts], now.Sub(t.Called).Seconds()
 				free = seconds(remaining(rc.curMean, rc.curCV, rc.elapsed))
+				rc.cur = tailOf(rc.curMean, rc.curCV, rc.elapsed)
 			}
 		}
 		rc.free0, rc.run0 = free+rc.direct, rc.run
@@ -357,7 +407,7 @@ func (e *Engine) rateAt(l *rline, d time.Duration) float64 {
 	c := class(l.prio)
 	p := &m.profile[l.s][c]
 	if p.days == 0 {
-		return m.recent[l.s][c].at(r.now)
+		return l.recent
 	}
 	slot := (r.slot + int((r.into+d)/Slot)) % SlotsPerDay
 	return p.mean[slot] / Slot.Seconds() * r.factor
@@ -367,20 +417,53 @@ func (e *Engine) rateAt(l *rline, d time.Duration) float64 {
 // l, or -1 when none comes before the horizon.
 func (e *Engine) nextArrival(l *rline, d time.Duration) time.Duration {
 	r := &e.m.replay
-	need := 1 - l.acc
-	for t := d; t < horizon; {
-		// Integrate the rate to the end of the slot t is in.
-		end := ((r.into+t)/Slot+1)*Slot - r.into
-		rate := e.rateAt(l, t)
-		got := rate * (end - t).Seconds()
-		if rate > 0 && got >= need {
+	if l.drawn {
+		// Poisson arrivals: the first after an exponential gap too.
+		l.acc, l.drawn = 1-r.rng.exp(), false
+	}
+	if !l.integrated {
+		e.integrate(l)
+	}
+	// The expected arrivals from now to d, and the count to reach.
+	k := int((r.into + d) / Slot)
+	if d < 0 || k >= len(l.rates) {
+		return -1
+	}
+	x := l.cum[k] + l.rates[k]*(d-l.bound(k)).Seconds() + 1 - l.acc
+	for j := k; j < len(l.rates); j++ {
+		if l.rates[j] > 0 && l.cum[j+1] >= x {
 			l.acc = 0
-			return t + seconds(need/rate)
+			if r.rng != nil {
+				// Poisson arrivals: exponential gaps, in expected arrivals.
+				l.acc = 1 - r.rng.exp()
+			}
+			return l.bound(j) + seconds((x-l.cum[j])/l.rates[j])
 		}
-		need -= got
-		t = end
 	}
 	return -1
+}
+
+// integrate fills l's arrival rate in each slot to the horizon and the
+// arrivals expected from now to the start of each: the same for every
+// replay of a prediction.
+func (e *Engine) integrate(l *rline) {
+	r := &e.m.replay
+	l.rates, l.cum = l.rates[:0], append(l.cum[:0], 0)
+	l.into, l.integrated = r.into, true
+	for k := 0; l.bound(k) < horizon; k++ {
+		rate := e.rateAt(l, l.bound(k))
+		l.rates = append(l.rates, rate)
+		l.cum = append(l.cum, l.cum[k]+rate*(l.bound(k+1)-l.bound(k)).Seconds())
+	}
+}
+
+// bound is when the k-th slot from now starts, relative to now (0 for the
+// one now is in).
+func (l *rline) bound(k int) time.Duration {
+	if k == 0 {
+		return 0
+	}
+	return time.Duration(k)*Slot - l.into
 }
 
 // resetReplay restores the replay's state after setupReplay.
@@ -388,6 +471,7 @@ func (e *Engine) resetReplay(r *replay) {
 	for i := range r.lines {
 		l := &r.lines[i]
 		l.pos, l.acc, l.vid = 0, 0.5, math.MaxInt64/2
+		l.drawn = r.rng != nil
 		l.next = unknown
 	}
 	for i := range r.counters {
@@ -396,30 +480,38 @@ func (e *Engine) resetReplay(r *replay) {
 	}
 }
 
-// sampleLognormal draws a lognormal of mean m and coefficient of variation
-// cv conditioned on exceeding a, by inverting its distribution function.
-func sampleLognormal(rng *rand.Rand, m, cv, a float64) float64 {
+// tail is a lognormal distribution of mean m and coefficient of variation
+// cv conditioned on exceeding a: the service time of a citizen at a counter
+// for a seconds already.
+type tail struct {
+	mu, s, lo float64 // the log's mean and deviation; the share below a
+}
+
+func tailOf(m, cv, a float64) tail {
 	s2 := math.Log1p(cv * cv)
-	s := math.Sqrt(s2)
-	mu := math.Log(m) - s2/2
-	lo := 0.0
+	t := tail{mu: math.Log(m) - s2/2, s: math.Sqrt(s2)}
 	if a > 0 {
-		lo = 0.5 * math.Erfc(-(math.Log(a)-mu)/s/math.Sqrt2)
+		t.lo = 0.5 * math.Erfc(-(math.Log(a)-t.mu)/t.s/math.Sqrt2)
 	}
-	u := lo + (1-lo)*rng.Float64()
+	return t
+}
+
+// draw draws from t by inverting its distribution function.
+func (t *tail) draw(rng *draws) float64 {
+	u := t.lo + (1-t.lo)*rng.uniform()
 	u = min(max(u, 1e-12), 1-1e-12)
-	return math.Exp(mu + s*math.Sqrt2*math.Erfinv(2*u-1))
+	return math.Exp(t.mu + t.s*math.Sqrt2*math.Erfinv(2*u-1))
 }
 
 // runReplay replays the policy until the target ticket is called and
 // returns when, or -1 if it is not called before the horizon. With rng,
 // service times are drawn rather than expected.
-func (e *Engine) runReplay(r *replay, rng *rand.Rand) time.Duration {
+func (e *Engine) runReplay(r *replay, rng *draws) time.Duration {
 	if rng != nil {
 		for i := range r.counters {
 			c := &r.counters[i]
 			if c.curMean > 0 {
-				c.free = c.direct + seconds(sampleLognormal(rng, c.curMean, c.curCV, c.elapsed)-c.elapsed)
+				c.free = c.direct + seconds(c.cur.draw(rng)-c.elapsed)
 			}
 		}
 	}
@@ -429,16 +521,23 @@ func (e *Engine) runReplay(r *replay, rng *rand.Rand) time.Duration {
 	idx := r.idx[:0]
 	defer func() { r.idx = idx }()
 	r.steps = 0
-	for ; r.steps < maxSteps; r.steps++ {
-		k := -1
-		for i := range r.counters {
-			if r.counters[i].active && (k < 0 || r.counters[i].free < r.counters[k].free) {
-				k = i
-			}
+	// The counters by when they next call (the lowest index first among
+	// equals): a heap, as a replay takes hundreds of calls.
+	h := r.heap[:0]
+	for i := range r.counters {
+		if r.counters[i].active {
+			h = append(h, i)
 		}
-		if k < 0 {
+	}
+	r.heap = h
+	for i := len(h)/2 - 1; i >= 0; i-- {
+		r.down(i)
+	}
+	for ; r.steps < maxSteps; r.steps++ {
+		if len(r.heap) == 0 {
 			return -1
 		}
+		k := r.heap[0]
 		c := &r.counters[k]
 		now := c.free
 		if now > horizon {
@@ -481,8 +580,10 @@ func (e *Engine) runReplay(r *replay, rng *rand.Rand) time.Duration {
 		if len(ch.Lines) == 0 {
 			if wake < 0 {
 				c.active = false
+				r.pop()
 			} else {
 				c.free = wake
+				r.down(0)
 			}
 			continue
 		}
@@ -492,8 +593,10 @@ func (e *Engine) runReplay(r *replay, rng *rand.Rand) time.Duration {
 			// The policy leaves the counter idle: wait for an arrival.
 			if wake < 0 {
 				c.active = false
+				r.pop()
 			} else {
 				c.free = max(wake, now+time.Minute)
+				r.down(0)
 			}
 			continue
 		}
@@ -515,12 +618,47 @@ func (e *Engine) runReplay(r *replay, rng *rand.Rand) time.Duration {
 		if rng != nil {
 			// A lognormal of mean 1: exp(-σ²/2 + σN).
 			sig := r.cvs[i]
-			c.free = now + time.Duration(float64(ch.Lines[i].Mean)*math.Exp(sig*(rng.NormFloat64()-sig/2)))
+			c.free = now + time.Duration(float64(ch.Lines[i].Mean)*math.Exp(sig*(rng.normal()-sig/2)))
 		} else {
 			c.free = now + ch.Lines[i].Mean
 		}
+		r.down(0)
 	}
 	return -1
+}
+
+// sooner reports whether counter a calls before counter b in a replay.
+func (r *replay) sooner(a, b int) bool {
+	fa, fb := r.counters[a].free, r.counters[b].free
+	return fa < fb || fa == fb && a < b
+}
+
+// down restores the heap of counters below i, after i's counter got a
+// later call.
+func (r *replay) down(i int) {
+	h := r.heap
+	for {
+		j := 2*i + 1
+		if j >= len(h) {
+			return
+		}
+		if j+1 < len(h) && r.sooner(h[j+1], h[j]) {
+			j++
+		}
+		if !r.sooner(h[j], h[i]) {
+			return
+		}
+		h[i], h[j] = h[j], h[i]
+		i = j
+	}
+}
+
+// pop removes the first counter from the heap.
+func (r *replay) pop() {
+	n := len(r.heap) - 1
+	r.heap[0] = r.heap[n]
+	r.heap = r.heap[:n]
+	r.down(0)
 }
 
 // fallback is the estimate when the replay cannot tell or the queues are
@@ -544,3 +682,55 @@ func (e *Engine) fallback(q *queue, ahead int) time.Duration {
 	}
 	return time.Duration(float64(ahead) * float64(mean) / capacity).Round(time.Second)
 }
+
+// draws are the random numbers of n replays, by Latin hypercube sampling:
+// the k-th uniform draw of the n replays takes one value in each of the n
+// slices [j/n, (j+1)/n), in a random order. Each draw is still uniform, but
+// the replays together cover every part of its range, which steadies the
+// middle of their outcomes more than n independent replays would.
+type draws struct {
+	src  rand.PCG
+	rng  *rand.Rand
+	n, i int       // replays, and the one running
+	cols []float64 // cols[k*n+i]: the k-th draw of replay i
+	k    int       // draws taken in this replay
+}
+
+// start prepares n replays, drawn from seed.
+func (d *draws) start(seed uint64, n int) {
+	if d.rng == nil {
+		d.rng = rand.New(&d.src)
+	}
+	d.src.Seed(seed, 7)
+	d.n, d.cols = n, d.cols[:0]
+}
+
+// replay starts replay i.
+func (d *draws) replay(i int) { d.i, d.k = i, 0 }
+
+// uniform is a uniform draw in [0, 1).
+func (d *draws) uniform() float64 {
+	if d.k*d.n >= len(d.cols) {
+		// The first replay to need a k-th draw draws it for all.
+		col := len(d.cols)
+		for j := range d.n {
+			d.cols = append(d.cols, (float64(j)+d.rng.Float64())/float64(d.n))
+		}
+		c := d.cols[col:]
+		d.rng.Shuffle(len(c), func(a, b int) { c[a], c[b] = c[b], c[a] })
+	}
+	u := d.cols[d.k*d.n+d.i]
+	d.k++
+	return u
+}
+
+// normal is a standard normal draw.
+func (d *draws) normal() float64 {
+	u := min(max(d.uniform(), 1e-12), 1-1e-12)
+	return math.Sqrt2 * math.Erfinv(2*u-1)
+}
+
+// exp is an exponential draw of mean 1, for the gaps between arrivals:
+// independent, not spread like the others, as a replay takes many and
+// spreading them gained nothing measurable.
+func (d *draws) exp() float64 { return d.rng.ExpFloat64() }
