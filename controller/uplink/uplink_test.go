@@ -2,6 +2,7 @@ package uplink_test
 
 import (
 	"context"
+	"crypto/tls"
 	"fmt"
 	"io"
 	"log/slog"
@@ -17,6 +18,7 @@ import (
 	"github.com/sothutu/sothutu/controller/broker/mosquittotest"
 	"github.com/sothutu/sothutu/controller/centre/centretest"
 	"github.com/sothutu/sothutu/controller/city"
+	"github.com/sothutu/sothutu/controller/config"
 	"github.com/sothutu/sothutu/controller/engine"
 	"github.com/sothutu/sothutu/controller/uplink"
 	"github.com/sothutu/sothutu/protocol"
@@ -112,12 +114,12 @@ type cityside struct {
 	in    *city.Ingest
 }
 
-func startCity(t *testing.T, addr, password string) *cityside {
+func startCity(t *testing.T, url string, tlsConfig *tls.Config, password string) *cityside {
 	st, err := city.OpenStore(filepath.Join(t.TempDir(), "city.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	in := city.NewIngest(city.IngestOptions{Store: st, Broker: "tcp://" + addr, Username: "city", Password: password,
+	in := city.NewIngest(city.IngestOptions{Store: st, Broker: url, TLS: tlsConfig, Username: "city", Password: password,
 		Filter: protocol.FiguresTopic("ninh-kieu"), Logger: quiet})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
@@ -159,7 +161,7 @@ func TestOutage(t *testing.T) {
 		{Username: "centre-ninh-kieu", Password: "uplink-secret", Centre: "ninh-kieu"},
 		{Username: "city", Password: "city-secret", Centre: "ninh-kieu"},
 	})
-	cty := startCity(t, up.Addr(), "city-secret")
+	cty := startCity(t, "tcp://"+up.Addr(), nil, "city-secret")
 	wire := newLink(t, up.Addr())
 
 	const rate = 100
@@ -306,4 +308,59 @@ func TestOutage(t *testing.T) {
 	if sums["interval 2026-11-24"] != issued["2026-11-24"] {
 		t.Errorf("issued on the 24th: %d, intervals say %d", issued["2026-11-24"], sums["interval 2026-11-24"])
 	}
+}
+
+// Over TLS, with the city broker's certificate authority given as the
+// -uplink-ca file would be, records reach the city and are acknowledged;
+// an uplink that does not trust the broker sends nothing.
+func TestTLS(t *testing.T) {
+	loc, _ := time.LoadLocation("Asia/Ho_Chi_Minh")
+	clk := &clock{t: time.Date(2026, 11, 23, 7, 0, 0, 0, loc)}
+	c := centretest.Start(t, centretest.Options{Clock: clk.now})
+	up := mosquittotest.StartTLS(t, []broker.Account{
+		{Username: "centre-ninh-kieu", Password: "uplink-secret", Centre: "ninh-kieu"},
+		{Username: "city", Password: "city-secret", Centre: "ninh-kieu"},
+	})
+	url := "ssl://" + up.Addr()
+	trusted, err := config.BrokerTLS(url, up.CAFile())
+	if err != nil {
+		t.Fatal(err)
+	}
+	cty := startCity(t, url, trusted, "city-secret")
+	run := func(tlsConfig *tls.Config) func() {
+		u, err := uplink.New(uplink.Options{Centre: c.Config, Store: c.Store, Controller: c.Controller(), Broker: url, TLS: tlsConfig,
+			Username: "centre-ninh-kieu", Password: "uplink-secret", Poll: 5 * time.Millisecond, Clock: clk.now, Logger: quiet})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan struct{})
+		go func() { u.Run(ctx); close(done) }()
+		return func() { cancel(); <-done }
+	}
+	// Without the CA: the system's roots do not know the test's.
+	untrusted, _ := config.BrokerTLS(url, "")
+	stop := run(untrusted)
+	ctx := context.Background()
+	eventually(t, "an interval made", 10*time.Second, func() bool {
+		if n, _ := c.Store.CountPendingFigures(ctx); n > 0 {
+			return true
+		}
+		clk.add(5 * time.Minute) // until the uplink, started at its own pace, sees one end
+		time.Sleep(50 * time.Millisecond)
+		return false
+	})
+	made, _ := c.Store.CountPendingFigures(ctx)
+	time.Sleep(time.Second) // it would have been sent by now
+	if n := cty.count(); n != 0 {
+		t.Fatalf("the city got %d records from an uplink that does not trust it", n)
+	}
+	stop()
+	stop = run(trusted)
+	defer stop()
+	eventually(t, "the records at the city over TLS", 10*time.Second, func() bool { return cty.count() == made })
+	eventually(t, "the record acknowledged", 10*time.Second, func() bool {
+		n, _ := c.Store.CountPendingFigures(ctx)
+		return n == 0
+	})
 }

@@ -6,7 +6,7 @@ import (
 )
 
 func TestConfig(t *testing.T) {
-	got := string(config("18830", "/tmp/x/passwd", "/tmp/x/acl"))
+	got := string(config("18830", "/tmp/x/passwd", "/tmp/x/acl", nil))
 	for _, line := range []string{
 		"listener 18830 127.0.0.1",
 		"allow_anonymous false",

@@ -32,6 +32,7 @@ type Mosquitto struct {
 	logPath string
 	logFile *os.File
 	addr    string
+	ca      string // the CA's PEM file of a TLS broker
 
 	mu     sync.Mutex
 	cmd    *exec.Cmd
@@ -41,6 +42,22 @@ type Mosquitto struct {
 // Start runs mosquitto on a free loopback port with the accounts, waits until
 // it accepts connections, and stops it when the test ends.
 func Start(t testing.TB, accounts []broker.Account) *Mosquitto {
+	t.Helper()
+	return start(t, accounts, false)
+}
+
+// StartTLS is Start with a TLS listener: a certificate for 127.0.0.1
+// signed by a certificate authority made for the test, whose certificate
+// is in the PEM file CAFile. Clients connect to "ssl://"+Addr().
+func StartTLS(t testing.TB, accounts []broker.Account) *Mosquitto {
+	t.Helper()
+	return start(t, accounts, true)
+}
+
+// CAFile is the PEM file of the certificate authority of a TLS broker.
+func (m *Mosquitto) CAFile() string { return m.ca }
+
+func start(t testing.TB, accounts []broker.Account, withTLS bool) *Mosquitto {
 	t.Helper()
 	bin, found := brokertest.Find("mosquitto", "/usr/sbin", "/usr/local/sbin")
 	if !found {
@@ -71,6 +88,13 @@ func Start(t testing.TB, accounts []broker.Account) *Mosquitto {
 	if err != nil {
 		t.Fatalf("mosquittotest.Start: %v", err)
 	}
+	var tlsFiles []string
+	if withTLS {
+		if tlsFiles, err = certificates(dir); err != nil {
+			t.Fatalf("mosquittotest.StartTLS: %v", err)
+		}
+		m.ca = tlsFiles[0]
+	}
 	t.Cleanup(m.cleanup)
 
 	// Another process may take the free port between the probe and
@@ -82,7 +106,7 @@ func Start(t testing.TB, accounts []broker.Account) *Mosquitto {
 			break
 		}
 		m.addr = net.JoinHostPort("127.0.0.1", port)
-		if err = os.WriteFile(m.conf, config(port, passwordFile, aclFile), 0o600); err != nil {
+		if err = os.WriteFile(m.conf, config(port, passwordFile, aclFile, tlsFiles), 0o600); err != nil {
 			break
 		}
 		if err = m.start(); err == nil {
@@ -93,11 +117,15 @@ func Start(t testing.TB, accounts []broker.Account) *Mosquitto {
 	return nil
 }
 
-// config is mosquitto.conf for one loopback listener.
-func config(port, passwordFile, aclFile string) []byte {
+// config is mosquitto.conf for one loopback listener, with TLS when
+// tlsFiles names the CA, certificate and key files.
+func config(port, passwordFile, aclFile string, tlsFiles []string) []byte {
 	var b strings.Builder
 	fmt.Fprintf(&b, "# Written by mosquittotest.Start.\n")
 	fmt.Fprintf(&b, "listener %s 127.0.0.1\n", port)
+	if len(tlsFiles) == 3 {
+		fmt.Fprintf(&b, "cafile %s\ncertfile %s\nkeyfile %s\n", tlsFiles[0], tlsFiles[1], tlsFiles[2])
+	}
 	fmt.Fprintf(&b, "allow_anonymous false\n")
 	fmt.Fprintf(&b, "password_file %s\n", passwordFile)
 	fmt.Fprintf(&b, "acl_file %s\n", aclFile)

@@ -9,6 +9,7 @@ import (
 
 	"github.com/sothutu/sothutu/controller/broker"
 	"github.com/sothutu/sothutu/controller/broker/mosquittotest"
+	"github.com/sothutu/sothutu/controller/config"
 	"github.com/sothutu/sothutu/protocol"
 )
 
@@ -131,5 +132,25 @@ func TestAccounts(t *testing.T) {
 				t.Fatalf("connect accepted, want refused")
 			}
 		})
+	}
+}
+
+// A TLS broker takes a client that trusts its certificate authority and
+// refuses one that does not.
+func TestStartTLS(t *testing.T) {
+	m := mosquittotest.StartTLS(t, accounts)
+	tlsConfig, err := config.BrokerTLS("ssl://"+m.Addr(), m.CAFile())
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := connect(t, options(m.Addr()).SetTLSConfig(tlsConfig).AddBroker("ssl://"+m.Addr()))
+	if err != nil {
+		t.Fatalf("with the CA: %v", err)
+	}
+	c.Disconnect(0)
+	plain, _ := config.BrokerTLS("ssl://"+m.Addr(), "")
+	if c, err := connect(t, options(m.Addr()).SetTLSConfig(plain).AddBroker("ssl://"+m.Addr())); err == nil {
+		c.Disconnect(0)
+		t.Fatal("a client without the CA connected")
 	}
 }
