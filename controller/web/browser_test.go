@@ -185,6 +185,11 @@ func TestPagesInChromium(t *testing.T) {
 	shoot("staff-refused.png")
 	must(chromedp.Do(ctx, chromedp.Navigate(s.url+"/counter"), chromedp.WaitVisible(`#btn-next`)))
 	until("B001 in counter 1's queue", `!!document.querySelector('#waiting tr[data-ticket="B001"]')`)
+	// A refused command says why in the page's language (English since the
+	// switch on the reports page).
+	eval(`(() => { document.getElementById('btn-complete').disabled = false; return "" })()`)
+	click(`#btn-complete`)
+	until("the refusal explained", `document.getElementById('message').textContent === "The counter has no current ticket."`)
 	click(`#btn-next`)
 	until("B001 called at counter 1", `document.getElementById('current').textContent === "B001"`)
 	shoot("counter.png")

@@ -42,7 +42,10 @@
     busy = false;
     document.body.classList.remove("busy");
     if (!r.ok) {
-      msg.textContent = (r.data.error && (r.data.error.message || r.data.error)) || String(r.status);
+      const e = r.data.error || {};
+      const known = e.code && Q.t("code." + e.code) !== "code." + e.code;
+      // The controller's own message (English) stays beside the translation.
+      msg.textContent = known ? Q.t("code." + e.code) + (Q.meta.lang === "en" ? "" : " (" + e.message + ")") : (e.message || e || String(r.status));
       msg.className = "message problem";
       return;
     }
