@@ -72,15 +72,12 @@ func (r waitRow) cdf(x float64) float64 {
 // and largest of the rows' quantiles otherwise.
 func sumWaits(rows []waitRow) Waits {
 	var w Waits
-	var xs []float64
 	for _, r := range rows {
 		if r.q.N == 0 {
 			continue
 		}
 		w.N += r.q.N
 		w.Max = max(w.Max, time.Duration(r.q.Max)*time.Second)
-		k := r.knots()
-		xs = append(xs, k[1:]...)
 		if r.target > 0 {
 			w.Targeted += r.q.N
 			w.WithinTarget += float64(r.within)

@@ -81,9 +81,8 @@ type model struct {
 	ns, nc   int
 	prior    []float64 // configured mean service time, seconds
 	target   []time.Duration
-	service  []stat // per service
-	at       []stat // per service and counter: [s*nc+c]
-	pauses   stat
+	service  []stat       // per service
+	at       []stat       // per service and counter: [s*nc+c]
 	profile  [][2]profile // per service, per class (ordinary, priority)
 	recent   [][2]rate
 	lines    []Line // scratch

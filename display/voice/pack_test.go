@@ -3,7 +3,6 @@ package voice
 import (
 	"encoding/binary"
 	"errors"
-	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -286,7 +285,7 @@ func FuzzParseWAV(f *testing.F) {
 	f.Fuzz(func(t *testing.T, b []byte) {
 		format, data, err := parseWAV(b)
 		if err == nil && len(data)%format.frameSize() != 0 {
-			t.Fatal(fmt.Sprintf("%d bytes is not whole frames of %v", len(data), format))
+			t.Fatalf("%d bytes is not whole frames of %v", len(data), format)
 		}
 	})
 }

@@ -375,8 +375,8 @@ func TestControllerUnreachable(t *testing.T) {
 // A restarted terminal shows its counter's ticket from the retained state.
 func TestTerminalRestart(t *testing.T) {
 	r := newRig(t, time.Nanosecond)
-	n := r.issue("C")
-	n = r.issue("A")
+	r.issue("C")
+	n := r.issue("A")
 	r.press(r.keys[protocol.OpCallNext])
 	r.eventually("the display showing "+n, func() bool { return r.display.last() == n })
 	r.stopCtr()

@@ -122,7 +122,7 @@ func (d *Device) Serve(rw io.ReadWriter) error {
 	s := &session{d: d, rw: rw, r: bufio.NewReader(rw)}
 	err := s.run()
 	switch {
-	case err == nil, errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF),
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF),
 		errors.Is(err, net.ErrClosed), errors.Is(err, os.ErrClosed), errors.Is(err, syscall.EIO),
 		errors.Is(err, syscall.ECONNRESET):
 		return nil
