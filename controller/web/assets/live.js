@@ -44,7 +44,8 @@
     alerts.replaceChildren(...(s.alerts.length ? s.alerts.map((a) =>
       Q.el("li", { "data-kind": a.kind, "data-subject": a.subject },
         Q.el("b", {}, Q.t("alert." + a.kind)), " · ", subject(a), " · ", Q.t("live.since") + " " + Q.clock(a.since),
-        a.detail ? Q.el("small", {}, " (" + a.detail + ")") : "")) : [Q.el("li", { class: "none" }, Q.t("live.noalerts"))]));
+        // The controller writes details in English; other pages go without.
+        a.detail && Q.meta.lang === "en" ? Q.el("small", {}, " (" + a.detail + ")") : "")) : [Q.el("li", { class: "none" }, Q.t("live.noalerts"))]));
     const advice = document.getElementById("advice");
     advice.replaceChildren(...(s.advice && s.advice.length ? s.advice.map((m) => {
       const li = Q.el("li", {}, Q.counter(m.counter) + " → " + (m.return ? Q.t("live.reset") : Q.service(m.service)) +
