@@ -201,7 +201,15 @@ func (c *Controller) publishController(online bool) {
 
 // publish sends a payload at QoS 1 without waiting: a reply lost on the way
 // is asked for again by the device, and states are published again.
+//
+// Nothing is published while the broker is unreachable: the states are
+// published again on connecting, a device asks again for its reply, and a
+// call missed by a board shows in the board's state. (Queuing them in the
+// MQTT client instead races in paho's resume of its queue on connecting.)
 func publish[T protocol.Payload](c *Controller, topic string, p T, retained bool) {
+	if !c.client.IsConnectionOpen() {
+		return
+	}
 	b, err := protocol.Encode(p)
 	if err != nil {
 		c.log.Error("encode for publish", "topic", topic, "err", err)
