@@ -9,6 +9,7 @@ import (
 
 	"periph.io/x/conn/v3/gpio"
 
+	"github.com/sothutu/sothutu/firmware/button"
 	"github.com/sothutu/sothutu/protocol"
 )
 
@@ -77,7 +78,7 @@ func (c *Counter) RunKeys(ctx context.Context, keys []Key, opts KeyOptions) erro
 	var wg sync.WaitGroup
 	for _, k := range keys {
 		wg.Go(func() {
-			watch(ctx, k.Pin, opts, c.opts.Clock, func() {
+			button.Watch(ctx, k.Pin, opts.Debounce, opts.Lockout, c.opts.Clock, func() {
 				c.log.Info("key pressed", "op", k.Op, "pin", k.Pin.Name())
 				_, _ = c.Do(ctx, k.Request()) // Do logs and shows its errors
 			})
@@ -85,36 +86,4 @@ func (c *Counter) RunKeys(ctx context.Context, keys []Key, opts KeyOptions) erro
 	}
 	wg.Wait()
 	return nil
-}
-
-// watch calls press for each debounced press of pin.
-func watch(ctx context.Context, pin gpio.PinIn, opts KeyOptions, now func() time.Time, press func()) {
-	released := pin.Read() == gpio.High
-	var last time.Time
-	for ctx.Err() == nil {
-		// A timeout, not -1: with some drivers an edge wait without one
-		// returns at once, and the context must be seen.
-		if !pin.WaitForEdge(250 * time.Millisecond) {
-			continue
-		}
-		settle := time.NewTimer(opts.Debounce)
-		select {
-		case <-ctx.Done():
-			settle.Stop()
-			return
-		case <-settle.C:
-		}
-		if pin.Read() == gpio.High {
-			released = true
-			continue
-		}
-		if !released {
-			continue
-		}
-		released = false
-		if t := now(); last.IsZero() || t.Sub(last) >= opts.Lockout {
-			last = t
-			press()
-		}
-	}
 }

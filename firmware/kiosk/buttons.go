@@ -7,6 +7,7 @@ import (
 
 	"periph.io/x/conn/v3/gpio"
 
+	"github.com/sothutu/sothutu/firmware/button"
 	"github.com/sothutu/sothutu/protocol"
 )
 
@@ -60,7 +61,7 @@ func (k *Kiosk) RunButtons(ctx context.Context, buttons []Button, opts ButtonOpt
 	var wg sync.WaitGroup
 	for _, b := range buttons {
 		wg.Go(func() {
-			watch(ctx, b.Pin, opts, k.opts.Clock, func() {
+			button.Watch(ctx, b.Pin, opts.Debounce, opts.Lockout, k.opts.Clock, func() {
 				now := k.opts.Clock()
 				mu.Lock()
 				if b.Service == "" {
@@ -84,36 +85,4 @@ func (k *Kiosk) RunButtons(ctx context.Context, buttons []Button, opts ButtonOpt
 	}
 	wg.Wait()
 	return nil
-}
-
-// watch calls press for each debounced press of pin.
-func watch(ctx context.Context, pin gpio.PinIn, opts ButtonOptions, now func() time.Time, press func()) {
-	released := pin.Read() == gpio.High
-	var last time.Time
-	for ctx.Err() == nil {
-		// A timeout, not -1: with some drivers an edge wait without one
-		// returns at once, and the context must be seen.
-		if !pin.WaitForEdge(250 * time.Millisecond) {
-			continue
-		}
-		settle := time.NewTimer(opts.Debounce)
-		select {
-		case <-ctx.Done():
-			settle.Stop()
-			return
-		case <-settle.C:
-		}
-		if pin.Read() == gpio.High {
-			released = true
-			continue
-		}
-		if !released {
-			continue
-		}
-		released = false
-		if t := now(); last.IsZero() || t.Sub(last) >= opts.Lockout {
-			last = t
-			press()
-		}
-	}
 }
