@@ -53,7 +53,7 @@ func (c *Controller) wanted(now time.Time) map[alertKey]protocol.Alert {
 		if s.Status != protocol.CounterIdle || now.Sub(s.Since) < c.opts.IdleAlertAfter {
 			continue
 		}
-		n := len(c.engine.Waiting(id))
+		n := c.engine.WaitingFor(id)
 		if n > 0 {
 			add(protocol.AlertIdle, id, s.Since.Add(c.opts.IdleAlertAfter), "idle since %s, %d waiting for it",
 				s.Since.In(c.centre.Location).Format("15:04"), n)

@@ -106,7 +106,7 @@ func (c *Controller) buildOverview(now time.Time) *Overview {
 	for _, id := range c.engine.Counters() {
 		v := CounterView{CounterState: c.engine.CounterState(id), Skills: c.engine.Skills(id),
 			Served: day[id].Served, MeanServiceSeconds: int(day[id].MeanService / time.Second),
-			Waiting: len(c.engine.Waiting(id))}
+			Waiting: c.engine.WaitingFor(id)}
 		v.IdleWhileWaiting = v.Status == protocol.CounterIdle && v.Waiting > 0
 		o.Counters = append(o.Counters, v)
 	}

@@ -81,3 +81,16 @@ func TestAdvice(t *testing.T) {
 		t.Errorf("unknown service: %v", err)
 	}
 }
+
+// WaitingFor counts what Waiting lists.
+func TestWaitingFor(t *testing.T) {
+	b := newBench(t)
+	for _, s := range []string{"A", "A", "B", "C"} {
+		b.issue(s, "")
+	}
+	for _, id := range []string{"1", "2", "3", "9"} {
+		if got, want := b.e.WaitingFor(id), len(b.e.Waiting(id)); got != want {
+			t.Errorf("counter %s: WaitingFor %d, Waiting lists %d", id, got, want)
+		}
+	}
+}

@@ -86,6 +86,22 @@ func (e *Engine) Waiting(counter string) []Ticket {
 	return out
 }
 
+// WaitingFor counts the tickets a counter could call now, as Waiting lists
+// them, without copying them: for checks made after every command.
+func (e *Engine) WaitingFor(counter string) int {
+	c := e.counters[counter]
+	if c == nil {
+		return 0
+	}
+	n := len(e.direct[counter])
+	for _, sk := range c.Skills {
+		if q := e.services[sk.Service]; q != nil {
+			n += q.len()
+		}
+	}
+	return n
+}
+
 // Parked returns copies of the tickets parked at a counter, oldest call first.
 func (e *Engine) Parked(counter string) []Ticket {
 	var out []Ticket
