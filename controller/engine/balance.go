@@ -22,12 +22,17 @@ import (
 //
 //  3. Among the lines left, the highest urgency score
 //
-//     (waited + Slack) / target × Level[level] × (Mean of the line)^-Short × Servers^-Flex
+//     (waited + Slack + Keep × due) / target × Level[level] × (Mean of the line)^-Short × Servers^-Flex
 //
 //     where waited counts from arrival (kept across transfers): a line is
 //     urgent when its first ticket has used much of its service's target, a
 //     counter leans to its main services, to services it serves quickly,
-//     and to services few other open counters can serve.
+//     and to services few other open counters can serve. due is how long
+//     the first ticket has waited beyond KeepBefore ahead of the wait
+//     printed on it (0 before), when that wait is within the target: a
+//     ticket nearing its printed wait is hurried, so that the wait printed
+//     is the wait kept. A ticket printed a wait beyond its target goes by
+//     its target alone.
 //
 //  4. Ties by arrival.
 //
@@ -57,6 +62,10 @@ type Balance struct {
 	Overload float64
 	// LateByWait orders the late lines by their wait instead.
 	LateByWait bool
+	// Keep weighs how long a line's first ticket waited beyond KeepBefore
+	// ahead of the wait printed on it, in rule 3; 0 ignores printed waits.
+	Keep       float64
+	KeepBefore time.Duration
 	// Cap, when above 0, calls first a line whose first ticket waited
 	// longer than Cap, the longest wait first, whatever its service: the
 	// tail of the waits is served in arrival order.
@@ -105,7 +114,8 @@ func (b *Balance) powMean(mean time.Duration, y float64) float64 {
 // NewBalance returns the Balance policy with the weights the simulator chose.
 func NewBalance() *Balance {
 	return &Balance{Slack: time.Minute, Level: []float64{1, 0.95, 0.9}, Short: 0.4, Flex: 0.25, Kappa: 1,
-		Late: 2, LateAfter: 55 * time.Minute, Past: 1, LateShort: 0.15, Overload: 1.5}
+		Late: 2, LateAfter: 55 * time.Minute, Past: 1, LateShort: 0.15, Overload: 1.5,
+		Keep: 4, KeepBefore: 2 * time.Minute}
 }
 
 // Name is "balance".
@@ -209,7 +219,13 @@ func (b *Balance) Score(l *Line) float64 {
 	if target <= 0 {
 		target = 20 * time.Minute
 	}
-	s := float64(l.Waited+b.Slack) / pow(target.Minutes(), b.Kappa)
+	w := l.Waited + b.Slack
+	if b.Keep > 0 && l.Promised > 0 && l.Promised <= target {
+		if due := l.Waited - l.Promised + b.KeepBefore; due > 0 {
+			w += time.Duration(b.Keep * float64(due))
+		}
+	}
+	s := float64(w) / pow(target.Minutes(), b.Kappa)
 	if len(b.Level) > 0 {
 		s *= b.Level[min(max(l.Level, 1), len(b.Level))-1]
 	}

@@ -40,14 +40,19 @@
 //
 //  4. otherwise the line with the highest urgency,
 //
-//     (minutes waited + 1) / target minutes × level weight
+//     (minutes waited + 1 + 4 × minutes due) / target minutes × level weight
 //     / (mean service minutes at this counter)^0.4 / ∜(open counters serving it)
 //
 //     the share of its target wait a ticket has used, leaning a little to
 //     the counter's main services (weight 1, 0.95 at level 2, 0.9 beyond),
 //     to services this counter serves quickly and to services few open
 //     counters can serve. A secondary service's ticket may so go before a
-//     main one's: the level is a preference, no longer a wall;
+//     main one's: the level is a preference, no longer a wall. The minutes
+//     due are those waited beyond 2 minutes before the wait printed on the
+//     ticket, when that wait is within the target (0 before, and for a
+//     ticket called or transferred since): a citizen nearing the wait
+//     printed for them is hurried, so that the printed wait is kept more
+//     often and by less, by whichever counter frees first;
 //
 //  5. within one service and class, the ticket that arrived first: only the
 //     first of a line is ever called. Arrival is the time the citizen took

@@ -412,7 +412,8 @@ func (e *Engine) lines(now time.Time, c *Counter) []Line {
 			}
 			h := line[0]
 			ls = append(ls, Line{Service: s, Level: sk.level, Priority: h.priority(), Len: len(line),
-				Waited: now.Sub(h.Arrived), ID: h.ID, Target: m.target[s], Mean: mean, Servers: servers[s]})
+				Waited: now.Sub(h.Arrived), ID: h.ID, Target: m.target[s], Mean: mean, Servers: servers[s],
+				Promised: h.promised()})
 		}
 	}
 	m.lines = ls

@@ -26,6 +26,10 @@ type Line struct {
 	Mean time.Duration
 	// Servers is how many open counters serve the service, at any level.
 	Servers int
+	// Promised is the wait printed on the first ticket, while it is a
+	// promise still to keep: 0 when none was printed or the ticket was
+	// called or transferred since.
+	Promised time.Duration
 }
 
 // Choice is what a policy decides: which line one counter calls from.

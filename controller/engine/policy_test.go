@@ -29,6 +29,14 @@ func TestPolicies(t *testing.T) {
 	new1 := line(0, 1, false, 10, 2, 30, 14, 3)
 	prio := line(0, 1, true, 1, 9, 30, 14, 3)
 	late := line(1, 2, false, 25, 3, 15, 4, 1) // past its 15-minute target
+	// The main service's first ticket, waiting 10 minutes, was printed a
+	// wait of 9, 15 or 35 minutes; the secondary's waited 6.
+	printed := func(p float64) engine.Line {
+		l := line(0, 1, false, 10, 1, 30, 14, 3)
+		l.Promised = time.Duration(p * float64(time.Minute))
+		return l
+	}
+	quick := line(1, 2, false, 6, 2, 20, 4, 1)
 	tests := []struct {
 		policy string
 		run    int // priority calls in a row so far
@@ -59,6 +67,14 @@ func TestPolicies(t *testing.T) {
 		{"balance", 0, []engine.Line{line(0, 1, false, 48, 1, 30, 14, 3), line(1, 2, false, 24, 3, 15, 4, 1)}, 0, engine.RuleThreshold},
 		// One line within it: the score decides.
 		{"balance", 0, []engine.Line{line(0, 1, false, 48, 1, 30, 14, 3), line(1, 2, false, 24, 3, 15, 4, 1), line(2, 1, false, 5, 4, 20, 8, 2)}, 1, engine.RuleScore},
+		// Without a printed wait the quick secondary line is the more
+		// urgent; a ticket past the wait printed on it is hurried, one
+		// still 5 minutes before it is not, nor one printed a wait beyond
+		// its target.
+		{"balance", 0, []engine.Line{line(0, 1, false, 10, 1, 30, 14, 3), quick}, 1, engine.RuleScore},
+		{"balance", 0, []engine.Line{printed(9), quick}, 0, engine.RuleScore},
+		{"balance", 0, []engine.Line{printed(15), quick}, 1, engine.RuleScore},
+		{"balance", 0, []engine.Line{printed(35), quick}, 1, engine.RuleScore},
 	}
 	for _, tt := range tests {
 		t.Run(fmt.Sprintf("%s %v", tt.policy, tt.lines), func(t *testing.T) {
@@ -253,3 +269,42 @@ func TestLevelsPolicy(t *testing.T) {
 }
 
 var _ = config.DefaultPriorityMaxInRow
+
+// The policy sees the wait printed on a line's first ticket as a promise
+// to keep until the ticket is called or transferred.
+func TestLinesCarryPrintedWait(t *testing.T) {
+	b := newBench(t)
+	b.call("1", protocol.OpCallNext)
+	b.call("2", protocol.OpCallNext)
+	first := b.issue("A", "")
+	if got := b.call("1", protocol.OpCallNext); got != first {
+		t.Fatalf("counter 1 called %q, want %s", got, first)
+	}
+	b.issue("B", "")
+	b.call("2", protocol.OpCallNext)
+	waiting := b.issue("A", "")
+	tk, _ := b.e.Ticket(waiting)
+	if tk.Wait <= 0 {
+		t.Fatalf("%s printed no wait (%v) with both counters busy", waiting, tk.Wait)
+	}
+	promised := func() time.Duration {
+		for _, l := range b.e.Lines(b.now, "1") {
+			if l.Service == 0 {
+				return l.Promised
+			}
+		}
+		t.Fatalf("no line of A at counter 1")
+		return 0
+	}
+	if got := promised(); got != tk.Wait {
+		t.Errorf("line A's printed wait is %v, want %s's %v", got, waiting, tk.Wait)
+	}
+	// Counter 1 passes the citizen it serves to A again: no longer a
+	// promise, and first in the line, having arrived earlier.
+	if r := b.do(counter("1"), protocol.Request{Op: protocol.OpTransfer, ToService: "A"}); !r.OK {
+		t.Fatal(r.Error)
+	}
+	if got := promised(); got != 0 {
+		t.Errorf("a transferred ticket first in line A keeps a printed wait of %v", got)
+	}
+}

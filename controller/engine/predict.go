@@ -65,9 +65,10 @@ const unknown = time.Duration(-2)
 type rline struct {
 	arr  []time.Duration // arrival of each waiting ticket, relative to now (<= 0)
 	ids  []int64
-	pos  int           // first not yet called
-	next time.Duration // the next expected arrival; < 0 when none is expected before the horizon
-	acc  float64       // expected arrivals counted since the last one, towards the next
+	prom []time.Duration // the wait printed on each waiting ticket (Line.Promised)
+	pos  int             // first not yet called
+	next time.Duration   // the next expected arrival; < 0 when none is expected before the horizon
+	acc  float64         // expected arrivals counted since the last one, towards the next
 	vid  int64
 	s    int  // service
 	prio bool // class
@@ -283,13 +284,14 @@ func (e *Engine) setupReplay(now time.Time, s int, prio bool, arrived time.Time,
 		r.sigma = append(r.sigma, math.Sqrt(math.Log1p(cv*cv)))
 		for c, line := range [2][]*Ticket{q.normal, q.priority} {
 			l := &r.lines[i*2+c]
-			l.arr, l.ids = l.arr[:0], l.ids[:0]
+			l.arr, l.ids, l.prom = l.arr[:0], l.ids[:0], l.prom[:0]
 			l.s, l.prio, l.target = i, c == 1, -1
 			l.recent = m.recent[i][c].at(now)
 			l.integrated = false
 			for _, x := range line {
 				l.arr = append(l.arr, x.Arrived.Sub(now))
 				l.ids = append(l.ids, x.ID)
+				l.prom = append(l.prom, x.promised())
 			}
 			if i == s && l.prio == prio {
 				at := arrived.Sub(now)
@@ -299,6 +301,9 @@ func (e *Engine) setupReplay(now time.Time, s int, prio bool, arrived time.Time,
 				}
 				l.arr = slices.Insert(l.arr, k, at)
 				l.ids = slices.Insert(l.ids, k, id)
+				// Its own wait is still to print: the replays keep no
+				// promise for it, nor for the citizens still to come.
+				l.prom = slices.Insert(l.prom, k, 0)
 				l.target = k
 			}
 		}
@@ -549,12 +554,12 @@ func (e *Engine) runReplay(r *replay, rng *draws) time.Duration {
 			for _, cl := range [2]int{1, 0} {
 				li := sk.s*2 + cl
 				l := &r.lines[li]
-				var arr time.Duration
+				var arr, prom time.Duration
 				var id int64
 				n := len(l.arr) - l.pos
 				switch {
 				case n > 0:
-					arr, id = l.arr[l.pos], l.ids[l.pos]
+					arr, id, prom = l.arr[l.pos], l.ids[l.pos], l.prom[l.pos]
 				case l.next >= 0 && l.next <= now:
 					arr, id = l.next, l.vid
 					n = 1
@@ -572,7 +577,7 @@ func (e *Engine) runReplay(r *replay, rng *draws) time.Duration {
 					continue
 				}
 				ch.Lines = append(ch.Lines, Line{Service: sk.s, Level: sk.level, Priority: cl == 1, Len: n,
-					Waited: now - arr, ID: id, Target: m.target[sk.s], Mean: sk.mean, Servers: m.servers[sk.s]})
+					Waited: now - arr, ID: id, Target: m.target[sk.s], Mean: sk.mean, Servers: m.servers[sk.s], Promised: prom})
 				idx = append(idx, li)
 				r.cvs = append(r.cvs, r.sigma[sk.s])
 			}

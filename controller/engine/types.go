@@ -61,6 +61,15 @@ type Ticket struct {
 
 func (t *Ticket) priority() bool { return t.Priority != protocol.PriorityNone }
 
+// promised is the wait printed on t while it is a promise still to keep:
+// 0 once t was called or transferred.
+func (t *Ticket) promised() time.Duration {
+	if t.Calls > 0 || !t.Arrived.Equal(t.Queued) {
+		return 0
+	}
+	return t.Wait
+}
+
 // Counter is a counter's live state.
 type Counter struct {
 	ID          string

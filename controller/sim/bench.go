@@ -162,7 +162,7 @@ func Markdown(w io.Writer, rs []Result, days int) {
 				continue
 			}
 			st := r.Stats
-			fmt.Fprintf(w, "| %s | %.1f | %.2f | %.0f%% | %+.2f | %.1f%% | %.1f%% |\n", s.Name, st.MeanFirst, st.MAE,
+			fmt.Fprintf(w, "| %s | %.1f | %.2f | %.1f%% | %+.2f | %.1f%% | %.1f%% |\n", s.Name, st.MeanFirst, st.MAE,
 				100*st.MAE/max(st.MeanFirst, 1e-9), st.Bias, 100*st.Within5, 100*st.Under5)
 		}
 	}
