@@ -1,16 +1,22 @@
 // Package devconfig reads the YAML configuration files of the device
 // programs (kiosk, counter terminal, hall board) strictly: a misspelt or
 // unknown field is an error naming the file and its line, rather than a
-// setting silently left at its default.
+// setting silently left at its default. Main starts such a program.
 package devconfig
 
 import (
 	"bytes"
+	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
+	"log/slog"
+	"os"
+	"os/signal"
 	"regexp"
 	"strings"
+	"syscall"
 
 	"go.yaml.in/yaml/v3"
 
@@ -36,6 +42,67 @@ func Decode(name string, data []byte, v any) error {
 	msg = strings.TrimPrefix(msg, "yaml: ")
 	msg = strings.TrimPrefix(msg, "line ")
 	return fmt.Errorf("%s:%s", name, msg)
+}
+
+// Checked is a program's configuration: Check fills in its defaults and
+// returns what is wrong, naming each field.
+type Checked interface{ Check() error }
+
+// Parse decodes the configuration data, read from the file name, strictly
+// (Decode) and checks it.
+func Parse[T any, P interface {
+	*T
+	Checked
+}](name string, data []byte) (*T, error) {
+	c := P(new(T))
+	if err := Decode(name, data, c); err != nil {
+		return nil, err
+	}
+	if err := c.Check(); err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	return c, nil
+}
+
+// Load reads the configuration file path and parses it.
+func Load[T any, P interface {
+	*T
+	Checked
+}](path string) (*T, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read configuration: %w", err)
+	}
+	return Parse[T, P](path, data)
+}
+
+// Main is a device program's main function: it reads the flags -config
+// (the configuration file, by default defaultPath) and -v (debug records),
+// loads the configuration and runs the program until SIGINT or SIGTERM. An
+// error ends the process with status 1, after the program's name.
+func Main[T any, P interface {
+	*T
+	Checked
+}](program, defaultPath string, run func(context.Context, *T, *slog.Logger) error) {
+	path := flag.String("config", defaultPath, program+" configuration file")
+	verbose := flag.Bool("v", false, "log debug records")
+	flag.Parse()
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	level := slog.LevelInfo
+	if *verbose {
+		level = slog.LevelDebug
+	}
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+	cfg, err := Load[T, P](*path)
+	if err == nil {
+		err = run(ctx, cfg, log)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, program+":", err)
+		stop()
+		os.Exit(1)
+	}
 }
 
 // Link is what every device program's configuration holds to reach the

@@ -6,20 +6,17 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
-	"os"
-	"os/signal"
 	"path/filepath"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/sothutu/sothutu/display/board"
 	"github.com/sothutu/sothutu/display/voice"
+	"github.com/sothutu/sothutu/firmware/devconfig"
 	"github.com/sothutu/sothutu/firmware/link"
 	"github.com/sothutu/sothutu/protocol"
 )
@@ -27,26 +24,7 @@ import (
 // version is set at build time with -ldflags "-X main.version=...".
 var version = "dev"
 
-func main() {
-	path := flag.String("config", "/etc/sothutu/board.yaml", "board configuration file")
-	verbose := flag.Bool("v", false, "log debug records")
-	flag.Parse()
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	level := slog.LevelInfo
-	if *verbose {
-		level = slog.LevelDebug
-	}
-	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
-	cfg, err := loadConfig(*path)
-	if err == nil {
-		err = run(ctx, cfg, log)
-	}
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "board:", err)
-		os.Exit(1)
-	}
-}
+func main() { devconfig.Main("board", "/etc/sothutu/board.yaml", run) }
 
 // run serves the board until ctx ends.
 func run(ctx context.Context, cfg *config, log *slog.Logger) error {

@@ -6,20 +6,17 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"log/slog"
-	"os"
-	"os/signal"
 	"path/filepath"
 	"sync"
-	"syscall"
 
 	"periph.io/x/conn/v3/gpio"
 	"periph.io/x/conn/v3/gpio/gpioreg"
 	"periph.io/x/host/v3"
 
 	"github.com/sothutu/sothutu/firmware/counter"
+	"github.com/sothutu/sothutu/firmware/devconfig"
 	"github.com/sothutu/sothutu/firmware/link"
 	"github.com/sothutu/sothutu/protocol"
 )
@@ -28,24 +25,9 @@ import (
 var version = "dev"
 
 func main() {
-	path := flag.String("config", "/etc/sothutu/counter.yaml", "counter terminal configuration file")
-	verbose := flag.Bool("v", false, "log debug records")
-	flag.Parse()
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	level := slog.LevelInfo
-	if *verbose {
-		level = slog.LevelDebug
-	}
-	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
-	cfg, err := loadConfig(*path)
-	if err == nil {
-		err = run(ctx, cfg, hardware{pins: gpioPins, display: newDisplay}, log)
-	}
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "counter:", err)
-		os.Exit(1)
-	}
+	devconfig.Main("counter", "/etc/sothutu/counter.yaml", func(ctx context.Context, cfg *config, log *slog.Logger) error {
+		return run(ctx, cfg, hardware{pins: gpioPins, display: newDisplay}, log)
+	})
 }
 
 // hardware finds the terminal's parts; tests pass fakes.

@@ -4,7 +4,6 @@ import (
 	_ "embed"
 	"errors"
 	"fmt"
-	"os"
 	"slices"
 	"strings"
 	"time"
@@ -57,27 +56,11 @@ type printerConfig struct {
 	NoStatus  bool   `yaml:"no_status"`
 }
 
-// loadConfig reads and checks the kiosk's configuration.
-func loadConfig(path string) (*config, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("read configuration: %w", err)
-	}
-	return parseConfig(path, data)
-}
+// parseConfig reads and checks the kiosk's configuration.
+var parseConfig = devconfig.Parse[config]
 
-func parseConfig(name string, data []byte) (*config, error) {
-	var c config
-	if err := devconfig.Decode(name, data, &c); err != nil {
-		return nil, err
-	}
-	if err := c.check(); err != nil {
-		return nil, fmt.Errorf("%s: %w", name, err)
-	}
-	return &c, nil
-}
-
-func (c *config) check() error {
+// Check fills in the defaults and returns what is wrong, naming each field.
+func (c *config) Check() error {
 	var errs []error
 	bad := func(field, format string, args ...any) {
 		errs = append(errs, fmt.Errorf("%s: %s", field, fmt.Sprintf(format, args...)))

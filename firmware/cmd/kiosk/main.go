@@ -8,23 +8,20 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"image"
 	"log/slog"
 	"net"
 	"net/http"
-	"os"
-	"os/signal"
 	"path/filepath"
 	"sync"
-	"syscall"
 	"time"
 
 	"periph.io/x/conn/v3/gpio"
 	"periph.io/x/conn/v3/gpio/gpioreg"
 	"periph.io/x/host/v3"
 
+	"github.com/sothutu/sothutu/firmware/devconfig"
 	"github.com/sothutu/sothutu/firmware/escpos"
 	"github.com/sothutu/sothutu/firmware/kiosk"
 	"github.com/sothutu/sothutu/firmware/link"
@@ -36,24 +33,9 @@ import (
 var version = "dev"
 
 func main() {
-	path := flag.String("config", "/etc/sothutu/kiosk.yaml", "kiosk configuration file")
-	verbose := flag.Bool("v", false, "log debug records")
-	flag.Parse()
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	level := slog.LevelInfo
-	if *verbose {
-		level = slog.LevelDebug
-	}
-	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
-	cfg, err := loadConfig(*path)
-	if err == nil {
-		err = run(ctx, cfg, gpioPins, log)
-	}
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "kiosk:", err)
-		os.Exit(1)
-	}
+	devconfig.Main("kiosk", "/etc/sothutu/kiosk.yaml", func(ctx context.Context, cfg *config, log *slog.Logger) error {
+		return run(ctx, cfg, gpioPins, log)
+	})
 }
 
 // gpioPins finds the buttons' pins on the host.
