@@ -1,12 +1,14 @@
 package engine
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
-	"github.com/sothutu/sothutu/controller/config"
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/sothutu/sothutu/controller/config"
 )
 
 // Advice is a proposal to the centre's manager: move a counter to serve a
@@ -53,7 +55,7 @@ func (e *Engine) Advise(now time.Time) []Advice {
 	// its target, and whose configured services need it more.
 	for i, cc := range e.centre.Counters {
 		c := m.cptr[i]
-		if c == nil || !open(c) || len(c.Skills) == 0 || slices.EqualFunc(c.Skills, configured(cc.Services), sameSkill) {
+		if c == nil || !open(c) || len(c.Skills) == 0 || slices.Equal(c.Skills, configured(cc.Services)) {
 			continue
 		}
 		s := m.svc[c.Skills[0].Service]
@@ -67,7 +69,7 @@ func (e *Engine) Advise(now time.Time) []Advice {
 			order = append(order, s)
 		}
 	}
-	slices.SortFunc(order, func(a, b int) int { return -cmpFloat(pressure[a], pressure[b]) })
+	slices.SortFunc(order, func(a, b int) int { return cmp.Compare(pressure[b], pressure[a]) })
 	moved := map[string]bool{}
 	for _, a := range out {
 		moved[a.Counter] = true
@@ -80,18 +82,6 @@ func (e *Engine) Advise(now time.Time) []Advice {
 	}
 	return out
 }
-
-func cmpFloat(a, b float64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
-}
-
-func sameSkill(a, b Skill) bool { return a == b }
 
 // configured is a counter's configured skills, main first.
 func configured(cs []config.Skill) []Skill {

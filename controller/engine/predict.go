@@ -295,7 +295,7 @@ func (e *Engine) setupReplay(now time.Time, s int, prio bool, arrived time.Time,
 			}
 			if i == s && l.prio == prio {
 				at := arrived.Sub(now)
-				k, _ := slices.BinarySearchFunc(l.arr, at, cmpDur)
+				k, _ := slices.BinarySearch(l.arr, at)
 				for k < len(l.arr) && l.arr[k] == at && l.ids[k] < id {
 					k++
 				}
@@ -360,16 +360,6 @@ func (e *Engine) setupReplay(now time.Time, s int, prio bool, arrived time.Time,
 		}
 	}
 	e.resetReplay(r)
-}
-
-func cmpDur(a, b time.Duration) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // busyPrior is how many arrivals the usual counts for in busyFactor, so
