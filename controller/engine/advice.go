@@ -49,18 +49,22 @@ var ErrUnknownCounter = errors.New("unknown counter")
 // prediction is a replay of the policy with expected service times.
 func (e *Engine) Advise(now time.Time) []Advice {
 	m := &e.m
-	pressure := e.pressures(now)
+	waits, pressure := e.pressures(now)
 	var out []Advice
 	// Returns first: a moved counter whose new main service is well below
 	// its target, and whose configured services need it more.
 	for i, cc := range e.centre.Counters {
 		c := m.cptr[i]
-		if c == nil || !open(c) || len(c.Skills) == 0 || slices.Equal(c.Skills, configured(cc.Services)) {
+		if c == nil || !open(c) || len(c.Skills) == 0 {
+			continue
+		}
+		home := configured(cc.Services)
+		if slices.Equal(c.Skills, home) {
 			continue
 		}
 		s := m.svc[c.Skills[0].Service]
 		if pressure[s] < adviseBack {
-			out = append(out, Advice{Counter: c.ID, Return: true, Skills: configured(cc.Services), Worst: pressure[s]})
+			out = append(out, Advice{Counter: c.ID, Return: true, Skills: home, Worst: pressure[s]})
 		}
 	}
 	order := make([]int, 0, m.ns)
@@ -75,7 +79,7 @@ func (e *Engine) Advise(now time.Time) []Advice {
 		moved[a.Counter] = true
 	}
 	for _, s := range order {
-		if a, ok := e.bestMove(now, s, pressure, moved); ok {
+		if a, ok := e.bestMove(now, s, waits[s], pressure, moved); ok {
 			moved[a.Counter] = true
 			out = append(out, a)
 		}
@@ -94,23 +98,23 @@ func configured(cs []config.Skill) []Skill {
 }
 
 // pressures predicts, for each service, the wait of an ordinary ticket
-// taken now over the service's target.
-func (e *Engine) pressures(now time.Time) []float64 {
+// taken now, and that wait over the service's target.
+func (e *Engine) pressures(now time.Time) ([]time.Duration, []float64) {
 	m := &e.m
-	out := make([]float64, m.ns)
+	waits, pressure := make([]time.Duration, m.ns), make([]float64, m.ns)
 	for s, q := range m.queues {
-		_, w := e.predictN(now, q, nil, 0)
-		out[s] = w.Seconds() / max(m.target[s].Seconds(), 60)
+		_, waits[s] = e.predictN(now, q, nil, 0)
+		pressure[s] = waits[s].Seconds() / max(m.target[s].Seconds(), 60)
 	}
-	return out
+	return waits, pressure
 }
 
 // bestMove finds the counter with slack whose move to service s cuts its
-// predicted wait the most, keeping the counter's own services on target.
-func (e *Engine) bestMove(now time.Time, s int, pressure []float64, moved map[string]bool) (Advice, bool) {
+// predicted wait (before) the most, keeping the counter's own services on
+// target.
+func (e *Engine) bestMove(now time.Time, s int, before time.Duration, pressure []float64, moved map[string]bool) (Advice, bool) {
 	m := &e.m
 	id := e.centre.Services[s].ID
-	_, before := e.predictN(now, m.queues[s], nil, 0)
 	var best Advice
 	found := false
 	for i, c := range m.cptr {

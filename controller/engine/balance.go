@@ -45,9 +45,6 @@ type Balance struct {
 	Level []float64 // weight by level, from level 1; the last one for levels beyond
 	Short float64
 	Flex  float64
-	// Kappa is the power of the target in the score: 1 divides the wait by
-	// the target, 0 ignores targets.
-	Kappa float64
 	// Late, when above 0, calls first a line whose first ticket waited
 	// more than Late times its target, or more than LateAfter when that is
 	// set: rule 2.
@@ -60,16 +57,10 @@ type Balance struct {
 	// Overload, when above 0, orders all the lines as late ones when each
 	// waited more than Overload times its target.
 	Overload float64
-	// LateByWait orders the late lines by their wait instead.
-	LateByWait bool
 	// Keep weighs how long a line's first ticket waited beyond KeepBefore
 	// ahead of the wait printed on it, in rule 3; 0 ignores printed waits.
 	Keep       float64
 	KeepBefore time.Duration
-	// Cap, when above 0, calls first a line whose first ticket waited
-	// longer than Cap, the longest wait first, whatever its service: the
-	// tail of the waits is served in arrival order.
-	Cap time.Duration
 
 	// powers remembers the powers of the means seen lately: the
 	// predictor replays the policy thousands of times per ticket over the
@@ -113,7 +104,7 @@ func (b *Balance) powMean(mean time.Duration, y float64) float64 {
 
 // NewBalance returns the Balance policy with the weights the simulator chose.
 func NewBalance() *Balance {
-	return &Balance{Slack: time.Minute, Level: []float64{1, 0.95, 0.9}, Short: 0.4, Flex: 0.25, Kappa: 1,
+	return &Balance{Slack: time.Minute, Level: []float64{1, 0.95, 0.9}, Short: 0.4, Flex: 0.25,
 		Late: 2, LateAfter: 55 * time.Minute, Past: 1, LateShort: 0.15, Overload: 1.5,
 		Keep: 4, KeepBefore: 2 * time.Minute}
 }
@@ -189,17 +180,11 @@ func (b *Balance) overloaded(lines []Line, prio bool) bool {
 // late is a line's lead under rule 2, or 0 when it is not late (and the
 // class is not overloaded).
 func (b *Balance) late(l *Line, over bool) time.Duration {
-	if b.Cap > 0 && l.Waited > b.Cap {
-		return 24*time.Hour + l.Waited
-	}
 	if b.Late <= 0 || l.Target <= 0 {
 		return 0
 	}
 	if !over && l.Waited <= time.Duration(b.Late*float64(l.Target)) && (b.LateAfter <= 0 || l.Waited <= b.LateAfter) {
 		return 0
-	}
-	if b.LateByWait {
-		return l.Waited
 	}
 	past := b.Past
 	if past <= 0 {
@@ -225,7 +210,7 @@ func (b *Balance) Score(l *Line) float64 {
 			w += time.Duration(b.Keep * float64(due))
 		}
 	}
-	s := float64(w) / pow(target.Minutes(), b.Kappa)
+	s := float64(w) / target.Minutes()
 	if len(b.Level) > 0 {
 		s *= b.Level[min(max(l.Level, 1), len(b.Level))-1]
 	}

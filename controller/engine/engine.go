@@ -68,6 +68,17 @@ type queue struct {
 
 func (q *queue) len() int { return len(q.priority) + len(q.normal) }
 
+// first is the earliest of the two lines' first tickets, or nil.
+func (q *queue) first() *Ticket {
+	var first *Ticket
+	for _, l := range [][]*Ticket{q.priority, q.normal} {
+		if len(l) > 0 && (first == nil || earlier(l[0], first)) {
+			first = l[0]
+		}
+	}
+	return first
+}
+
 // New returns an Engine with no tickets, counters closed.
 func New(opts Options) *Engine {
 	if opts.KeepRequests == 0 {

@@ -98,13 +98,13 @@ type rcounter struct {
 	run    int
 	skills []rskill
 	active bool
-	// The citizen at the counter now: mean and cv of their service, how
-	// long it lasted so far, and the time the direct tickets add.
-	curMean, curCV, elapsed float64
-	cur                     tail // their service time's distribution beyond elapsed
-	direct                  time.Duration
-	free0                   time.Duration
-	run0                    int
+	// The citizen at the counter now: the mean of their service, how long
+	// it lasted so far, and the time the direct tickets add.
+	curMean, elapsed float64
+	cur              tail // their service time's distribution beyond elapsed
+	direct           time.Duration
+	free0            time.Duration
+	run0             int
 }
 
 // replay is a replay's scratch space, reused.
@@ -112,10 +112,9 @@ type replay struct {
 	lines    []rline // [s*2+class]
 	counters []rcounter
 	choice   Choice
-	cv       []float64 // per service
-	sigma    []float64 // per service: σ of the log of service times
-	factor   float64   // today's arrivals over the usual
-	now      time.Time
+	cv       []float64     // per service
+	sigma    []float64     // per service: σ of the log of service times
+	factor   float64       // today's arrivals over the usual
 	slot     int           // the slot of the day now is in
 	into     time.Duration // how far into it
 	idx      []int         // line of each choice
@@ -267,7 +266,6 @@ func earlierThan(x *Ticket, arrived time.Time, id int64) bool {
 func (e *Engine) setupReplay(now time.Time, s int, prio bool, arrived time.Time, id int64) {
 	m := &e.m
 	r := &m.replay
-	r.now = now
 	r.slot = m.slot(now)
 	lt := now.In(m.location)
 	r.into = time.Duration(lt.Minute()%int(Slot/time.Minute))*time.Minute +
@@ -332,9 +330,10 @@ func (e *Engine) setupReplay(now time.Time, s int, prio bool, arrived time.Time,
 		rc.curMean = 0
 		if t := e.current(c); t != nil {
 			if ts, ok := m.svc[t.Service]; ok {
-				rc.curMean, rc.curCV, rc.elapsed = m.mean(ts, ci), r.cv[ts], now.Sub(t.Called).Seconds()
-				free = seconds(remaining(rc.curMean, rc.curCV, rc.elapsed))
-				rc.cur = tailOf(rc.curMean, rc.curCV, rc.elapsed)
+				cv := r.cv[ts]
+				rc.curMean, rc.elapsed = m.mean(ts, ci), now.Sub(t.Called).Seconds()
+				free = seconds(remaining(rc.curMean, cv, rc.elapsed))
+				rc.cur = tailOf(rc.curMean, cv, rc.elapsed)
 			}
 		}
 		rc.free0, rc.run0 = free+rc.direct, rc.run

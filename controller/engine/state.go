@@ -51,13 +51,7 @@ func (e *Engine) ServiceState(id string, now time.Time) protocol.ServiceState {
 		}
 	}
 	s.Waiting = q.len()
-	var first *Ticket
-	for _, l := range [][]*Ticket{q.priority, q.normal} {
-		if len(l) > 0 && (first == nil || earlier(l[0], first)) {
-			first = l[0]
-		}
-	}
-	if first != nil {
+	if first := q.first(); first != nil {
 		s.LongestWaitSeconds = max(int(now.Sub(first.Queued)/time.Second), 0)
 	}
 	_, wait := e.estimate(now, q)

@@ -39,12 +39,7 @@ func (e *Engine) Longest(service string, now time.Time) (waiting int, longest ti
 	if q == nil {
 		return 0, 0
 	}
-	var first *Ticket
-	for _, l := range [][]*Ticket{q.priority, q.normal} {
-		if len(l) > 0 && (first == nil || earlier(l[0], first)) {
-			first = l[0]
-		}
-	}
+	first := q.first()
 	if first == nil {
 		return 0, 0
 	}

@@ -93,7 +93,7 @@ func (s *Scenario) citizens(seed uint64, d int) []citizen {
 		share += sv.Share
 	}
 	for _, se := range s.Sessions {
-		total += s.integral(se, false)
+		total += s.integral(se)
 	}
 	base := float64(s.Tickets) / total // per second of weight
 	peak := 1.0
@@ -168,11 +168,12 @@ func (s *Scenario) factor(t time.Duration, surges bool) float64 {
 	return f
 }
 
-// integral is the session's length in seconds weighted by the peaks.
-func (s *Scenario) integral(se Session, surges bool) float64 {
+// integral is the session's length in seconds weighted by the peaks (not
+// the surges: they come on top of the day's tickets).
+func (s *Scenario) integral(se Session) float64 {
 	var sum float64
 	for t := time.Duration(se.Open); t < time.Duration(se.Close); t += time.Minute {
-		sum += s.factor(t, surges) * 60
+		sum += s.factor(t, false) * 60
 	}
 	return sum
 }
@@ -275,7 +276,6 @@ type day struct {
 	byNumber map[string]int
 	ev       events
 	seq      int
-	open     bool
 	skills   [][]bool // [counter][service]: serves it now
 	kiosk    engine.Actor
 	idle     []int // scratch
@@ -350,14 +350,13 @@ func (dy *day) do(t time.Duration, a engine.Actor, req protocol.Request) protoco
 func (dy *day) run() {
 	s := dy.s
 	o := dy.r.Options
-	for i, cs := range s.Counters {
+	for _, cs := range s.Counters {
 		speed := cs.Speed
 		if speed == 0 {
 			speed = 1
 		}
 		dy.counters = append(dy.counters, simCounter{id: cs.ID, speed: speed, current: -1,
 			actor: engine.Actor{Device: "counter-" + cs.ID, Kind: protocol.DeviceCounter, Counter: cs.ID}})
-		_ = i
 	}
 	dy.skills = make([][]bool, len(dy.counters))
 	for i, c := range dy.centre.Counters {
@@ -398,14 +397,13 @@ func (dy *day) run() {
 		t := ev.at
 		switch ev.kind {
 		case evOpen:
-			dy.open = true
 			for k := range dy.counters {
 				if dy.counters[k].state == idle {
 					dy.callNext(t, k)
 				}
 			}
 		case evClose:
-			dy.open = false
+			// No more arrivals; the counters serve whoever still waits.
 		case evArrive:
 			c := &dy.cs[ev.i]
 			r := dy.do(t, dy.kiosk, protocol.Request{Op: protocol.OpTicket, Service: s.Services[c.service].ID, Priority: c.priority})
