@@ -95,7 +95,7 @@ func (c *Controller) Overview(ctx context.Context) (*Overview, error) {
 
 func (c *Controller) buildOverview(now time.Time) *Overview {
 	o := &Overview{At: now, Day: c.engine.Day(), Totals: c.engine.Totals(),
-		Online: c.client != nil && c.client.IsConnectionOpen()}
+		Online: c.Connected()}
 	for _, id := range c.engine.Services() {
 		s := c.engine.ServiceState(id, now)
 		cfg, _ := c.centre.Service(id)

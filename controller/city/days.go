@@ -23,9 +23,9 @@ import (
 // distribution (waitRow.cdf), rounded cumulatively to thousandths of a
 // wait so that a row adds exactly 1000 × its count and sums are exact
 // integers whatever the order of the writers. The histogram is thus the
-// pooled distribution of sumWaits taken at the bucket edges, and the
-// day's P50 and P90, read off it linearly within a bucket, fall in the
-// same bucket as the pooled estimate: off from it by less than the
+// rows' pooled distribution taken at the bucket edges, and the day's P50
+// and P90, read off it linearly within a bucket, fall in the same bucket
+// as that distribution's own quantiles: off from them by less than the
 // bucket's width (5 minutes up to 20 minutes of wait, 15 up to an hour,
 // 30 up to two hours). The counts, the within-target share and the
 // longest wait are exact.

@@ -28,3 +28,16 @@ func BrokerTLS(url, caFile string) (*tls.Config, error) {
 	}
 	return nil, nil
 }
+
+// BrokerPassword reads a password on a broker from file, the whole file
+// without the spaces and newlines around it; "" for no file.
+func BrokerPassword(file string) (string, error) {
+	if file == "" {
+		return "", nil
+	}
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return "", err
+	}
+	return strings.TrimSpace(string(b)), nil
+}

@@ -28,6 +28,7 @@ CREATE TABLE IF NOT EXISTS figures (
 	acked INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS figures_unacked ON figures (acked, seq);
+CREATE INDEX IF NOT EXISTS figures_span ON figures (kind, span_to);
 `
 
 // AddFigures numbers f with the next record number, encodes it and commits

@@ -243,11 +243,6 @@ func (u *Uplink) send(ctx context.Context) error {
 	return nil
 }
 
-// Backlog is how many records the city has not acknowledged yet.
-func (u *Uplink) Backlog(ctx context.Context) (int, error) {
-	return u.opts.Store.CountPendingFigures(ctx)
-}
-
 // make commits a record for every interval ended since the last one made,
 // and a day record for every local day ended.
 func (u *Uplink) make(ctx context.Context) error {

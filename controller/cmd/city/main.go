@@ -95,12 +95,8 @@ func run(ctx context.Context, f flags) error {
 	if f.nats != "" {
 		opts.Broker, opts.NATS = "", f.nats
 	}
-	if f.passwordFile != "" {
-		b, err := os.ReadFile(f.passwordFile)
-		if err != nil {
-			return fmt.Errorf("-password-file: %w", err)
-		}
-		opts.Password = strings.TrimSpace(string(b))
+	if opts.Password, err = config.BrokerPassword(f.passwordFile); err != nil {
+		return fmt.Errorf("-password-file: %w", err)
 	}
 	if opts.TLS, err = config.BrokerTLS(f.broker, f.ca); err != nil {
 		return err

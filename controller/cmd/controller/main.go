@@ -171,14 +171,10 @@ func run(ctx context.Context, f flags) error {
 func newUplink(f flags, cfg *config.Centre, st *store.Store, c *centre.Controller, log *slog.Logger) (*uplink.Uplink, error) {
 	opts := uplink.Options{Centre: cfg, Store: st, Controller: c, Broker: f.uplink, Username: f.uplinkUser,
 		Interval: f.uplinkInterval, Rate: f.uplinkRate, Logger: log}
-	if f.uplinkPasswordFile != "" {
-		b, err := os.ReadFile(f.uplinkPasswordFile)
-		if err != nil {
-			return nil, fmt.Errorf("-uplink-password-file: %w", err)
-		}
-		opts.Password = strings.TrimSpace(string(b))
-	}
 	var err error
+	if opts.Password, err = config.BrokerPassword(f.uplinkPasswordFile); err != nil {
+		return nil, fmt.Errorf("-uplink-password-file: %w", err)
+	}
 	if opts.TLS, err = config.BrokerTLS(f.uplink, f.uplinkCA); err != nil {
 		return nil, fmt.Errorf("-uplink-ca: %w", err)
 	}
