@@ -197,6 +197,20 @@ func text(v any) string {
 	return fmt.Sprint(v)
 }
 
+// Cells are the rows and their total as text, with a header in lang: the
+// cells of the CSV export.
+func (r *Report) Cells(lang string) [][]string {
+	var out [][]string
+	for _, row := range r.table(lang) {
+		rec := make([]string, len(row))
+		for i, v := range row {
+			rec[i] = text(v)
+		}
+		out = append(out, rec)
+	}
+	return out
+}
+
 // CSV writes the rows and their total as CSV in UTF-8 with a byte order
 // mark, which Excel needs to read Vietnamese, with a header in lang.
 func (r *Report) CSV(w io.Writer, lang string) error {
@@ -204,14 +218,8 @@ func (r *Report) CSV(w io.Writer, lang string) error {
 		return fmt.Errorf("report.CSV: %w", err)
 	}
 	cw := csv.NewWriter(w)
-	for _, row := range r.table(lang) {
-		rec := make([]string, len(row))
-		for i, v := range row {
-			rec[i] = text(v)
-		}
-		if err := cw.Write(rec); err != nil {
-			return fmt.Errorf("report.CSV: %w", err)
-		}
+	if err := cw.WriteAll(r.Cells(lang)); err != nil {
+		return fmt.Errorf("report.CSV: %w", err)
 	}
 	cw.Flush()
 	if err := cw.Error(); err != nil {

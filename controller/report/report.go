@@ -148,11 +148,9 @@ type acc struct {
 func (a *acc) finish() Row {
 	r := a.row
 	r.Waits = len(a.waits)
-	r.MeanWait, r.WaitQuantiles = sumUp(a.waits)
-	r.P90Wait = seconds(r.WaitQuantiles.P90)
-	if len(a.waits) > 0 {
-		slices.Sort(a.waits)
-		r.P90Wait = a.waits[(9*len(a.waits)+9)/10-1]
+	r.MeanWait, r.WaitQuantiles = sumUp(a.waits) // sorts a.waits
+	if n := len(a.waits); n > 0 {
+		r.P90Wait = a.waits[(9*n+9)/10-1]
 	}
 	r.MeanService, r.ServiceQuantiles = sumUp(a.svcs)
 	r.WithinTarget = a.within
@@ -186,8 +184,6 @@ func sumUp(ds []time.Duration) (time.Duration, protocol.Quantiles) {
 	return sum / time.Duration(n), protocol.Quantiles{N: n, P50: rank(50), P90: rank(90), P95: rank(95),
 		Max: int(ds[n-1] / time.Second)}
 }
-
-func seconds(s int) time.Duration { return time.Duration(s) * time.Second }
 
 // visit is where a ticket's current visit stands.
 type visit struct {

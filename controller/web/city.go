@@ -41,7 +41,6 @@ type CityOptions struct {
 type CityServer struct {
 	*gate
 	opts      CityOptions
-	log       *slog.Logger
 	pages     *template.Template
 	mux       *http.ServeMux
 	routeList []Route
@@ -64,9 +63,10 @@ func NewCity(opts CityOptions) (*CityServer, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &CityServer{opts: opts, log: opts.Logger.With("city", opts.City.ID), pages: pages}
+	s := &CityServer{opts: opts, pages: pages}
 	s.gate = newGate(gateOptions{MaxAge: opts.MaxAge, IdleTimeout: opts.IdleTimeout, SignInEvery: opts.SignInEvery,
-		SignInBurst: opts.SignInBurst, SecureCookies: opts.SecureCookies, Clock: opts.Clock, Logger: s.log}, opts.City.User)
+		SignInBurst: opts.SignInBurst, SecureCookies: opts.SecureCookies, Clock: opts.Clock,
+		Logger: opts.Logger.With("city", opts.City.ID)}, opts.City.User)
 	s.gate.render, s.gate.problem = s.render, s.problem
 	s.gate.home = func(*config.User) string { return "/city" }
 	s.mux = http.NewServeMux()
@@ -159,7 +159,7 @@ func (s *CityServer) view(ctx context.Context, lang string) (cityView, error) {
 	if err != nil {
 		return cityView{}, err
 	}
-	now := s.opts.Clock()
+	now := s.now()
 	v := cityView{At: now, Centres: []cityRow{}}
 	seen := map[string]bool{}
 	latest := time.Time{}
@@ -196,8 +196,7 @@ func (s *CityServer) view(ctx context.Context, lang string) (cityView, error) {
 			v.Centres = append(v.Centres, cityRow{ID: cc.ID, Name: cc.Name.In(lang), Waiting: -1, Down: true, Expected: true})
 		}
 	}
-	ranked := slices.Clone(v.Centres)
-	slices.SortStableFunc(ranked, func(a, b cityRow) int {
+	slices.SortStableFunc(v.Centres, func(a, b cityRow) int {
 		if a.Down != b.Down {
 			if a.Down {
 				return 1
@@ -219,13 +218,9 @@ func (s *CityServer) view(ctx context.Context, lang string) (cityView, error) {
 		}
 		return a.P90Seconds - b.P90Seconds
 	})
-	rank := map[string]int{}
-	for i, r := range ranked {
-		rank[r.ID] = i + 1
-	}
 	for i := range v.Centres {
 		r := &v.Centres[i]
-		r.Rank = rank[r.ID]
+		r.Rank = i + 1
 		if r.Down {
 			v.Down++
 		}
@@ -234,7 +229,6 @@ func (s *CityServer) view(ctx context.Context, lang string) (cityView, error) {
 		}
 		v.Served += r.Served
 	}
-	slices.SortStableFunc(v.Centres, func(a, b cityRow) int { return a.Rank - b.Rank })
 	return v, nil
 }
 

@@ -2,7 +2,6 @@ package web
 
 import (
 	"bytes"
-	"encoding/csv"
 	"fmt"
 	"html/template"
 	"net/http"
@@ -70,11 +69,9 @@ func (s *Server) reports(w http.ResponseWriter, r *http.Request, ss *session) {
 	}
 	l := lang(r)
 	query := url.Values{"period": {string(q.Period)}, "day": {q.Day.Format("2006-01-02")}, "by": {string(q.By)}}.Encode()
-	var table bytes.Buffer
-	rep.CSV(&table, l) // the same cells as the exports, for the page's table
 	s.render(w, r, http.StatusOK, "reports", ss, map[string]any{
 		"Report": rep, "Query": q, "Day": q.Day.Format("2006-01-02"), "Export": query,
-		"Chart": template.HTML(rep.SVG(l)), "Table": csvRows(table.Bytes()),
+		"Chart": template.HTML(rep.SVG(l)), "Table": rep.Cells(l),
 		"From": rep.From.Format("2006-01-02"), "To": rep.To.Add(-time.Hour).Format("2006-01-02"),
 	})
 }
@@ -109,13 +106,4 @@ func (s *Server) exportXLSX(w http.ResponseWriter, r *http.Request, _ *session) 
 
 func fileName(q report.Query, ext string) string {
 	return fmt.Sprintf("bao-cao-%s-%s-%s.%s", q.Period, q.By, q.Day.Format("2006-01-02"), ext)
-}
-
-// csvRows reads back the cells of a CSV export, for the page's table.
-func csvRows(b []byte) [][]string {
-	rows, err := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(b, []byte("\ufeff")))).ReadAll()
-	if err != nil {
-		return nil
-	}
-	return rows
 }

@@ -44,8 +44,6 @@ type Options struct {
 type Server struct {
 	*gate
 	opts      Options
-	log       *slog.Logger
-	now       func() time.Time
 	pages     *template.Template
 	mux       *http.ServeMux
 	routeList []Route
@@ -64,9 +62,10 @@ func New(opts Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{opts: opts, log: opts.Logger.With("centre", opts.Centre.ID), now: opts.Clock, pages: pages}
+	s := &Server{opts: opts, pages: pages}
 	s.gate = newGate(gateOptions{MaxAge: opts.MaxAge, IdleTimeout: opts.IdleTimeout, SignInEvery: opts.SignInEvery,
-		SignInBurst: opts.SignInBurst, SecureCookies: opts.SecureCookies, Clock: opts.Clock, Logger: s.log}, opts.Centre.User)
+		SignInBurst: opts.SignInBurst, SecureCookies: opts.SecureCookies, Clock: opts.Clock,
+		Logger: opts.Logger.With("centre", opts.Centre.ID)}, opts.Centre.User)
 	s.gate.render, s.gate.problem, s.gate.home = s.render, s.problem, centreHome
 	s.gate.signedIn = func(r *http.Request, u *config.User) {
 		if u.Role == config.RoleStaff {
