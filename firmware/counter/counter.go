@@ -213,13 +213,6 @@ func (c *Counter) textLocked() (string, time.Time) {
 	return TextIdle, time.Time{}
 }
 
-// Shown is the text on the display now.
-func (c *Counter) Shown() string {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.shown
-}
-
 // State is the counter's state as the terminal knows it; ok is false while
 // it knows none (the controller unreachable, or not heard from yet).
 func (c *Counter) State() (s protocol.CounterState, ok bool) {
@@ -229,14 +222,6 @@ func (c *Counter) State() (s protocol.CounterState, ok bool) {
 		return protocol.CounterState{}, false
 	}
 	return *c.state, true
-}
-
-// Online reports whether the controller is reachable: the link is up and the
-// controller's retained status says online.
-func (c *Counter) Online() bool {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.linkUp && c.controller
 }
 
 // Health is the terminal's health for its presence: fault while the

@@ -12,9 +12,8 @@ import (
 	"sync"
 
 	"periph.io/x/conn/v3/gpio"
-	"periph.io/x/conn/v3/gpio/gpioreg"
-	"periph.io/x/host/v3"
 
+	"github.com/sothutu/sothutu/firmware/button"
 	"github.com/sothutu/sothutu/firmware/counter"
 	"github.com/sothutu/sothutu/firmware/devconfig"
 	"github.com/sothutu/sothutu/firmware/link"
@@ -26,7 +25,7 @@ var version = "dev"
 
 func main() {
 	devconfig.Main("counter", "/etc/sothutu/counter.yaml", func(ctx context.Context, cfg *config, log *slog.Logger) error {
-		return run(ctx, cfg, hardware{pins: gpioPins, display: newDisplay}, log)
+		return run(ctx, cfg, hardware{pins: button.Pins, display: newDisplay}, log)
 	})
 }
 
@@ -36,25 +35,6 @@ type hardware struct {
 	// messages.
 	pins    func(names, fields []string) ([]gpio.PinIn, error)
 	display func(cfg displayConfig, log *slog.Logger) (counter.Display, func() error, error)
-}
-
-// gpioPins finds the keys' pins on the host.
-func gpioPins(names, fields []string) ([]gpio.PinIn, error) {
-	if len(names) == 0 {
-		return nil, nil
-	}
-	if _, err := host.Init(); err != nil {
-		return nil, fmt.Errorf("host.Init: %w", err)
-	}
-	pins := make([]gpio.PinIn, len(names))
-	for i, n := range names {
-		p := gpioreg.ByName(n)
-		if p == nil {
-			return nil, fmt.Errorf("%s: no GPIO pin %q on this machine (is it a Raspberry Pi? names are like GPIO17)", fields[i], n)
-		}
-		pins[i] = p
-	}
-	return pins, nil
 }
 
 func run(ctx context.Context, cfg *config, hw hardware, log *slog.Logger) error {

@@ -18,9 +18,8 @@ import (
 	"time"
 
 	"periph.io/x/conn/v3/gpio"
-	"periph.io/x/conn/v3/gpio/gpioreg"
-	"periph.io/x/host/v3"
 
+	"github.com/sothutu/sothutu/firmware/button"
 	"github.com/sothutu/sothutu/firmware/devconfig"
 	"github.com/sothutu/sothutu/firmware/escpos"
 	"github.com/sothutu/sothutu/firmware/kiosk"
@@ -34,35 +33,16 @@ var version = "dev"
 
 func main() {
 	devconfig.Main("kiosk", "/etc/sothutu/kiosk.yaml", func(ctx context.Context, cfg *config, log *slog.Logger) error {
-		return run(ctx, cfg, gpioPins, log)
+		return run(ctx, cfg, button.Pins, log)
 	})
 }
 
-// gpioPins finds the buttons' pins on the host.
-func gpioPins(names []string) ([]gpio.PinIn, error) {
-	if len(names) == 0 {
-		return nil, nil
+func run(ctx context.Context, cfg *config, pins func(names, fields []string) ([]gpio.PinIn, error), log *slog.Logger) error {
+	var names, fields []string
+	for i, b := range cfg.Buttons {
+		names, fields = append(names, b.Pin), append(fields, fmt.Sprintf("buttons[%d].pin", i))
 	}
-	if _, err := host.Init(); err != nil {
-		return nil, fmt.Errorf("host.Init: %w", err)
-	}
-	pins := make([]gpio.PinIn, len(names))
-	for i, n := range names {
-		p := gpioreg.ByName(n)
-		if p == nil {
-			return nil, fmt.Errorf("buttons[%d].pin: no GPIO pin %q on this machine (is it a Raspberry Pi? names are like GPIO17)", i, n)
-		}
-		pins[i] = p
-	}
-	return pins, nil
-}
-
-func run(ctx context.Context, cfg *config, pins func([]string) ([]gpio.PinIn, error), log *slog.Logger) error {
-	var names []string
-	for _, b := range cfg.Buttons {
-		names = append(names, b.Pin)
-	}
-	gp, err := pins(names)
+	gp, err := pins(names, fields)
 	if err != nil {
 		return err
 	}

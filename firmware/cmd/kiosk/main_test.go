@@ -117,7 +117,7 @@ func startKiosk(t testing.TB) *e2e {
 		t.Fatal(err)
 	}
 	e := &e2e{url: "http://" + touch, paper: paper, ctl: ctl, pins: map[string]*gpiotest.Pin{}}
-	lookup := func(names []string) ([]gpio.PinIn, error) {
+	lookup := func(names, _ []string) ([]gpio.PinIn, error) {
 		var out []gpio.PinIn
 		for _, n := range names {
 			p := &gpiotest.Pin{N: n, L: gpio.High, EdgesChan: make(chan gpio.Level, 4)}
