@@ -18,6 +18,7 @@ import (
 
 	"github.com/sothutu/sothutu/controller/centre/centretest"
 	"github.com/sothutu/sothutu/controller/engine"
+	"github.com/sothutu/sothutu/display/displaytest"
 	"github.com/sothutu/sothutu/firmware/counter"
 	"github.com/sothutu/sothutu/firmware/link"
 	"github.com/sothutu/sothutu/protocol"
@@ -30,45 +31,13 @@ var quiet = func() *slog.Logger {
 	return slog.New(slog.NewTextHandler(io.Discard, nil))
 }()
 
-// display records what was shown.
-type display struct {
-	mu    sync.Mutex
-	shown []string
-	fail  error
-}
-
-func (d *display) Show(text string) error {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if d.fail != nil {
-		return d.fail
-	}
-	d.shown = append(d.shown, text)
-	return nil
-}
-
-func (d *display) last() string {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if len(d.shown) == 0 {
-		return ""
-	}
-	return d.shown[len(d.shown)-1]
-}
-
-func (d *display) history() []string {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	return slices.Clone(d.shown)
-}
-
 // rig is the example centre's controller and the terminal of counter 1.
 type rig struct {
 	t *testing.T
 	*centretest.Centre
 	ctr     *counter.Counter
 	link    *link.Link
-	display *display
+	display *displaytest.Fake
 	stopCtr func()
 	keys    map[protocol.Op]*gpiotest.Pin
 	rate    *gpiotest.Pin // very satisfied
@@ -79,7 +48,7 @@ type rig struct {
 func newRig(t *testing.T, lockout time.Duration) *rig {
 	r := &rig{t: t, Centre: centretest.Start(t, centretest.Options{TickEvery: 100 * time.Millisecond}), lockout: lockout}
 	r.startCounter()
-	r.eventually("terminal showing the idle counter", func() bool { return r.display.last() == counter.TextIdle })
+	r.eventually("terminal showing the idle counter", func() bool { return r.display.Last() == counter.TextIdle })
 	return r
 }
 
@@ -98,7 +67,7 @@ func (r *rig) startCounter() {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r.display = &display{}
+	r.display = &displaytest.Fake{}
 	c, err = counter.New(counter.Options{Link: r.link, Centre: r.Config.ID, Device: d.ID, Counter: d.Counter,
 		Display: r.display, ReplyTimeout: 3 * time.Second, ErrorFor: 300 * time.Millisecond, Logger: quiet})
 	if err != nil {
@@ -228,7 +197,7 @@ func TestCallNextKey(t *testing.T) {
 	calls := r.board()
 	n := r.issue("A")
 	r.press(r.keys[protocol.OpCallNext])
-	r.eventually("the display showing "+n, func() bool { return r.display.last() == n })
+	r.eventually("the display showing "+n, func() bool { return r.display.Last() == n })
 	if c := receive(t, "call", calls); c.Ticket != n || c.Counter != "1" || c.Repeat != 0 {
 		t.Errorf("board heard %+v", c)
 	}
@@ -251,7 +220,7 @@ func TestDoublePressCallsOnce(t *testing.T) {
 	first, second := r.issue("A"), r.issue("A")
 	k := r.keys[protocol.OpCallNext]
 	k.EdgesChan <- gpio.Low
-	r.eventually("the first call", func() bool { return r.display.last() == first })
+	r.eventually("the first call", func() bool { return r.display.Last() == first })
 	k.EdgesChan <- gpio.Low // held
 	k.EdgesChan <- gpio.High
 	k.EdgesChan <- gpio.Low // pressed again within the lockout
@@ -264,7 +233,7 @@ func TestDoublePressCallsOnce(t *testing.T) {
 	if s := r.counterState(); s.Ticket != first {
 		t.Errorf("counter 1 serves %q, want %s", s.Ticket, first)
 	}
-	if got := r.display.last(); got != first {
+	if got := r.display.Last(); got != first {
 		t.Errorf("display %q", got)
 	}
 }
@@ -275,17 +244,17 @@ func TestCompleteThenRate(t *testing.T) {
 	r := newRig(t, time.Nanosecond)
 	n := r.issue("A")
 	r.press(r.keys[protocol.OpCallNext])
-	r.eventually("the display showing "+n, func() bool { return r.display.last() == n })
+	r.eventually("the display showing "+n, func() bool { return r.display.Last() == n })
 	r.press(r.keys[protocol.OpComplete])
-	r.eventually("the display idle", func() bool { return r.display.last() == counter.TextIdle })
+	r.eventually("the display idle", func() bool { return r.display.Last() == counter.TextIdle })
 	r.press(r.rate)
 	r.eventually("the rating stored", func() bool {
 		var rating string
 		err := r.Store.DB().QueryRow(`SELECT rating FROM tickets WHERE number = ?`, n).Scan(&rating)
 		return err == nil && rating == string(protocol.RatingVerySatisfied)
 	})
-	if slices.Contains(r.display.history(), counter.TextError) {
-		t.Errorf("an error was shown: %q", r.display.history())
+	if slices.Contains(r.display.Shown(), counter.TextError) {
+		t.Errorf("an error was shown: %q", r.display.Shown())
 	}
 }
 
@@ -295,19 +264,19 @@ func TestTransferAndPause(t *testing.T) {
 	r := newRig(t, time.Nanosecond)
 	n := r.issue("A")
 	r.press(r.keys[protocol.OpCallNext])
-	r.eventually("the display showing "+n, func() bool { return r.display.last() == n })
+	r.eventually("the display showing "+n, func() bool { return r.display.Last() == n })
 	r.press(r.toB)
-	r.eventually("the display idle after the transfer", func() bool { return r.display.last() == counter.TextIdle })
+	r.eventually("the display idle after the transfer", func() bool { return r.display.Last() == counter.TextIdle })
 	if tot := r.totals(); tot.Waiting != 1 {
 		t.Errorf("%d waiting after the transfer, want 1", tot.Waiting)
 	}
 	r.press(r.keys[protocol.OpPause])
-	r.eventually("paused", func() bool { return r.display.last() == counter.TextPaused })
+	r.eventually("paused", func() bool { return r.display.Last() == counter.TextPaused })
 	if s := r.counterState(); s.Status != protocol.CounterPaused {
 		t.Errorf("controller's counter 1: %+v", s)
 	}
 	r.press(r.keys[protocol.OpPause])
-	r.eventually("resumed", func() bool { return r.display.last() == counter.TextIdle })
+	r.eventually("resumed", func() bool { return r.display.Last() == counter.TextIdle })
 	if s := r.counterState(); s.Status != protocol.CounterIdle {
 		t.Errorf("controller's counter 1 after resume: %+v", s)
 	}
@@ -317,8 +286,8 @@ func TestTransferAndPause(t *testing.T) {
 func TestRefusalShowsError(t *testing.T) {
 	r := newRig(t, time.Nanosecond)
 	r.press(r.keys[protocol.OpComplete]) // nothing to complete
-	r.eventually("Err shown", func() bool { return r.display.last() == counter.TextError })
-	r.eventually("the state shown again", func() bool { return r.display.last() == counter.TextIdle })
+	r.eventually("Err shown", func() bool { return r.display.Last() == counter.TextError })
+	r.eventually("the state shown again", func() bool { return r.display.Last() == counter.TextIdle })
 	if h := r.ctr.Health(); h.Status != protocol.HealthOK || h.LastError == "" {
 		t.Errorf("health %+v, want ok with the last error", h)
 	}
@@ -336,10 +305,10 @@ func TestControllerUnreachable(t *testing.T) {
 	r := newRig(t, time.Nanosecond)
 	n := r.issue("A")
 	r.press(r.keys[protocol.OpCallNext])
-	r.eventually("the display showing "+n, func() bool { return r.display.last() == n })
+	r.eventually("the display showing "+n, func() bool { return r.display.Last() == n })
 
 	r.Stop()
-	r.eventually("unreachable shown", func() bool { return r.display.last() == counter.TextUnreachable })
+	r.eventually("unreachable shown", func() bool { return r.display.Last() == counter.TextUnreachable })
 	if h := r.ctr.Health(); h.Status != protocol.HealthFault || h.LastError != "controller unreachable" {
 		t.Errorf("health %+v", h)
 	}
@@ -355,13 +324,13 @@ func TestControllerUnreachable(t *testing.T) {
 	if _, err := r.ctr.Do(context.Background(), protocol.Request{Op: protocol.OpCallNext}); !errors.Is(err, counter.ErrBusy) {
 		t.Errorf("second command while one waits: %v", err)
 	}
-	if got := r.display.last(); got != counter.TextUnreachable {
+	if got := r.display.Last(); got != counter.TextUnreachable {
 		t.Errorf("display %q while unreachable", got)
 	}
 
 	r.Restart()
 	r.eventually("the queued complete answered", func() bool { return r.link.Pending() == 0 })
-	r.eventually("the terminal recovered", func() bool { return r.display.last() == counter.TextIdle })
+	r.eventually("the terminal recovered", func() bool { return r.display.Last() == counter.TextIdle })
 	if s := r.counterState(); s.Status != protocol.CounterIdle {
 		t.Errorf("controller's counter 1: %+v", s)
 	}
@@ -378,11 +347,11 @@ func TestTerminalRestart(t *testing.T) {
 	r.issue("C")
 	n := r.issue("A")
 	r.press(r.keys[protocol.OpCallNext])
-	r.eventually("the display showing "+n, func() bool { return r.display.last() == n })
+	r.eventually("the display showing "+n, func() bool { return r.display.Last() == n })
 	r.stopCtr()
 	r.startCounter()
-	r.eventually("the restarted terminal showing "+n, func() bool { return r.display.last() == n })
-	if got := r.display.history(); got[0] != counter.TextUnreachable {
+	r.eventually("the restarted terminal showing "+n, func() bool { return r.display.Last() == n })
+	if got := r.display.Shown(); got[0] != counter.TextUnreachable {
 		t.Errorf("first shown %q, want %q before the state is known", got[0], counter.TextUnreachable)
 	}
 }
@@ -390,19 +359,15 @@ func TestTerminalRestart(t *testing.T) {
 // A failing display is the terminal's fault, reported in its health.
 func TestDisplayFails(t *testing.T) {
 	r := newRig(t, time.Nanosecond)
-	r.display.mu.Lock()
-	r.display.fail = errors.New("i2c: no ack")
-	r.display.mu.Unlock()
+	r.display.Fail(errors.New("i2c: no ack"))
 	r.press(r.keys[protocol.OpPause])
 	r.eventually("display fault in health", func() bool {
 		h := r.ctr.Health()
 		return h.Status == protocol.HealthFault && h.LastError == "display: i2c: no ack"
 	})
-	r.display.mu.Lock()
-	r.display.fail = nil
-	r.display.mu.Unlock()
+	r.display.Fail(nil)
 	r.eventually("the display working again, showing the state", func() bool {
-		return r.display.last() == counter.TextPaused && r.ctr.Health().Status == protocol.HealthOK
+		return r.display.Last() == counter.TextPaused && r.ctr.Health().Status == protocol.HealthOK
 	})
 }
 
