@@ -502,14 +502,12 @@ func (t *Ticket) Validate() error {
 	return checkDay("ticket.day", t.Day)
 }
 
-var counterStatuses = []CounterStatus{CounterClosed, CounterIdle, CounterServing, CounterPaused}
-
 // Validate checks a counter state.
 func (s *CounterState) Validate() error {
 	if err := CheckID("counter", s.Counter); err != nil {
 		return err
 	}
-	if !slices.Contains(counterStatuses, s.Status) {
+	if !slices.Contains(CounterStatuses, s.Status) {
 		return invalid("status", "unknown counter status %q", s.Status)
 	}
 	if (s.Status == CounterServing) != (s.Ticket != "") {
@@ -622,11 +620,7 @@ func (s *ControllerState) Validate() error {
 	return checkDay("day", s.Day)
 }
 
-var (
-	deviceKinds    = []DeviceKind{DeviceKiosk, DeviceCounter, DeviceBoard}
-	healthStatuses = []HealthStatus{HealthOK, HealthDegraded, HealthFault}
-	printerStates  = []string{PrinterOK, PrinterPaperLow, PrinterPaperOut, PrinterCover, PrinterOffline, PrinterError}
-)
+var deviceKinds = []DeviceKind{DeviceKiosk, DeviceCounter, DeviceBoard}
 
 // Validate checks a presence message.
 func (p *Presence) Validate() error {
@@ -637,13 +631,13 @@ func (p *Presence) Validate() error {
 		return invalid("kind", "unknown device kind %q", p.Kind)
 	}
 	if h := p.Health; h != nil {
-		if !slices.Contains(healthStatuses, h.Status) {
+		if !slices.Contains(HealthStatuses, h.Status) {
 			return invalid("health.status", "unknown health status %q", h.Status)
 		}
 		if h.UptimeSeconds < 0 {
 			return invalid("health.uptime_s", "negative")
 		}
-		if h.Printer != "" && !slices.Contains(printerStates, h.Printer) {
+		if h.Printer != "" && !slices.Contains(PrinterStates, h.Printer) {
 			return invalid("health.printer", "unknown printer state %q", h.Printer)
 		}
 	}

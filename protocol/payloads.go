@@ -136,6 +136,9 @@ const (
 	CounterPaused  CounterStatus = "paused"  // on a break
 )
 
+// CounterStatuses lists every counter status.
+var CounterStatuses = []CounterStatus{CounterClosed, CounterIdle, CounterServing, CounterPaused}
+
 // CounterState is the retained state of a counter.
 type CounterState struct {
 	V       int           `json:"v"`
@@ -299,6 +302,9 @@ const (
 	HealthFault    HealthStatus = "fault"    // cannot do its job (paper out, printer offline)
 )
 
+// HealthStatuses lists every health status.
+var HealthStatuses = []HealthStatus{HealthOK, HealthDegraded, HealthFault}
+
 // Printer states a kiosk reports.
 const (
 	PrinterOK       = "ok"
@@ -308,6 +314,9 @@ const (
 	PrinterOffline  = "offline"
 	PrinterError    = "error"
 )
+
+// PrinterStates lists every printer state.
+var PrinterStates = []string{PrinterOK, PrinterPaperLow, PrinterPaperOut, PrinterCover, PrinterOffline, PrinterError}
 
 // Health is a device's own account of itself.
 type Health struct {

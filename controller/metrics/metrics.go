@@ -21,17 +21,6 @@ var _ prometheus.Collector = &Collector{}
 // the scraper.
 const Timeout = 5 * time.Second
 
-// counterStatuses are the values of sothutu_counter_status's status label.
-var counterStatuses = []protocol.CounterStatus{protocol.CounterServing, protocol.CounterIdle,
-	protocol.CounterPaused, protocol.CounterClosed}
-
-// healthStatuses are the values of sothutu_device_health's status label.
-var healthStatuses = []protocol.HealthStatus{protocol.HealthOK, protocol.HealthDegraded, protocol.HealthFault}
-
-// printerStates are the values of sothutu_printer_status's status label.
-var printerStates = []string{protocol.PrinterOK, protocol.PrinterPaperLow, protocol.PrinterPaperOut,
-	protocol.PrinterCover, protocol.PrinterOffline, protocol.PrinterError}
-
 const dayReset = " The day's count: it goes back to zero at local midnight, which rate() and increase() treat as a counter reset."
 
 var (
@@ -152,7 +141,7 @@ func (col *Collector) Collect(ch chan<- prometheus.Metric) {
 			continue
 		}
 		id := c.Counter
-		for _, s := range counterStatuses {
+		for _, s := range protocol.CounterStatuses {
 			ch <- gauge(descCounterStatus, bit(c.Status == s), id, string(s))
 		}
 		ch <- gauge(descIdleWaiting, bit(c.IdleWhileWaiting), id)
@@ -172,11 +161,11 @@ func (col *Collector) Collect(ch chan<- prometheus.Metric) {
 		if d.Health == nil {
 			continue
 		}
-		for _, s := range healthStatuses {
+		for _, s := range protocol.HealthStatuses {
 			ch <- gauge(descHealth, bit(d.Health.Status == s), d.Device, kind, string(s))
 		}
 		if dc.Kind == protocol.DeviceKiosk && d.Health.Printer != "" {
-			for _, s := range printerStates {
+			for _, s := range protocol.PrinterStates {
 				ch <- gauge(descPrinter, bit(d.Health.Printer == s), d.Device, s)
 			}
 		}
