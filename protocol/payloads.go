@@ -27,10 +27,18 @@ const (
 	// itself, from its offline block, while it could not reach the
 	// controller. The controller files it by its issue time.
 	OpOfflineTicket Op = "offline_ticket"
+
+	// OpPrinted tells the controller that a ticket issued with Hold reached
+	// the citizen: printed in full, or shown on a screen where no printer
+	// is used. Only then is it callable.
+	OpPrinted Op = "printed"
+	// OpVoid tells the controller that a held ticket will never reach the
+	// citizen: the kiosk gave up printing it.
+	OpVoid Op = "void"
 )
 
 // Ops lists every request operation.
-var Ops = []Op{OpTicket, OpOfflineTicket, OpCallNext, OpCallAgain, OpComplete, OpNoShow, OpTransfer,
+var Ops = []Op{OpTicket, OpOfflineTicket, OpPrinted, OpVoid, OpCallNext, OpCallAgain, OpComplete, OpNoShow, OpTransfer,
 	OpPark, OpRecall, OpCallTicket, OpPause, OpResume, OpRate}
 
 // Priority is a citizen's priority class. Every class but PriorityNone is
@@ -77,6 +85,10 @@ type Request struct {
 	Service  string   `json:"service,omitempty"`
 	Priority Priority `json:"priority,omitempty"`
 	Lang     string   `json:"lang,omitempty"` // one of Languages; the ticket's language
+	// Hold, on ticket: the kiosk will confirm with OpPrinted that the
+	// ticket reached the citizen; until then the ticket is held, never
+	// called, and voided if no confirmation comes in time.
+	Hold bool `json:"hold,omitempty"`
 
 	// Counter commands. Counter may be left out: the controller knows which
 	// counter a terminal belongs to, and refuses any other.
