@@ -24,6 +24,9 @@ const (
 	MaxLevel                = 9
 	MinPassword             = 8 // characters
 	MaxSize                 = 1 << 20
+	DefaultHoldFor          = 10 * time.Minute
+	MinHoldFor              = 30 * time.Second
+	MaxHoldFor              = 2 * time.Hour
 )
 
 // Centre is one Public Administration Service Centre: its services, its
@@ -116,6 +119,10 @@ type Rules struct {
 	// PriorityMaxInRow is the most legal-priority tickets one counter calls in
 	// a row while ordinary tickets wait, so that neither group waits forever.
 	PriorityMaxInRow int
+	// HoldFor is how long a ticket issued with hold waits for its kiosk to
+	// confirm that it reached the citizen before it is voided: a ticket
+	// whose print failed must not be called, nor counted.
+	HoldFor time.Duration
 }
 
 // Service is one queue: a block of ticket numbers and the counters that serve it.

@@ -183,7 +183,7 @@ func TestDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.Rules.PriorityMaxInRow != DefaultPriorityMaxInRow || c.Timezone != DefaultTimezone ||
+	if c.Rules.PriorityMaxInRow != DefaultPriorityMaxInRow || c.Rules.HoldFor != DefaultHoldFor || c.Timezone != DefaultTimezone ||
 		c.Location.String() != DefaultTimezone || c.Services[0].Width != DefaultWidth {
 		t.Errorf("defaults: %+v %q %v %d", c.Rules, c.Timezone, c.Location, c.Services[0].Width)
 	}
@@ -203,6 +203,14 @@ func TestDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	if c.Rules.PriorityMaxInRow != 0 || c.Services[0].Width != 4 {
+		t.Errorf("rules %+v, width %d", c.Rules, c.Services[0].Width)
+	}
+	file = edit(t, "priority_max_in_row: 2\n", "priority_max_in_row: 2\n  hold_for: 3m\n")
+	c, err = Parse("centre.yaml", []byte(file))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Rules.HoldFor != 3*time.Minute {
 		t.Errorf("rules %+v, width %d", c.Rules, c.Services[0].Width)
 	}
 }

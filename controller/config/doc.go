@@ -13,6 +13,7 @@
 //	  name: {vi: "Trung tâm Phục vụ hành chính công phường Ninh Kiều", en: "..."}
 //	rules:
 //	  priority_max_in_row: 2     # 0 to 10, default 2
+//	  hold_for: 10m              # 30s to 2h, default 10m: a held ticket unconfirmed so long is voided
 //	services:                    # the queues
 //	  - {id: A, prefix: A, width: 3, name: {vi: "Đất đai", en: "Land"}, target_wait: 20m, mean_service: 12m}
 //	counters:                    # each serves one or more services at a level, 1 (main) to 9

@@ -158,6 +158,10 @@ func TestParseErrors(t *testing.T) {
 		// Rules and centre.
 		{"priority out of range", edit(t, "priority_max_in_row: 2", "priority_max_in_row: 11"), 5,
 			[]string{"rules.priority_max_in_row: 11 is out of range; expected 0 to 10"}, ErrInvalid, true},
+		{"hold too short", edit(t, "priority_max_in_row: 2\n", "priority_max_in_row: 2\n  hold_for: 10s\n"), 6,
+			[]string{"rules.hold_for: 10s is out of range; expected 30s to 2h0m0s"}, ErrInvalid, true},
+		{"hold not a duration", edit(t, "priority_max_in_row: 2\n", "priority_max_in_row: 2\n  hold_for: ten\n"), 6,
+			[]string{`rules.hold_for: "ten" is not a duration`}, ErrInvalid, true},
 		{"unknown time zone", edit(t, "  id: test\n", "  id: test\n  timezone: Asia/Hanoi\n"), 3,
 			[]string{`centre.timezone: unknown time zone "Asia/Hanoi"`, "Asia/Ho_Chi_Minh"}, ErrInvalid, true},
 		{"machine time zone", edit(t, "  id: test\n", "  id: test\n  timezone: Local\n"), 3,

@@ -26,7 +26,7 @@ var (
 	topFields        = []string{"centre", "rules", "services", "counters", "devices", "controller", "users"}
 	centreFields     = []string{"id", "name", "timezone"}
 	textFields       = []string{"vi", "en", "km"}
-	rulesFields      = []string{"priority_max_in_row"}
+	rulesFields      = []string{"priority_max_in_row", "hold_for"}
 	serviceFields    = []string{"id", "prefix", "width", "name", "target_wait", "mean_service"}
 	counterFields    = []string{"id", "name", "services"}
 	skillFields      = []string{"service", "level"}
@@ -315,6 +315,21 @@ func (d *decoder) duration(n *yaml.Node, path string) time.Duration {
 	return 0
 }
 
+// holdFor reads how long a held ticket waits for its kiosk's confirmation:
+// long enough for a slow printer and a reprint, short enough that a ticket
+// nobody holds leaves the figures the same morning.
+func (d *decoder) holdFor(n *yaml.Node, path string) time.Duration {
+	v := d.duration(n, path)
+	if v == 0 {
+		return DefaultHoldFor
+	}
+	if v < MinHoldFor || v > MaxHoldFor {
+		d.fail(n, path, "%s is out of range; expected %s to %s", v, MinHoldFor, MaxHoldFor)
+		return DefaultHoldFor
+	}
+	return v
+}
+
 // password reads a password of at least MinPassword characters.
 func (d *decoder) password(n *yaml.Node, path string) string {
 	s, ok := d.text(n, path)
@@ -429,10 +444,14 @@ func (d *decoder) centre(root *yaml.Node) *Centre {
 		d.centreSection(n, c)
 	}
 	c.Rules.PriorityMaxInRow = DefaultPriorityMaxInRow
+	c.Rules.HoldFor = DefaultHoldFor
 	if n, ok := top["rules"]; ok {
 		if f := d.fields(n, "rules", "the rules' fields", rulesFields); f != nil {
 			if v, ok := f["priority_max_in_row"]; ok {
 				c.Rules.PriorityMaxInRow, _ = d.number(v, "rules.priority_max_in_row", 0, MaxPriorityMaxInRow)
+			}
+			if v, ok := f["hold_for"]; ok {
+				c.Rules.HoldFor = d.holdFor(v, "rules.hold_for")
 			}
 		}
 	}
