@@ -107,3 +107,11 @@ func parseStatus(b [4]byte) Status {
 		Error:     b[1]&0x40 != 0 || b[2]&0x68 != 0,
 	}
 }
+
+// JobBytes is how many bytes Print sends for img in bands of DefaultBandRows:
+// what a serial line has to carry for one ticket. img must have passed
+// CheckImage.
+func JobBytes(img *image.Gray) int {
+	data, _, _ := encodeJob(img, DefaultBandRows)
+	return len(data)
+}
