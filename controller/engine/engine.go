@@ -7,6 +7,7 @@ import (
 	"encoding/base32"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -45,6 +46,7 @@ type Engine struct {
 	byNumber map[string]*Ticket // the day's tickets by number
 	direct   map[string][]*Ticket
 	parked   map[int64]*Ticket
+	held     map[int64]*Ticket // waiting for their kiosk's printed or void
 	requests map[string]*Request
 	recent   []protocol.Call
 	nextID   int64
@@ -112,6 +114,7 @@ func (e *Engine) reset() {
 	e.byNumber = map[string]*Ticket{}
 	e.direct = map[string][]*Ticket{}
 	e.parked = map[int64]*Ticket{}
+	e.held = map[int64]*Ticket{}
 	e.requests = map[string]*Request{}
 	e.recent = nil
 	e.nextID = 1
@@ -159,11 +162,13 @@ func (e *Engine) Restore(s *Snapshot) {
 			if q := e.services[t.Service]; q != nil && t.Outcome == Served {
 				q.served++
 			}
-			if q := e.numberedBy(t.Number); q != nil {
+			if q := e.numberedBy(t.Number); q != nil && counted(&t) {
 				q.issued++
 			}
 		}
 		switch t.State {
+		case Held:
+			e.held[t.ID] = &t
 		case Waiting:
 			e.enqueue(&t)
 		case Parked:
@@ -235,9 +240,56 @@ func (e *Engine) event(now time.Time, kind string, t *Ticket, counter string, ac
 	e.batch.Events = append(e.batch.Events, ev)
 }
 
-// Tick ends the day when local midnight has passed. The controller calls it
-// periodically so that the day ends even when nobody sends a command.
-func (e *Engine) Tick(now time.Time) { e.rollover(now) }
+// Tick ends the day when local midnight has passed, and voids the held
+// tickets whose hold has run out. The controller calls it periodically so
+// that both happen even when nobody sends a command.
+func (e *Engine) Tick(now time.Time) {
+	e.rollover(now)
+	e.expire(now)
+}
+
+// counted reports whether a ticket of the day counts as issued: one that
+// reached a citizen, so neither held nor voided.
+func counted(t *Ticket) bool { return t.State != Held && t.Outcome != Voided }
+
+// HoldFor is how long a held ticket waits for its kiosk's confirmation:
+// Rules.HoldFor, or config.DefaultHoldFor for a centre built without it.
+func (e *Engine) HoldFor() time.Duration {
+	if d := e.centre.Rules.HoldFor; d > 0 {
+		return d
+	}
+	return config.DefaultHoldFor
+}
+
+// expire voids the held tickets issued HoldFor or longer before now: their
+// kiosk never said the citizen has them.
+func (e *Engine) expire(now time.Time) {
+	hold := e.HoldFor()
+	var due []*Ticket
+	for _, t := range e.held {
+		if !now.Before(t.Issued.Add(hold)) {
+			due = append(due, t)
+		}
+	}
+	// In issue order, so that the events read in the order of the deadlines.
+	slices.SortFunc(due, func(a, b *Ticket) int {
+		if c := a.Issued.Compare(b.Issued); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.ID, b.ID)
+	})
+	for _, t := range due {
+		e.void(now, Actor{}, t, fmt.Sprintf("not printed within %s", hold))
+	}
+}
+
+// void ends a held ticket as Voided.
+func (e *Engine) void(now time.Time, actor Actor, t *Ticket, reason string) {
+	delete(e.held, t.ID)
+	t.State, t.Outcome, t.Finished = Done, Voided, now
+	e.touchTicket(t)
+	e.event(now, "voided", t, "", actor, reason)
+}
 
 func (e *Engine) rollover(now time.Time) {
 	day := e.centre.Day(now)
@@ -251,6 +303,7 @@ func (e *Engine) rollover(now time.Time) {
 	}
 	for _, t := range e.tickets {
 		if t.State != Done {
+			// Held tickets too: a number of yesterday is called by nobody.
 			t.State, t.Outcome, t.Finished, t.ToCounter = Done, Reset, now, ""
 			e.touchTicket(t)
 			e.event(now, "reset", t, t.Counter, Actor{}, "")
@@ -279,6 +332,7 @@ func (e *Engine) rollover(now time.Time) {
 	clear(e.byNumber)
 	clear(e.direct)
 	clear(e.parked)
+	clear(e.held)
 	e.recent = nil
 	e.batch.Board = true
 	for k, r := range e.requests {
@@ -300,6 +354,7 @@ func (e *Engine) Handle(now time.Time, actor Actor, req protocol.Request) protoc
 		return r.Reply
 	}
 	e.rollover(now)
+	e.expire(now)
 	reply := e.apply(now, actor, req)
 	reply.V, reply.Key, reply.Op = protocol.Version, req.Key, req.Op
 	reply.OK = reply.Error == nil
@@ -314,12 +369,18 @@ func fail(code, format string, args ...any) protocol.Reply {
 }
 
 func (e *Engine) apply(now time.Time, actor Actor, req protocol.Request) protocol.Reply {
-	if req.Op == protocol.OpTicket || req.Op == protocol.OpOfflineTicket {
+	switch req.Op {
+	case protocol.OpTicket, protocol.OpOfflineTicket, protocol.OpPrinted, protocol.OpVoid:
 		if actor.Kind != protocol.DeviceKiosk {
 			return fail(protocol.CodeNotAllowed, "%s %q may not issue tickets", actor.Kind, actor.Device)
 		}
-		if req.Op == protocol.OpOfflineTicket {
+		switch req.Op {
+		case protocol.OpOfflineTicket:
 			return e.offline(now, actor, req)
+		case protocol.OpPrinted:
+			return e.printed(now, actor, req.Ticket)
+		case protocol.OpVoid:
+			return e.voidRequest(now, actor, req.Ticket, req.Reason)
 		}
 		return e.issue(now, actor, req)
 	}
@@ -384,7 +445,6 @@ func (e *Engine) issue(now time.Time, actor Actor, req protocol.Request) protoco
 		number = e.number(q, q.seq)
 	}
 	e.batch.Seqs = append(e.batch.Seqs, Seq{Day: e.day, Service: q.cfg.ID, N: q.seq})
-	q.issued++
 	t := &Ticket{
 		ID: e.nextID, Day: e.day, Number: number, Service: q.cfg.ID,
 		Priority: req.Priority, Lang: req.Lang, Kiosk: actor.Device,
@@ -395,9 +455,81 @@ func (e *Engine) issue(now time.Time, actor Actor, req protocol.Request) protoco
 	t.Ahead, t.Wait = e.admit(now, q, t)
 	e.tickets[t.ID] = t
 	e.byNumber[t.Number] = t
+	if req.Hold {
+		// Numbered and told its wait, but in no queue and counted nowhere
+		// until the kiosk says the citizen has it.
+		t.State = Held
+		e.held[t.ID] = t
+		e.touchTicket(t)
+		e.event(now, "held", t, "", actor, string(t.Priority))
+		return protocol.Reply{Ticket: e.view(t)}
+	}
+	q.issued++
 	e.enqueue(t)
 	e.touchTicket(t)
 	e.event(now, "issued", t, "", actor, string(t.Priority))
+	return protocol.Reply{Ticket: e.view(t)}
+}
+
+// kioskTicket is today's ticket number issued by actor, or the refusal.
+func (e *Engine) kioskTicket(actor Actor, number string) (*Ticket, *protocol.Reply) {
+	t := e.byNumber[number]
+	if t == nil {
+		r := fail(protocol.CodeUnknownTicket, "no ticket %s today", number)
+		return nil, &r
+	}
+	if t.Kiosk != actor.Device {
+		r := fail(protocol.CodeNotAllowed, "ticket %s was issued by %s, not by %s", number, t.Kiosk, actor.Device)
+		return nil, &r
+	}
+	return t, nil
+}
+
+// printed is the kiosk's word that the citizen holds ticket number: a held
+// ticket joins its queue in its place by issue time, as if it had never
+// been held; a voided one is reinstated so, since the paper is in a
+// citizen's hand. Any other state is left alone: the kiosk repeats itself.
+func (e *Engine) printed(now time.Time, actor Actor, number string) protocol.Reply {
+	t, refused := e.kioskTicket(actor, number)
+	if refused != nil {
+		return *refused
+	}
+	detail := string(t.Priority)
+	switch {
+	case t.State == Held:
+		delete(e.held, t.ID)
+	case t.State == Done && t.Outcome == Voided:
+		t.Outcome, t.Finished = "", time.Time{}
+	default:
+		return protocol.Reply{Ticket: e.view(t)}
+	}
+	t.State = Waiting
+	if q := e.numberedBy(t.Number); q != nil {
+		q.issued++
+	}
+	e.enqueue(t)
+	e.touchTicket(t)
+	// Counted as issued from now: the reports and the city's figures see
+	// it once, whether or not it was voided in between.
+	e.event(now, "issued", t, "", actor, detail)
+	return protocol.Reply{Ticket: e.view(t)}
+}
+
+// voidRequest is the kiosk's word that held ticket number will never reach
+// the citizen. A ticket already in a citizen's hand is not the kiosk's to
+// void.
+func (e *Engine) voidRequest(now time.Time, actor Actor, number, reason string) protocol.Reply {
+	t, refused := e.kioskTicket(actor, number)
+	if refused != nil {
+		return *refused
+	}
+	switch {
+	case t.State == Held:
+		e.void(now, actor, t, reason)
+	case t.State == Done && t.Outcome == Voided:
+	default:
+		return fail(protocol.CodeConflict, "ticket %s is %s: it reached the citizen and cannot be voided", number, t.State)
+	}
 	return protocol.Reply{Ticket: e.view(t)}
 }
 
@@ -447,6 +579,10 @@ func (e *Engine) offline(now time.Time, actor Actor, req protocol.Request) proto
 	if !strings.HasPrefix(req.Ticket, q.cfg.Prefix) {
 		return fail(protocol.CodeConflict, "number %s is not a number of service %s", req.Ticket, q.cfg.ID)
 	}
+	if !e.inOfflineBlock(actor, q, req.Ticket) {
+		return fail(protocol.CodeNotAllowed, "number %s is not in the offline block of %s; check the kiosk's offline block against the centre's configuration",
+			req.Ticket, actor.Device)
+	}
 	t := &Ticket{
 		ID: e.nextID, Day: e.day, Number: req.Ticket, Service: q.cfg.ID,
 		Priority: req.Priority, Lang: req.Lang, Kiosk: actor.Device,
@@ -467,6 +603,19 @@ func (e *Engine) offline(now time.Time, actor Actor, req protocol.Request) proto
 	return protocol.Reply{Ticket: e.view(t)}
 }
 
+// inOfflineBlock reports whether number, of service q, is one the kiosk
+// may give out by itself: a running number of its own offline block,
+// written as the controller writes it. Another kiosk's block, the online
+// range or a number padded otherwise could be given to a second citizen.
+func (e *Engine) inOfflineBlock(actor Actor, q *queue, number string) bool {
+	d, ok := e.centre.Device(actor.Device)
+	if !ok || d.Offline == nil {
+		return false
+	}
+	n, err := strconv.Atoi(strings.TrimPrefix(number, q.cfg.Prefix))
+	return err == nil && d.Offline.Contains(n) && e.number(q, n) == number
+}
+
 // replace makes sure the ticket request with key gave the citizen no second
 // ticket: a ticket it issued and nobody called yet ends as replaced, and if
 // it has not arrived yet, it will be refused when it does.
@@ -476,7 +625,13 @@ func (e *Engine) replace(now time.Time, actor Actor, key string, by *Ticket) {
 		if r.Reply.Ticket == nil {
 			return
 		}
-		if t := e.byNumber[r.Reply.Ticket.Number]; t != nil && t.State == Waiting {
+		t := e.byNumber[r.Reply.Ticket.Number]
+		if t != nil && t.State == Held {
+			// Never printed, never counted: voided rather than replaced.
+			e.void(now, actor, t, "replaced by "+by.Number)
+			return
+		}
+		if t != nil && t.State == Waiting {
 			e.dequeue(t)
 			t.State, t.Outcome, t.Finished = Done, Replaced, now
 			e.touchTicket(t)

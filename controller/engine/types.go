@@ -11,6 +11,11 @@ type State string
 
 // Ticket states.
 const (
+	// Held is a ticket numbered for a kiosk that will confirm it reached
+	// the citizen (protocol.Request.Hold): in no queue, counted nowhere,
+	// until the kiosk's printed makes it Waiting, or its void or the hold's
+	// end makes it Done as Voided.
+	Held    State = "held"
 	Waiting State = "waiting" // in a service queue, or waiting for a named counter
 	Called  State = "called"  // current ticket of a counter
 	Parked  State = "parked"  // set aside at a counter, to be recalled
@@ -28,6 +33,10 @@ const (
 	// Replaced ends a ticket whose kiosk gave up waiting for it and printed
 	// an offline ticket for the same citizen instead.
 	Replaced Outcome = "replaced"
+	// Voided ends a held ticket that never reached a citizen: its kiosk
+	// gave up printing it, or did not confirm it within Rules.HoldFor.
+	// Nobody holds it, so no report or figure counts it.
+	Voided Outcome = "voided"
 )
 
 // Ticket is one citizen's visit.
@@ -90,7 +99,7 @@ type Skill struct {
 // Event is one line of a ticket's history, kept for reports.
 type Event struct {
 	At      time.Time
-	Kind    string // issued, called, called_again, recalled, called_out_of_order, served, no_show, transferred, parked, rated, paused, resumed, reset
+	Kind    string // held, issued, voided, called, called_again, recalled, called_out_of_order, served, no_show, transferred, parked, rated, paused, resumed, reset
 	Ticket  int64  // 0 for counter events
 	Number  string
 	Service string
