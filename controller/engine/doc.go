@@ -17,10 +17,35 @@
 // command or tick after local midnight ends every ticket still open with the
 // outcome "reset", closes the counters and starts numbering again.
 //
+// # Held tickets
+//
+// A ticket request with Hold is numbered and told its wait like any other,
+// but the ticket is Held until the issuing kiosk confirms with printed that
+// it reached the citizen: a held ticket is in no queue, so no rule below
+// ever calls it (call next, call ticket), and it counts nowhere, neither as
+// issued nor as waiting (service state, totals, live view, reports, the
+// city's figures). Printed makes it Waiting in its place by issue time, as
+// if it had never been held, and records its "issued" event then. The
+// kiosk's void, or Rules.HoldFor passing without printed (checked by Tick
+// and before every request, on the caller's clock), ends it as Voided with
+// a "voided" event; a later printed reinstates a voided ticket the same
+// way, since the citizen holds the paper. Printed of a ticket already in a
+// citizen's hand changes nothing; void of one is refused (conflict); either
+// from another kiosk than the issuing one is refused (not_allowed). A held
+// ticket still open at midnight ends as reset like any other, and a held
+// ticket whose request an offline ticket replaces is voided. A ticket
+// request without Hold is in hand at once, as is an offline ticket, which a
+// kiosk hands over only once printed.
+//
+// An offline ticket's number must be a running number of the filing
+// kiosk's own offline block, written with the service's prefix and width:
+// any other (the online range, another kiosk's block) could be a second
+// citizen's, and is refused with not_allowed.
+//
 // # Ordering rules for call next
 //
 // When a counter calls next, the controller picks, in order (the Balance
-// policy, the default):
+// policy, the default), among the tickets waiting (never a held one):
 //
 //  1. a ticket transferred to this counter by name, the earliest transferred first;
 //

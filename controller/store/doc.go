@@ -8,6 +8,14 @@
 // given, for idempotent retries), events (each step of each visit, for
 // reports) and meta (the token secret).
 //
+// A ticket's row holds its state as the engine names it, held and the
+// outcome voided included, so that a restart keeps a held ticket held and
+// its hold's end where it was (the issue time). Tickets are counted from
+// the events, never from the rows: a held ticket has a "held" event and
+// its "issued" one only once its kiosk confirms it, and a voided one a
+// "voided" event, so that History's arrivals and the reports see only the
+// tickets that reached a citizen.
+//
 // Every index is a page written by every commit that touches its table, and
 // page writes are most of a commit's cost after the fsync, so the tables
 // carry only the indexes the controller reads by. Only the latest day's

@@ -12,6 +12,7 @@ import (
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 
 	"github.com/sothutu/sothutu/controller/engine"
+	"github.com/sothutu/sothutu/internal/lockfile"
 	"github.com/sothutu/sothutu/protocol"
 )
 
@@ -95,22 +96,32 @@ type Store struct {
 	upsertTicket, upsertCount *sql.Stmt
 	upsertSeq, insertReq      *sql.Stmt
 	insertEvent               *sql.Stmt
+	lock                      *lockfile.Lock
 }
 
-// Open opens or creates the database at path.
+// Open opens or creates the database at path, for this process alone: two
+// controllers on one database would give one number to two citizens. If
+// another process has it open, the error wraps lockfile.ErrHeld and names
+// that process.
 func Open(path string) (*Store, error) {
+	lock, err := lockfile.Acquire(path, "controller", "-db")
+	if err != nil {
+		return nil, err
+	}
 	dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)" +
 		"&_pragma=busy_timeout(5000)&_txlock=immediate"
 	db, err := sql.Open("sqlite", dsn)
 	if err != nil {
+		lock.Release()
 		return nil, fmt.Errorf("sql.Open %s: %w", path, err)
 	}
 	db.SetMaxOpenConns(1)
 	if _, err := db.Exec(schema + figuresSchema); err != nil {
 		db.Close()
+		lock.Release()
 		return nil, fmt.Errorf("create schema in %s: %w", path, err)
 	}
-	s := &Store{db: db}
+	s := &Store{db: db, lock: lock}
 	for _, p := range []struct {
 		stmt **sql.Stmt
 		sql  string
@@ -127,14 +138,18 @@ func Open(path string) (*Store, error) {
 	} {
 		if *p.stmt, err = db.Prepare(p.sql); err != nil {
 			db.Close()
+			lock.Release()
 			return nil, fmt.Errorf("prepare: %w", err)
 		}
 	}
 	return s, nil
 }
 
-// Close closes the database.
-func (s *Store) Close() error { return s.db.Close() }
+// Close closes the database and lets another process open it.
+func (s *Store) Close() error {
+	err := s.db.Close()
+	return errors.Join(err, s.lock.Release())
+}
 
 // DB is the database, for reports that read it.
 func (s *Store) DB() *sql.DB { return s.db }
