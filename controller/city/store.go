@@ -14,6 +14,7 @@ import (
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
 	_ "modernc.org/sqlite"             // registers the "sqlite" driver
 
+	"github.com/sothutu/sothutu/internal/lockfile"
 	"github.com/sothutu/sothutu/protocol"
 )
 
@@ -153,10 +154,13 @@ const (
 type Store struct {
 	db       *sql.DB
 	postgres bool
+	lock     *lockfile.Lock // an SQLite file's, held while open
 }
 
 // OpenStore opens or creates the store: PostgreSQL when dsn starts with
-// postgres:// or postgresql://, otherwise an SQLite file at the path dsn.
+// postgres:// or postgresql://, otherwise an SQLite file at the path dsn,
+// which one process alone may hold open (the error wraps lockfile.ErrHeld
+// and names the other process).
 func OpenStore(dsn string) (*Store, error) {
 	s := &Store{postgres: strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://")}
 	var err error
@@ -169,22 +173,26 @@ func OpenStore(dsn string) (*Store, error) {
 		// As the centre's store: WAL, durable commits, and writers that
 		// take the lock when they begin rather than fail half way.
 		path := dsn
+		if s.lock, err = lockfile.Acquire(path, "city service", "-db"); err != nil {
+			return nil, err
+		}
 		dsn = "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)" +
 			"&_pragma=busy_timeout(5000)&_txlock=immediate"
 		if s.db, err = sql.Open("sqlite", dsn); err != nil {
+			s.lock.Release()
 			return nil, fmt.Errorf("city.OpenStore: sql.Open %s: %w", path, err)
 		}
 		s.db.SetMaxOpenConns(1)
 	}
 	for _, q := range schema {
 		if _, err := s.db.Exec(q); err != nil {
-			s.db.Close()
+			s.Close()
 			return nil, fmt.Errorf("city.OpenStore: create schema: %w", err)
 		}
 	}
 	for _, c := range columnsAdded {
 		if err := s.addColumn(c.table, c.column, c.def); err != nil {
-			s.db.Close()
+			s.Close()
 			return nil, fmt.Errorf("city.OpenStore: add column %s.%s: %w", c.table, c.column, err)
 		}
 	}
@@ -208,8 +216,8 @@ func (s *Store) addColumn(table, column, def string) error {
 	return err
 }
 
-// Close closes the database.
-func (s *Store) Close() error { return s.db.Close() }
+// Close closes the database and lets another process open an SQLite one.
+func (s *Store) Close() error { return errors.Join(s.db.Close(), s.lock.Release()) }
 
 // Dialect is "postgres" or "sqlite".
 func (s *Store) Dialect() string {
