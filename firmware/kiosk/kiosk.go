@@ -34,7 +34,8 @@ var (
 
 // Printer is the ticket printer as the kiosk uses it.
 type Printer interface {
-	// Print prints one ticket image; dark pixels print.
+	// Print prints one ticket image; dark pixels print. It returns nil only
+	// once the whole ticket printed: any error means it may not have.
 	Print(ctx context.Context, img *image.Gray) error
 	// State queries the printer between jobs: one of protocol.PrinterOK,
 	// PrinterPaperLow, PrinterPaperOut, PrinterCover, PrinterOffline,
@@ -51,6 +52,9 @@ type Renderer interface {
 // centre's configuration.
 type Block struct{ From, To int }
 
+// DefaultHoldFor is the controller's default hold time (rules.hold_for).
+const DefaultHoldFor = 10 * time.Minute
+
 // Options configures a Kiosk.
 type Options struct {
 	Link     *link.Link
@@ -58,7 +62,7 @@ type Options struct {
 	Device   string
 	Printer  Printer
 	Renderer Renderer
-	// StateDir keeps the offline journal and the last known services.
+	// StateDir keeps the journal and the last known services.
 	StateDir string
 	// Offline is this kiosk's offline block; nil means no offline issuing.
 	Offline *Block
@@ -72,8 +76,13 @@ type Options struct {
 	// StatusEvery is how often the printer is asked for its state between
 	// jobs; default 10s.
 	StatusEvery time.Duration
-	Clock       func() time.Time
-	Logger      *slog.Logger
+	// HoldFor is how long a ticket not printed is kept for a reprint
+	// before the kiosk gives it up (void for the controller); default
+	// DefaultHoldFor, the controller's own default, after which it voids
+	// the ticket itself.
+	HoldFor time.Duration
+	Clock   func() time.Time
+	Logger  *slog.Logger
 }
 
 // Kiosk issues and prints tickets.
@@ -83,17 +92,22 @@ type Kiosk struct {
 	journal *journal
 	started time.Time
 
-	job sync.Mutex // one ticket or status query at a time
+	job sync.Mutex // one ticket, reprint or status query at a time
 
 	mu         sync.Mutex // guards what follows
 	services   map[string]protocol.ServiceState
 	controller bool   // the controller's retained status says online
 	printer    string // last printer state
 	lastErr    string
+	// printFault: lastErr is a print failure, cleared once the printer is
+	// back and no ticket waits for a reprint.
+	printFault bool
 	last       *Issued
+	lastKey    string          // journal key of last, while it is on its way
+	auto       map[string]bool // unprinted tickets reprinted by themselves once the printer is back
 
-	handovers chan protocol.Request // offline tickets for Run to hand over
-	changed   chan struct{}         // health changed: publish presence
+	confirms chan string   // journal keys for Run to confirm to the controller
+	changed  chan struct{} // health changed: publish presence
 }
 
 // Issued is a ticket the kiosk gave out.
@@ -101,7 +115,9 @@ type Issued struct {
 	Ticket  protocol.Ticket `json:"ticket"`
 	Name    string          `json:"name"` // service name in the ticket's language
 	Offline bool            `json:"offline"`
-	Printed bool            `json:"printed"`
+	// Printed: the printer took the whole ticket. A ticket not printed is
+	// kept for a reprint and is not called until it is printed.
+	Printed bool `json:"printed"`
 }
 
 // New returns a kiosk. Run must be running for it to issue tickets.
@@ -117,6 +133,9 @@ func New(opts Options) (*Kiosk, error) {
 	}
 	if opts.StatusEvery == 0 {
 		opts.StatusEvery = 10 * time.Second
+	}
+	if opts.HoldFor == 0 {
+		opts.HoldFor = DefaultHoldFor
 	}
 	if opts.Clock == nil {
 		opts.Clock = time.Now
@@ -137,7 +156,7 @@ func New(opts Options) (*Kiosk, error) {
 	k := &Kiosk{opts: opts, log: opts.Logger.With("device", opts.Device), journal: j,
 		started: opts.Clock(), services: map[string]protocol.ServiceState{},
 		printer: protocol.PrinterOffline, changed: make(chan struct{}, 1),
-		handovers: make(chan protocol.Request, 64)}
+		auto: map[string]bool{}, confirms: make(chan string, 64)}
 	k.loadServices()
 	// One subscription to the whole state tree: with the embedded broker, a
 	// client subscribed to state/service/+ before state/controller was
@@ -146,13 +165,23 @@ func New(opts Options) (*Kiosk, error) {
 	return k, nil
 }
 
-// Run queries the printer between jobs, re-sends offline tickets not yet
-// filed, and publishes the kiosk's health when it changes, until ctx ends.
+// Run first finishes every ticket the journal holds from before (see the
+// package's failure behaviour), then queries the printer between jobs,
+// reprints a ticket cut short once the printer is back, confirms printed
+// tickets to the controller, and publishes the kiosk's health when it
+// changes, until ctx ends.
 func (k *Kiosk) Run(ctx context.Context) error {
-	var handovers sync.WaitGroup
-	defer handovers.Wait()
-	for _, req := range k.journal.pending() {
-		handovers.Go(func() { k.handOver(ctx, req) })
+	var work sync.WaitGroup
+	defer work.Wait()
+	for _, e := range k.journal.entries() {
+		switch {
+		case e.Printed || e.Void != "":
+			work.Go(func() { k.confirm(ctx, e.Key) })
+		case e.Ticket == nil:
+			work.Go(func() { k.resume(ctx, e) })
+		default:
+			work.Go(func() { k.finish(ctx, e.Key) })
+		}
 	}
 	k.checkPrinter(ctx)
 	tick := time.NewTicker(k.opts.StatusEvery)
@@ -161,8 +190,8 @@ func (k *Kiosk) Run(ctx context.Context) error {
 		select {
 		case <-ctx.Done():
 			return nil
-		case req := <-k.handovers:
-			handovers.Go(func() { k.handOver(ctx, req) })
+		case key := <-k.confirms:
+			work.Go(func() { k.confirm(ctx, key) })
 		case <-tick.C:
 			k.checkPrinter(ctx)
 		case <-k.changed:
@@ -171,11 +200,55 @@ func (k *Kiosk) Run(ctx context.Context) error {
 	}
 }
 
-// checkPrinter asks the printer for its state between jobs.
+// checkPrinter asks the printer for its state between jobs. When it is
+// ready, a ticket whose print failed is reprinted by itself, once; a
+// ticket held longer than HoldFor is given up.
 func (k *Kiosk) checkPrinter(ctx context.Context) {
 	k.job.Lock()
 	defer k.job.Unlock()
-	k.setPrinter(k.opts.Printer.State(ctx))
+	state := k.opts.Printer.State(ctx)
+	k.setPrinter(state)
+	for _, e := range k.journal.unprinted() {
+		if k.opts.Clock().Sub(e.Started) > k.opts.HoldFor {
+			k.giveUp(e, fmt.Sprintf("not printed within %s", k.opts.HoldFor))
+			continue
+		}
+		k.mu.Lock()
+		again := k.auto[e.Key]
+		delete(k.auto, e.Key)
+		k.mu.Unlock()
+		if !again || !ready(state) || ctx.Err() != nil {
+			continue
+		}
+		k.log.Info("printer back: reprinting a ticket not printed", "ticket", e.Ticket.Number)
+		if _, err := k.printEntry(ctx, e, true, false, ""); err != nil {
+			k.log.Error("reprint after the printer came back failed; the ticket waits for a reprint from the touch page",
+				"ticket", e.Ticket.Number, "err", err)
+		}
+		state = k.currentPrinter()
+	}
+	k.clearPrintFault()
+}
+
+// clearPrintFault clears a print failure from the health once the printer
+// is ready and no ticket waits for a reprint.
+func (k *Kiosk) clearPrintFault() {
+	held := len(k.journal.unprinted())
+	k.mu.Lock()
+	clear := k.printFault && held == 0 && ready(k.printer)
+	if clear {
+		k.lastErr, k.printFault = "", false
+	}
+	k.mu.Unlock()
+	if clear {
+		k.notify()
+	}
+}
+
+func (k *Kiosk) currentPrinter() string {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	return k.printer
 }
 
 func (k *Kiosk) setPrinter(state string) {
@@ -189,9 +262,11 @@ func (k *Kiosk) setPrinter(state string) {
 	}
 }
 
-func (k *Kiosk) setError(err error) {
+// setError reports err in the health; printing tells whether it is a print
+// failure, which recovery clears.
+func (k *Kiosk) setError(err error, printing bool) {
 	k.mu.Lock()
-	k.lastErr = err.Error()
+	k.lastErr, k.printFault = err.Error(), printing
 	k.mu.Unlock()
 	k.notify()
 }
@@ -203,8 +278,10 @@ func (k *Kiosk) notify() {
 	}
 }
 
-// Health is the kiosk's health for its presence.
+// Health is the kiosk's health for its presence: fault while the printer
+// cannot print or a ticket waits for a reprint.
 func (k *Kiosk) Health() protocol.Health {
+	held := len(k.journal.unprinted())
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	h := protocol.Health{Status: protocol.HealthOK, Printer: k.printer, LastError: k.lastErr,
@@ -216,6 +293,9 @@ func (k *Kiosk) Health() protocol.Health {
 	default:
 		h.Status = protocol.HealthFault
 	}
+	if held > 0 {
+		h.Status = protocol.HealthFault
+	}
 	return h
 }
 
@@ -224,7 +304,8 @@ func ready(printer string) bool {
 }
 
 // Take issues a ticket of service and prints it: from the controller when
-// it answers in time, from the offline block otherwise.
+// it answers in time, from the offline block otherwise. The printer is
+// asked first, afresh: a printer that cannot print gets no number.
 func (k *Kiosk) Take(ctx context.Context, service string, p protocol.Priority, lang string) (Issued, error) {
 	if !slices.Contains(k.opts.Services, service) {
 		return Issued{}, fmt.Errorf("%w: %q", ErrUnknownService, service)
@@ -234,95 +315,331 @@ func (k *Kiosk) Take(ctx context.Context, service string, p protocol.Priority, l
 	}
 	k.job.Lock()
 	defer k.job.Unlock()
-	k.mu.Lock()
-	printer, online := k.printer, k.controller && k.opts.Link.Connected()
-	k.mu.Unlock()
+	printer := k.opts.Printer.State(ctx)
+	k.setPrinter(printer)
 	if !ready(printer) {
-		// The printer may be back: ask before refusing.
-		k.setPrinter(k.opts.Printer.State(ctx))
-		k.mu.Lock()
-		printer = k.printer
-		k.mu.Unlock()
-		if !ready(printer) {
-			return Issued{}, fmt.Errorf("%w: %s", ErrPrinterNotReady, printer)
-		}
+		return Issued{}, fmt.Errorf("%w: %s", ErrPrinterNotReady, printer)
 	}
+	k.mu.Lock()
+	online := k.controller && k.opts.Link.Connected()
+	k.mu.Unlock()
 
-	var is Issued
+	e := entry{Service: service, Priority: p, Lang: lang, Started: k.opts.Clock()}
 	replaces := ""
 	if online {
-		key := k.newKey("t")
+		e.Key = k.newKey("t")
+		if err := k.journal.put(e, ""); err != nil {
+			k.setError(err, false)
+			return Issued{}, err
+		}
 		wait, cancel := context.WithTimeout(ctx, k.opts.ReplyTimeout)
-		r, err := k.opts.Link.Request(wait, protocol.Request{Key: key, Op: protocol.OpTicket, Service: service, Priority: p, Lang: lang})
+		r, err := k.opts.Link.Request(wait, ticketRequest(e))
 		cancel()
 		switch {
 		case err == nil && r.OK:
-			is.Ticket = *r.Ticket
+			e.Ticket = r.Ticket
 		case err == nil:
+			k.forget(e.Key)
 			return Issued{}, fmt.Errorf("%w: %w", ErrRefused, r.Error)
 		case ctx.Err() != nil:
+			// The journal keeps the request: the next start asks again
+			// and finishes it.
 			return Issued{}, ctx.Err()
 		default:
-			k.log.Warn("controller did not answer in time; numbering offline", "key", key)
-			replaces = key
+			k.log.Warn("controller did not answer in time; numbering offline", "key", e.Key)
+			replaces = e.Key
 			online = false
 		}
 	}
 	if !online {
-		t, err := k.issueOffline(service, p, lang, replaces)
+		t, err := k.numberOffline(service, p, lang)
 		if err != nil {
-			k.setError(err)
+			k.forget(replaces)
+			k.setError(err, false)
 			return Issued{}, err
 		}
-		is.Ticket, is.Offline = t, true
+		e.Key, e.Ticket, e.Offline, e.Replaces = "off-"+t.Day+"-"+t.Number, &t, true, replaces
 	}
-	is.Name = k.serviceName(service, lang)
-	err := k.print(ctx, &is, false)
+	e.Name = k.serviceName(service, lang)
 	k.mu.Lock()
-	k.last = &is
+	k.lastKey = e.Key
 	k.mu.Unlock()
-	return is, err
+	return k.printEntry(ctx, e, false, true, replaces)
 }
 
-// Reprint prints the last ticket again, marked as a reprint.
+// forget drops a request the controller refused, or one given up for an
+// offline number that could not be had.
+func (k *Kiosk) forget(key string) {
+	if key == "" {
+		return
+	}
+	if err := k.journal.remove(key); err != nil {
+		k.setError(err, false)
+	}
+}
+
+func ticketRequest(e entry) protocol.Request {
+	return protocol.Request{Key: e.Key, Op: protocol.OpTicket, Service: e.Service, Priority: e.Priority, Lang: e.Lang, Hold: true}
+}
+
+// Reprint prints again, marked as a reprint, the last ticket if it was not
+// printed, else the newest ticket not printed, else the last ticket.
 func (k *Kiosk) Reprint(ctx context.Context) (Issued, error) {
 	k.job.Lock()
 	defer k.job.Unlock()
 	k.mu.Lock()
-	last := k.last
+	last, lastKey := k.last, k.lastKey
 	k.mu.Unlock()
-	if last == nil {
+	held := k.journal.unprinted()
+	var e entry
+	found := false
+	for _, x := range held {
+		if x.Key == lastKey || !found {
+			e, found = x, true
+		}
+		if x.Key == lastKey {
+			break
+		}
+	}
+	if !found && last == nil {
 		return Issued{}, ErrNothingToReprint
 	}
+	printer := k.opts.Printer.State(ctx)
+	k.setPrinter(printer)
+	if !ready(printer) {
+		is := Issued{}
+		if found {
+			is = e.issued()
+		} else {
+			is = *last
+		}
+		return is, fmt.Errorf("%w: %s", ErrPrinterNotReady, printer)
+	}
+	if found {
+		k.mu.Lock()
+		delete(k.auto, e.Key) // the citizen has it now
+		k.mu.Unlock()
+		return k.printEntry(ctx, e, true, false, "")
+	}
+	// A copy of a ticket printed already: nothing to confirm.
 	is := *last
-	err := k.print(ctx, &is, true)
-	k.mu.Lock()
-	k.last.Printed = k.last.Printed || is.Printed
-	k.mu.Unlock()
-	return is, err
-}
-
-func (k *Kiosk) print(ctx context.Context, is *Issued, reprint bool) error {
-	img, err := k.opts.Renderer.Render(is.Ticket, is.Name, reprint)
-	if err != nil {
-		k.setError(err)
-		return fmt.Errorf("%w: render %s: %w", ErrPrintFailed, is.Ticket.Number, err)
+	img, err := k.opts.Renderer.Render(is.Ticket, is.Name, true)
+	if err == nil {
+		err = k.opts.Printer.Print(ctx, img)
 	}
-	if err := k.opts.Printer.Print(ctx, img); err != nil {
-		k.setError(err)
-		k.setPrinter(k.opts.Printer.State(ctx))
-		k.log.Error("print failed", "ticket", is.Ticket.Number, "err", err)
-		return fmt.Errorf("%w: %s: %w", ErrPrintFailed, is.Ticket.Number, err)
-	}
-	is.Printed = true
 	k.setPrinter(k.opts.Printer.State(ctx))
-	k.log.Info("ticket printed", "ticket", is.Ticket.Number, "offline", is.Offline, "reprint", reprint)
-	return nil
+	if err != nil {
+		k.log.Error("reprint failed", "ticket", is.Ticket.Number, "err", err)
+		return is, fmt.Errorf("%w: %s: %w", ErrPrintFailed, is.Ticket.Number, err)
+	}
+	k.log.Info("ticket printed", "ticket", is.Ticket.Number, "offline", is.Offline, "reprint", true)
+	return is, nil
 }
 
-// issueOffline numbers a ticket from the offline block, records it in the
-// journal and hands it over to the controller in the background.
-func (k *Kiosk) issueOffline(service string, p protocol.Priority, lang, replaces string) (protocol.Ticket, error) {
+// printEntry records a print attempt of e's ticket, prints it, and once
+// the printer took it whole records it printed and has Run confirm it.
+// drop names a journal entry the same write removes (the request given up
+// for an offline number). A failed print keeps e for a reprint; arm has
+// it reprinted by itself once the printer is back.
+func (k *Kiosk) printEntry(ctx context.Context, e entry, reprint, arm bool, drop string) (Issued, error) {
+	e.Tries++
+	if err := k.journal.put(e, drop); err != nil {
+		// Without the journal a crash could leave a held ticket nobody
+		// knows of: do not print what cannot be recorded.
+		k.setError(err, true)
+		k.held(e, arm)
+		return e.issued(), fmt.Errorf("%w: %s: %w", ErrPrintFailed, e.Ticket.Number, err)
+	}
+	k.held(e, arm)
+	img, err := k.opts.Renderer.Render(*e.Ticket, e.Name, reprint)
+	if err == nil {
+		err = k.opts.Printer.Print(ctx, img)
+	}
+	if err != nil {
+		k.setError(fmt.Errorf("ticket %s not printed: %w", e.Ticket.Number, err), true)
+		k.setPrinter(k.opts.Printer.State(ctx))
+		k.log.Error("print failed; the ticket is kept for a reprint", "ticket", e.Ticket.Number, "offline", e.Offline, "err", err)
+		return e.issued(), fmt.Errorf("%w: %s: %w", ErrPrintFailed, e.Ticket.Number, err)
+	}
+	e.Printed = true
+	if err := k.journal.put(e, ""); err != nil {
+		k.setError(err, false) // printed all the same: confirm it now
+	}
+	k.mu.Lock()
+	delete(k.auto, e.Key)
+	is := e.issued()
+	if k.lastKey == e.Key || k.last == nil || k.last.Ticket.Number == is.Ticket.Number {
+		k.last = &is
+	}
+	k.mu.Unlock()
+	k.log.Info("ticket printed", "ticket", e.Ticket.Number, "offline", e.Offline, "reprint", reprint)
+	select {
+	case k.confirms <- e.Key:
+	default: // Run is busy or stopped: the next start confirms it from the journal
+	}
+	k.setPrinter(k.opts.Printer.State(ctx))
+	k.clearPrintFault()
+	return is, nil
+}
+
+// held makes e the last ticket while it is not printed, and arms its
+// reprint by itself.
+func (k *Kiosk) held(e entry, arm bool) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if arm {
+		k.auto[e.Key] = true
+	}
+	if k.lastKey == e.Key {
+		is := e.issued()
+		k.last = &is
+	}
+}
+
+// giveUp ends a ticket that will not be printed: an online one is voided
+// at the controller, an offline one is never handed over. Either is
+// reported.
+func (k *Kiosk) giveUp(e entry, why string) {
+	k.mu.Lock()
+	delete(k.auto, e.Key)
+	k.mu.Unlock()
+	if e.Offline {
+		k.log.Error("offline ticket given up: not handed over", "ticket", e.Ticket.Number, "why", why)
+		k.setError(fmt.Errorf("offline ticket %s never printed (%s): not handed over", e.Ticket.Number, why), false)
+		if err := k.journal.remove(e.Key); err != nil {
+			k.setError(err, false)
+		}
+		return
+	}
+	k.log.Error("ticket given up: voided at the controller", "ticket", e.Ticket.Number, "why", why)
+	k.setError(fmt.Errorf("ticket %s never printed (%s): voided", e.Ticket.Number, why), false)
+	e.Void = why
+	if err := k.journal.put(e, ""); err != nil {
+		k.setError(err, false)
+	}
+	select {
+	case k.confirms <- e.Key:
+	default:
+	}
+}
+
+// resume finishes a request the kiosk sent before it stopped, not knowing
+// its ticket: the same request, with the same key, gets the same ticket
+// from the controller, which is then printed.
+func (k *Kiosk) resume(ctx context.Context, e entry) {
+	r, err := k.opts.Link.Request(ctx, ticketRequest(e))
+	if err != nil {
+		if ctx.Err() == nil {
+			k.log.Error("cannot ask again for a ticket requested before a restart", "key", e.Key, "err", err)
+			k.setError(err, false)
+		}
+		return
+	}
+	if !r.OK {
+		k.log.Warn("a ticket requested before a restart was refused", "key", e.Key, "err", r.Error)
+		k.forget(e.Key)
+		return
+	}
+	e.Ticket = r.Ticket
+	e.Name = k.serviceName(e.Service, e.Lang)
+	if err := k.journal.put(e, ""); err != nil {
+		k.setError(err, false)
+		return
+	}
+	k.finish(ctx, e.Key)
+}
+
+// finish prints a ticket not printed before a restart if the printer is
+// ready and the ticket young enough for its citizen to wait for it, and
+// gives it up otherwise.
+func (k *Kiosk) finish(ctx context.Context, key string) {
+	k.job.Lock()
+	defer k.job.Unlock()
+	e, ok := k.journal.get(key)
+	if !ok || e.Printed || e.Ticket == nil || ctx.Err() != nil {
+		return
+	}
+	if age := k.opts.Clock().Sub(e.Started); age > k.opts.HoldFor {
+		k.giveUp(e, fmt.Sprintf("not printed before a restart, %s ago", age.Round(time.Second)))
+		return
+	}
+	printer := k.opts.Printer.State(ctx)
+	k.setPrinter(printer)
+	if !ready(printer) {
+		k.giveUp(e, "not printed before a restart; printer "+printer)
+		return
+	}
+	k.mu.Lock()
+	k.lastKey = e.Key
+	k.mu.Unlock()
+	if _, err := k.printEntry(ctx, e, e.Tries > 0, false, ""); err != nil && ctx.Err() == nil {
+		if e, ok := k.journal.get(key); ok && !e.Printed {
+			k.giveUp(e, "not printed before a restart; reprint failed: "+err.Error())
+		}
+	}
+}
+
+// confirm tells the controller what became of a journal entry (printed,
+// voided, or an offline ticket printed) and removes the entry once the
+// controller acknowledged it. The link's outbox re-sends it across
+// restarts; the journal asks again after one.
+func (k *Kiosk) confirm(ctx context.Context, key string) {
+	e, ok := k.journal.get(key)
+	if !ok || e.Ticket == nil {
+		return
+	}
+	var req protocol.Request
+	switch {
+	case e.Void != "":
+		reason := e.Void
+		if len(reason) > 200 {
+			reason = reason[:200]
+		}
+		req = protocol.Request{Key: confirmKey(e.Key, "void"), Op: protocol.OpVoid, Ticket: e.Ticket.Number, Reason: reason}
+	case !e.Printed:
+		return
+	case e.Offline:
+		req = protocol.Request{Key: e.Key, Op: protocol.OpOfflineTicket, Service: e.Service, Priority: e.Priority,
+			Lang: e.Lang, Ticket: e.Ticket.Number, Issued: e.Ticket.Issued, Replaces: e.Replaces}
+	default:
+		req = protocol.Request{Key: confirmKey(e.Key, "printed"), Op: protocol.OpPrinted, Ticket: e.Ticket.Number}
+	}
+	r, err := k.opts.Link.Request(ctx, req)
+	switch {
+	case ctx.Err() != nil:
+		return // stopping: the journal and the outbox still hold it
+	case errors.Is(err, link.ErrOutbox):
+		k.log.Error("cannot store a confirmation; sent after the next start", "ticket", e.Ticket.Number, "op", req.Op, "err", err)
+		k.setError(err, false)
+		return
+	case err != nil:
+		k.log.Error("confirmation cannot be sent", "ticket", e.Ticket.Number, "op", req.Op, "err", err)
+		k.setError(fmt.Errorf("%s of ticket %s: %w", req.Op, e.Ticket.Number, err), false)
+	case !r.OK:
+		k.log.Error("confirmation refused by the controller", "ticket", e.Ticket.Number, "op", req.Op, "err", r.Error)
+		k.setError(fmt.Errorf("%s of ticket %s refused: %w", req.Op, e.Ticket.Number, r.Error), false)
+	default:
+		k.log.Debug("confirmed", "ticket", e.Ticket.Number, "op", req.Op)
+	}
+	if err := k.journal.remove(key); err != nil {
+		k.setError(err, false)
+	}
+	k.mu.Lock()
+	if k.lastKey == key {
+		k.lastKey = ""
+	}
+	k.mu.Unlock()
+}
+
+// confirmKey is the key of a confirmation: derived from the ticket
+// request's, so that a confirmation sent again after a restart is the
+// same request.
+func confirmKey(key, op string) string {
+	return key + "." + op
+}
+
+// numberOffline numbers a ticket from the offline block, durably.
+func (k *Kiosk) numberOffline(service string, p protocol.Priority, lang string) (protocol.Ticket, error) {
 	if k.opts.Offline == nil {
 		return protocol.Ticket{}, ErrNoOfflineBlock
 	}
@@ -338,36 +655,8 @@ func (k *Kiosk) issueOffline(service string, p protocol.Priority, lang, replaces
 	if err != nil {
 		return protocol.Ticket{}, err
 	}
-	t := protocol.Ticket{Number: fmt.Sprintf("%s%0*d", s.Prefix, s.Width, n), Service: service,
-		Priority: p, Lang: lang, Ahead: s.Waiting, WaitSeconds: s.WaitSeconds, Issued: now, Day: day}
-	req := protocol.Request{Key: "off-" + day + "-" + t.Number, Op: protocol.OpOfflineTicket, Service: service,
-		Priority: p, Lang: lang, Ticket: t.Number, Issued: now, Replaces: replaces}
-	if err := k.journal.add(req); err != nil {
-		return protocol.Ticket{}, err
-	}
-	select {
-	case k.handovers <- req:
-	default: // Run is busy or stopped; it hands the journal over when it starts
-	}
-	return t, nil
-}
-
-// handOver sends an offline ticket to the controller until it answers; the
-// link's outbox keeps it across restarts too.
-func (k *Kiosk) handOver(ctx context.Context, req protocol.Request) {
-	r, err := k.opts.Link.Request(ctx, req)
-	if err != nil {
-		return // stopping; the journal and the outbox still hold it
-	}
-	if !r.OK {
-		k.log.Error("offline ticket refused by the controller", "ticket", req.Ticket, "err", r.Error)
-		k.setError(fmt.Errorf("offline ticket %s refused: %w", req.Ticket, r.Error))
-	}
-	k.job.Lock() // the journal is written under the job lock
-	defer k.job.Unlock()
-	if err := k.journal.done(req.Key); err != nil {
-		k.setError(err)
-	}
+	return protocol.Ticket{Number: fmt.Sprintf("%s%0*d", s.Prefix, s.Width, n), Service: service,
+		Priority: p, Lang: lang, Ahead: s.Waiting, WaitSeconds: s.WaitSeconds, Issued: now, Day: day}, nil
 }
 
 func (k *Kiosk) newKey(kind string) string {
