@@ -36,7 +36,10 @@ type Options struct {
 	Ports int
 	// Command makes the command serving on ports (and may write its
 	// configuration). Start calls it again with new ports when the server
-	// could not bind one of them. Its Stdout and Stderr are set by Start.
+	// could not bind one of them. It may replace ports[i] with a port the
+	// test reserved itself with Port (one other servers' configurations
+	// name): the server keeps that one. Its Stdout and Stderr are set by
+	// Start.
 	Command func(ports []int) (*exec.Cmd, error)
 	// Ready returns nil once the server serves. It is called until it
 	// does, and its context ends when the process exits. Nil waits until

@@ -11,7 +11,8 @@
 //
 //	apt-get install -y mosquitto
 //
-// The broker listens on a free loopback port and keeps nothing on disk:
+// The broker listens on a loopback port reserved by internal/servertest, so
+// that nothing else takes it while the broker is stopped, and keeps nothing on disk:
 // retained messages do not survive Stop or Restart. Its log is printed only
 // if the test fails.
 //

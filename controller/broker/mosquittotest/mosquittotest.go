@@ -1,49 +1,36 @@
 package mosquittotest
 
 import (
-	"errors"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/sothutu/sothutu/controller/broker"
-	"github.com/sothutu/sothutu/controller/broker/brokertest"
+	"github.com/sothutu/sothutu/internal/servertest"
 )
 
 // readyTimeout bounds how long Start and Restart wait for the port to accept
 // connections; mosquitto usually listens within a few milliseconds.
-const readyTimeout = 5 * time.Second
-
-// errMissing says what to do when the binary is not found.
-var errMissing = errors.New("mosquitto not found in PATH, /usr/sbin or /usr/local/sbin: apt-get install -y mosquitto")
+const readyTimeout = 10 * time.Second
 
 // Mosquitto is a mosquitto process serving one test. Its methods must be
 // called from the test's goroutine.
 type Mosquitto struct {
-	t       testing.TB
-	bin     string
-	conf    string
-	logPath string
-	logFile *os.File
-	addr    string
-	ca      string // the CA's PEM file of a TLS broker
-
-	mu     sync.Mutex
-	cmd    *exec.Cmd
-	exited chan struct{} // closed once cmd has exited and been reaped
+	t      testing.TB
+	server *servertest.Server
+	ca     string // the CA's PEM file of a TLS broker
 }
 
-// Start runs mosquitto on a free loopback port with the accounts, waits until
-// it accepts connections, and stops it when the test ends.
+// Start runs mosquitto on a reserved loopback port with the accounts, waits
+// until it accepts connections, and stops it when the test ends.
 func Start(t testing.TB, accounts []broker.Account) *Mosquitto {
 	t.Helper()
-	return start(t, accounts, false)
+	return start(t, accounts, broker.MosquittoACL(accounts), false)
 }
 
 // StartTLS is Start with a TLS listener: a certificate for 127.0.0.1
@@ -51,21 +38,23 @@ func Start(t testing.TB, accounts []broker.Account) *Mosquitto {
 // is in the PEM file CAFile. Clients connect to "ssl://"+Addr().
 func StartTLS(t testing.TB, accounts []broker.Account) *Mosquitto {
 	t.Helper()
-	return start(t, accounts, true)
+	return start(t, accounts, broker.MosquittoACL(accounts), true)
+}
+
+// StartACL is Start with an acl_file of the test's own, for accounts whose
+// rules broker.Account cannot express (the city's, reading every centre's
+// figures).
+func StartACL(t testing.TB, accounts []broker.Account, acl []byte) *Mosquitto {
+	t.Helper()
+	return start(t, accounts, acl, false)
 }
 
 // CAFile is the PEM file of the certificate authority of a TLS broker.
 func (m *Mosquitto) CAFile() string { return m.ca }
 
-func start(t testing.TB, accounts []broker.Account, withTLS bool) *Mosquitto {
+func start(t testing.TB, accounts []broker.Account, acl []byte, withTLS bool) *Mosquitto {
 	t.Helper()
-	bin, found := brokertest.Find("mosquitto", "/usr/sbin", "/usr/local/sbin")
-	if !found {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("mosquittotest.Start: %v", errMissing)
-		}
-		t.Skipf("mosquittotest.Start: %v", errMissing)
-	}
+	bin := servertest.Program(t, "mosquitto", "apt-get install -y mosquitto")
 	dir := t.TempDir()
 	passwords, err := broker.MosquittoPasswords(accounts)
 	if err != nil {
@@ -73,21 +62,12 @@ func start(t testing.TB, accounts []broker.Account, withTLS bool) *Mosquitto {
 	}
 	passwordFile := filepath.Join(dir, "passwd")
 	aclFile := filepath.Join(dir, "acl")
-	for name, data := range map[string][]byte{passwordFile: passwords, aclFile: broker.MosquittoACL(accounts)} {
+	for name, data := range map[string][]byte{passwordFile: passwords, aclFile: acl} {
 		if err := os.WriteFile(name, data, 0o600); err != nil {
 			t.Fatalf("mosquittotest.Start: %v", err)
 		}
 	}
-	m := &Mosquitto{
-		t:       t,
-		bin:     bin,
-		conf:    filepath.Join(dir, "mosquitto.conf"),
-		logPath: filepath.Join(dir, "mosquitto.log"),
-	}
-	m.logFile, err = os.OpenFile(m.logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
-	if err != nil {
-		t.Fatalf("mosquittotest.Start: %v", err)
-	}
+	m := &Mosquitto{t: t}
 	var tlsFiles []string
 	if withTLS {
 		if tlsFiles, err = certificates(dir); err != nil {
@@ -95,26 +75,18 @@ func start(t testing.TB, accounts []broker.Account, withTLS bool) *Mosquitto {
 		}
 		m.ca = tlsFiles[0]
 	}
-	t.Cleanup(m.cleanup)
-
-	// Another process may take the free port between the probe and
-	// mosquitto's bind: mosquitto then exits, and another port is tried.
-	for range 3 {
-		var port string
-		port, err = brokertest.FreePort()
-		if err != nil {
-			break
-		}
-		m.addr = net.JoinHostPort("127.0.0.1", port)
-		if err = os.WriteFile(m.conf, config(port, passwordFile, aclFile, tlsFiles), 0o600); err != nil {
-			break
-		}
-		if err = m.start(); err == nil {
-			return m
-		}
+	conf := filepath.Join(dir, "mosquitto.conf")
+	m.server, err = servertest.Start(t, servertest.Options{Name: "mosquitto", Timeout: readyTimeout,
+		Command: func(ports []int) (*exec.Cmd, error) {
+			if err := os.WriteFile(conf, config(strconv.Itoa(ports[0]), passwordFile, aclFile, tlsFiles), 0o600); err != nil {
+				return nil, err
+			}
+			return exec.Command(bin, "-c", conf), nil
+		}})
+	if err != nil {
+		t.Fatalf("mosquittotest.Start: %v", err)
 	}
-	t.Fatalf("mosquittotest.Start: %v", err)
-	return nil
+	return m
 }
 
 // config is mosquitto.conf for one loopback listener, with TLS when
@@ -148,69 +120,21 @@ func config(port, passwordFile, aclFile string, tlsFiles []string) []byte {
 
 // Addr is the broker's host:port; "tcp://"+Addr() is a client URL. It does
 // not change on Restart.
-func (m *Mosquitto) Addr() string { return m.addr }
+func (m *Mosquitto) Addr() string { return m.server.Addr(0) }
 
 // Stop kills the broker, as a crash or a power cut would: clients lose their
 // connection and retained messages are gone. Stopping a stopped broker does
 // nothing.
 func (m *Mosquitto) Stop() {
 	m.t.Helper()
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.stop()
+	m.server.Kill()
 }
 
 // Restart stops the broker if it runs and starts it again on the same port,
 // for tests of reconnection. It returns once the port accepts connections.
 func (m *Mosquitto) Restart() {
 	m.t.Helper()
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.stop()
-	if err := m.start(); err != nil {
+	if err := m.server.Restart(); err != nil {
 		m.t.Fatalf("mosquittotest.Restart: %v", err)
 	}
-}
-
-func (m *Mosquitto) cleanup() {
-	m.mu.Lock()
-	m.stop()
-	m.mu.Unlock()
-	if m.t.Failed() {
-		if data, err := os.ReadFile(m.logPath); err == nil {
-			m.t.Logf("mosquitto log (%s):\n%s", m.logPath, data)
-		}
-	}
-	_ = m.logFile.Close()
-}
-
-// start runs the process and waits until its port accepts a connection.
-func (m *Mosquitto) start() error {
-	cmd := exec.Command(m.bin, "-c", m.conf)
-	cmd.Stdout, cmd.Stderr = m.logFile, m.logFile
-	if err := cmd.Start(); err != nil {
-		return fmt.Errorf("exec %s: %w", m.bin, err)
-	}
-	exited := make(chan struct{})
-	go func() {
-		_ = cmd.Wait() // the exit status stays in cmd.ProcessState
-		close(exited)
-	}()
-	m.cmd, m.exited = cmd, exited
-	if err := brokertest.WaitListening(m.addr, exited, readyTimeout); err != nil {
-		m.stop()
-		return fmt.Errorf("%s: %w (log: %s)", m.bin, err, m.logPath)
-	}
-	return nil
-}
-
-// stop kills the process, if any, and waits for it to be reaped, which also
-// closes its listening socket.
-func (m *Mosquitto) stop() {
-	if m.cmd == nil {
-		return
-	}
-	_ = m.cmd.Process.Kill()
-	<-m.exited
-	m.cmd, m.exited = nil, nil
 }
