@@ -120,8 +120,9 @@ func stampCalls(calls []Call) []Call {
 // them into a reply's error naming the field.
 //
 // On error the value returned is zero, except that a Request keeps its key
-// and op when they could be read and are well formed: the controller answers
-// with them, so the device can match the refusal to what it sent.
+// and op when they could be read and are well formed (its op not when the
+// version is another): the controller answers with them, so the device can
+// match the refusal to what it sent.
 //
 // Whatever Decode accepts, Encode encodes: a payload whose canonical form
 // would exceed MaxPayload is refused too.
@@ -131,6 +132,10 @@ func Decode[T Payload](data []byte) (T, error) {
 		var zero T
 		if r, ok := any(&zero).(*Request); ok {
 			r.Key, r.Op = address(data)
+			if errors.Is(err, ErrVersion) {
+				// The op of another version may mean something else.
+				r.Op = ""
+			}
 		}
 		return zero, err
 	}
@@ -394,9 +399,15 @@ func (r *Request) Validate() error {
 		if err == nil && r.Lang != "" && !slices.Contains(Languages, r.Lang) {
 			err = invalid("lang", "unknown language %q; use one of %s", r.Lang, strings.Join(Languages, ", "))
 		}
-	case OpRecall, OpCallTicket:
+	case OpRecall, OpCallTicket, OpPrinted, OpVoid:
 		if err = need("ticket", r.Ticket); err == nil {
 			err = checkNumber("ticket", r.Ticket)
+		}
+		if err == nil && r.Op == OpVoid {
+			allow("reason")
+			if len(r.Reason) > maxReason {
+				err = invalid("reason", "%d bytes, at most %d", len(r.Reason), maxReason)
+			}
 		}
 	case OpTransfer:
 		allow("to_service", "to_counter")
@@ -423,7 +434,7 @@ func (r *Request) Validate() error {
 	if err != nil {
 		return err
 	}
-	if r.Op != OpTicket && r.Op != OpOfflineTicket {
+	if !slices.Contains(kioskOps, r.Op) {
 		allow("counter")
 		if r.Counter != "" {
 			if err := CheckID("counter", r.Counter); err != nil {
@@ -445,8 +456,14 @@ func (r *Request) Validate() error {
 	if !r.Issued.IsZero() && r.Op != OpOfflineTicket {
 		return invalid("issued", "not used by %s", r.Op)
 	}
+	if r.Hold && r.Op != OpTicket {
+		return invalid("hold", "not used by %s; only a ticket request is held", r.Op)
+	}
 	return nil
 }
+
+// kioskOps are the requests of kiosks, which act for no counter.
+var kioskOps = []Op{OpTicket, OpOfflineTicket, OpPrinted, OpVoid}
 
 // Validate checks a reply. A refusal (OK false) may have an empty key and op:
 // those of a request that could not be read.

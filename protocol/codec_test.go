@@ -229,10 +229,22 @@ func TestRefusal(t *testing.T) {
 }
 
 func TestVersionErrorNamesBoth(t *testing.T) {
-	_, err := protocol.Decode[protocol.Request]([]byte(`{"v":2,"key":"k","op":"ticket"}`))
+	req, err := protocol.Decode[protocol.Request]([]byte(`{"v":2,"key":"k","op":"ticket"}`))
 	re := protocol.ReplyError(err)
 	if re.Code != protocol.CodeVersion || !strings.Contains(re.Message, "2") || !strings.Contains(re.Message, fmt.Sprint(protocol.Version)) {
 		t.Errorf("ReplyError = %+v, want code version naming 2 and %d", re, protocol.Version)
+	}
+	// The key is echoed, the op is not: it may mean something else in v2.
+	if req.Key != "k" || req.Op != "" {
+		t.Errorf("refused request keeps key %q and op %q, want \"k\" and \"\"", req.Key, req.Op)
+	}
+}
+
+// The version need not come first: "v" is read wherever it stands.
+func TestVersionAnywhere(t *testing.T) {
+	req, err := protocol.Decode[protocol.Request]([]byte(`{"key":"k","op":"ticket","service":"A","v":1}`))
+	if err != nil || req.Key != "k" || req.Service != "A" {
+		t.Errorf("Decode with v last = %+v, %v", req, err)
 	}
 }
 

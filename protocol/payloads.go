@@ -8,7 +8,8 @@ const MaxPayload = 8 << 10
 // Op names a request.
 type Op string
 
-// Requests. OpTicket comes from kiosks, the others from counter terminals.
+// Requests. OpTicket, OpOfflineTicket, OpPrinted and OpVoid come from
+// kiosks, the others from counter terminals.
 const (
 	OpTicket     Op = "ticket"      // issue a ticket
 	OpCallNext   Op = "call_next"   // complete the current ticket, if any, and call the next
@@ -93,11 +94,11 @@ type Request struct {
 	// Counter commands. Counter may be left out: the controller knows which
 	// counter a terminal belongs to, and refuses any other.
 	Counter   string `json:"counter,omitempty"`
-	Ticket    string `json:"ticket,omitempty"`     // recall, call_ticket: the ticket number
+	Ticket    string `json:"ticket,omitempty"`     // recall, call_ticket, printed, void: the ticket number
 	ToService string `json:"to_service,omitempty"` // transfer
 	ToCounter string `json:"to_counter,omitempty"` // transfer
 	Rating    Rating `json:"rating,omitempty"`     // rate
-	Reason    string `json:"reason,omitempty"`     // pause, no_show: free text for reports
+	Reason    string `json:"reason,omitempty"`     // pause, no_show, void: free text for reports
 
 	// Offline tickets: Ticket is the number printed, Issued when, and
 	// Replaces the key of a ticket request the kiosk gave up waiting for
@@ -248,10 +249,15 @@ const (
 	// AlertPaperLow and AlertPaperOut: a kiosk's printer; Subject is the kiosk.
 	AlertPaperLow AlertKind = "paper_low"
 	AlertPaperOut AlertKind = "paper_out"
+	// AlertPrinterOffline: a kiosk's printer does not answer; AlertPrinterFault:
+	// it answers with its cover open or an error. Subject is the kiosk.
+	AlertPrinterOffline AlertKind = "printer_offline"
+	AlertPrinterFault   AlertKind = "printer_fault"
 )
 
 // AlertKinds lists every alert kind.
-var AlertKinds = []AlertKind{AlertWait, AlertIdle, AlertOffline, AlertPaperLow, AlertPaperOut}
+var AlertKinds = []AlertKind{AlertWait, AlertIdle, AlertOffline, AlertPaperLow, AlertPaperOut,
+	AlertPrinterOffline, AlertPrinterFault}
 
 // Alert is one open alert. ID identifies it in the controller's store; it
 // stays the same while the alert is open.

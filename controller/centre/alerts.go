@@ -72,6 +72,12 @@ func (c *Controller) wanted(now time.Time) map[alertKey]protocol.Alert {
 			add(protocol.AlertPaperOut, d.ID, ds.Since, "printer out of paper")
 		case seen && ds.Health != nil && ds.Health.Printer == protocol.PrinterPaperLow:
 			add(protocol.AlertPaperLow, d.ID, ds.Since, "printer paper low")
+		case seen && ds.Health != nil && ds.Health.Printer == protocol.PrinterOffline:
+			add(protocol.AlertPrinterOffline, d.ID, ds.Since, "printer not answering: check its cable and power")
+		case seen && ds.Health != nil && ds.Health.Printer == protocol.PrinterCover:
+			add(protocol.AlertPrinterFault, d.ID, ds.Since, "printer cover open")
+		case seen && ds.Health != nil && ds.Health.Printer == protocol.PrinterError:
+			add(protocol.AlertPrinterFault, d.ID, ds.Since, "printer reports an error")
 		}
 	}
 	return out

@@ -83,9 +83,14 @@ func (c *Controller) apply(answers []answer, j job) []answer {
 		return append(answers, answer{job: j, err: j.change(c.now())})
 	}
 	if j.reply != nil {
-		return append(answers, answer{job: j, reply: *j.reply})
+		return append(answers, answer{job: j, reply: c.engine.Refuse(c.now(), j.actor, *j.reply)})
 	}
 	r := c.engine.Handle(c.now(), j.actor, j.req)
+	if !r.OK && j.req.Op == protocol.OpOfflineTicket && r.Error.Code == protocol.CodeNotAllowed {
+		// A number outside the kiosk's block may be a second citizen's:
+		// the technician must see which kiosk numbers wrongly.
+		c.log.Warn("offline ticket refused", "device", j.actor.Device, "ticket", j.req.Ticket, "err", r.Error.Message)
+	}
 	return append(answers, answer{job: j, reply: r})
 }
 

@@ -364,6 +364,24 @@ func (e *Engine) Handle(now time.Time, actor Actor, req protocol.Request) protoc
 	return reply
 }
 
+// Refuse keeps reply, a refusal made before the engine (a request that
+// could not be decoded), under its key, so that a repeat of the key gets
+// it again as any other reply; a key used before gets the reply it got
+// then. A refusal without a key cannot be kept and is returned as is.
+func (e *Engine) Refuse(now time.Time, actor Actor, reply protocol.Reply) protocol.Reply {
+	if reply.Key == "" {
+		return reply
+	}
+	k := requestKey(actor.Device, reply.Key)
+	if r, ok := e.requests[k]; ok {
+		return r.Reply
+	}
+	r := Request{Device: actor.Device, Key: reply.Key, At: now, Reply: reply}
+	e.requests[k] = &r
+	e.batch.Requests = append(e.batch.Requests, r)
+	return reply
+}
+
 func fail(code, format string, args ...any) protocol.Reply {
 	return protocol.Reply{Error: &protocol.Error{Code: code, Message: fmt.Sprintf(format, args...)}}
 }

@@ -71,6 +71,8 @@ var texts = map[string][2]string{
 	"alert.device_offline":     {"Thiết bị mất kết nối", "Device offline"},
 	"alert.paper_low":          {"Máy in sắp hết giấy", "Printer paper low"},
 	"alert.paper_out":          {"Máy in hết giấy", "Printer out of paper"},
+	"alert.printer_offline":    {"Máy in không phản hồi", "Printer not answering"},
+	"alert.printer_fault":      {"Máy in bị lỗi", "Printer fault"},
 	"alerts.title":             {"Lịch sử cảnh báo (7 ngày)", "Alert history (7 days)"},
 	"alerts.kind":              {"Loại", "Kind"},
 	"alerts.subject":           {"Đối tượng", "Subject"},

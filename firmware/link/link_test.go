@@ -194,6 +194,8 @@ func TestReplyCases(t *testing.T) {
 			req.Op = protocol.OpCallNext
 		case protocol.OpTicket:
 			req.Service = "A"
+		case protocol.OpPrinted, protocol.OpVoid:
+			req.Ticket = "A023"
 		}
 		results[head.Key] = l.request(t.Context(), req)
 		ctl.nextRequest(t)
