@@ -12,7 +12,9 @@ type labels struct {
 	priority    string // inverted box
 	reprint     string // outlined box
 	ahead       string // %d: people ahead
+	aheadLabel  string // beside the QR code, above the figure
 	wait        string // %s: minutes or underMinute
+	waitLabel   string // beside the QR code, above the figure
 	minutes     string // %d
 	underMinute string
 	scan        string // above the QR code
@@ -25,7 +27,9 @@ var labelsByLang = map[string]labels{
 		priority:    "ƯU TIÊN",
 		reprint:     "IN LẠI",
 		ahead:       "Số người đang chờ:\u00a0%d",
+		aheadLabel:  "Số người đang chờ",
 		wait:        "Thời gian chờ dự kiến: %s",
+		waitLabel:   "Thời gian chờ dự kiến",
 		minutes:     "%d\u00a0phút",
 		underMinute: "dưới\u00a01\u00a0phút",
 		scan:        "Quét mã để theo dõi lượt của bạn",
@@ -36,7 +40,9 @@ var labelsByLang = map[string]labels{
 		priority:    "PRIORITY",
 		reprint:     "REPRINT",
 		ahead:       "People ahead:\u00a0%d",
+		aheadLabel:  "People ahead",
 		wait:        "Estimated wait: %s",
+		waitLabel:   "Estimated wait",
 		minutes:     "%d\u00a0min",
 		underMinute: "under\u00a01\u00a0min",
 		scan:        "Scan to follow your turn",
@@ -46,7 +52,7 @@ var labelsByLang = map[string]labels{
 
 // all returns every text, for the glyph check.
 func (lb labels) all() []string {
-	return []string{lb.title, lb.priority, lb.reprint, lb.ahead, lb.wait,
+	return []string{lb.title, lb.priority, lb.reprint, lb.ahead, lb.aheadLabel, lb.wait, lb.waitLabel,
 		lb.minutes, lb.underMinute, lb.scan, lb.footer}
 }
 
@@ -64,10 +70,15 @@ func (r *Renderer) labels(ticketLang string) labels {
 // waitText is the estimated wait, rounded up to whole minutes; under a
 // minute (zero included) reads "under\u00a01\u00a0min" rather than "0 min".
 func (lb labels) waitText(seconds int) string {
+	return fmt.Sprintf(lb.wait, lb.waitValue(seconds))
+}
+
+// waitValue is the figure of waitText alone.
+func (lb labels) waitValue(seconds int) string {
 	if seconds < 60 {
-		return fmt.Sprintf(lb.wait, lb.underMinute)
+		return lb.underMinute
 	}
-	return fmt.Sprintf(lb.wait, fmt.Sprintf(lb.minutes, (seconds+59)/60))
+	return fmt.Sprintf(lb.minutes, (seconds+59)/60)
 }
 
 // issuedText is the issue date and time in loc, "23/11/2026 08:15".

@@ -15,25 +15,30 @@ import (
 	"github.com/sothutu/sothutu/protocol"
 )
 
-// Sizes in dots for 58 mm paper; wider paper scales them by half its extra
-// width, so 80 mm paper has larger type and still more letters a line.
+// Sizes in dots for 58 mm paper; wider paper scales them by a third of its
+// extra width, so 80 mm paper has larger type and still more letters a
+// line, and not much more paper.
+// They are chosen for paper: an ordinary ticket takes at most 80 mm of it
+// on either roll (BENCHMARKS.md, "Ticket size").
 const (
 	marginDots   = 12  // left and right, inside the printable width
-	centrePx     = 24  // centre name, bold
-	titlePx      = 30  // "PHIẾU SỐ THỨ TỰ", bold
-	servicePx    = 28  // service name
-	numberMaxPx  = 150 // the number, bold, as large as fits up to this
+	centrePx     = 20  // centre name, bold
+	titlePx      = 22  // "PHIẾU SỐ THỨ TỰ", bold
+	servicePx    = 24  // service name
+	numberMaxPx  = 120 // the number, bold, as large as fits up to this
 	numberMinPx  = 40
-	boxPx        = 32 // priority and reprint marks, bold
-	bodyPx       = 24 // people ahead, wait, date
-	captionPx    = 20 // above the QR code
-	tokenPx      = 24 // under the QR code, bold
-	footerPx     = 22
+	boxPx        = 24 // priority and reprint marks, bold
+	bodyPx       = 22 // people ahead, wait, date, one line each without a QR code
+	labelPx      = 17 // beside the QR code: what each figure is
+	valuePx      = 26 // beside the QR code: the figures, bold
+	captionPx    = 16 // under the QR code
+	tokenPx      = 20 // beside the QR code, bold
+	footerPx     = 18
 	ruleDots     = 2
-	qrShare      = 0.6 // of the paper width, quiet zone included, at most
-	maxModule    = 8   // dots per QR module, at most (1 mm)
-	minModule    = 4   // dots per QR module, at least
-	quietModules = 4   // QR quiet zone
+	qrShare      = 0.36 // of the paper width, quiet zone included, at most
+	maxModule    = 8    // dots per QR module, at most (1 mm)
+	minModule    = 4    // dots per QR module, at least (0.5 mm)
+	quietModules = 4    // QR quiet zone
 )
 
 // tallLetters set the line box: Vietnamese capitals stack two marks above
@@ -85,40 +90,115 @@ func (p *page) line(face font.Face, s string) {
 	})
 }
 
-// mark adds a boxed mark across the text width: inverted (white on black)
-// for priority, outlined for reprint. Text inside is wrapped, never cut,
-// and centred by its ink, so the box looks even around capitals.
-func (p *page) mark(face font.Face, s string, inverted bool) {
-	pad := int(math.Ceil(float64(face.Metrics().Height.Ceil()) * 0.35))
-	border := max(3, pad/3)
-	lines := wrap(face, s, p.textWidth()-2*pad)
-	var boxes [][2]int // ink top and bottom of each line
-	h := pad
-	for i, l := range lines {
-		ink, _ := font.BoundString(face, l)
-		boxes = append(boxes, [2]int{ink.Min.Y.Floor(), ink.Max.Y.Ceil()})
-		if i > 0 {
-			h += pad / 2
-		}
-		h += boxes[i][1] - boxes[i][0]
+// column is lines of text set flush left in a column beside something
+// else, each in its own face.
+type column struct {
+	lines []columnLine
+	h     int
+}
+
+type columnLine struct {
+	face     font.Face
+	s        string
+	top, bot int // lineBox
+}
+
+// add wraps s to width and adds its lines.
+func (c *column) add(face font.Face, s string, width int) {
+	for _, l := range wrap(face, s, width) {
+		top, bot := lineBox(face, l)
+		c.lines = append(c.lines, columnLine{face, l, top, bot})
+		c.h += bot - top
 	}
-	h += pad
-	p.add(h, func(dst *image.Gray, y int) {
-		box := image.Rect(p.margin, y, p.w-p.margin, y+h)
-		fill(dst, box, color.Gray{0})
-		ink := uint8(0)
-		if inverted {
-			ink = 255
-		} else {
-			fill(dst, box.Inset(border), color.Gray{255})
-		}
-		y += pad
-		for i, l := range lines {
-			if i > 0 {
-				y += pad / 2
+}
+
+// drawCentred draws the column's lines each centred between x0 and x1, its
+// top at y.
+func (c *column) drawCentred(dst *image.Gray, x0, x1, y int) {
+	for _, l := range c.lines {
+		drawCentred(dst, l.face, l.s, x0, x1, y-l.top, 0)
+		y += l.bot - l.top
+	}
+}
+
+// draw draws the column with its ink starting at x, its top at y.
+func (c *column) draw(dst *image.Gray, x, y int) {
+	for _, l := range c.lines {
+		drawLeft(dst, l.face, l.s, x, y-l.top, 0)
+		y += l.bot - l.top
+	}
+}
+
+// markSpec is one boxed mark: inverted (white on black) for priority,
+// outlined for reprint.
+type markSpec struct {
+	s        string
+	inverted bool
+}
+
+// marks adds boxed marks in one row across the text width, side by side
+// so that a priority reprint costs one row of paper. Text inside is
+// wrapped, never cut, and centred by its ink, so each box looks even
+// around capitals.
+func (p *page) marks(face font.Face, specs ...markSpec) {
+	if len(specs) == 0 {
+		return
+	}
+	pad := int(math.Ceil(float64(face.Metrics().Height.Ceil()) * 0.25))
+	border := max(3, pad/3)
+	gap := pad
+	boxW := (p.textWidth() - gap*(len(specs)-1)) / len(specs)
+	type box struct {
+		lines []string
+		ink   [][2]int // ink top and bottom of each line
+	}
+	boxes := make([]box, len(specs))
+	h := 0
+	for i, m := range specs {
+		b := &boxes[i]
+		b.lines = wrap(face, m.s, boxW-2*pad)
+		bh := 2 * pad
+		for j, l := range b.lines {
+			ink, _ := font.BoundString(face, l)
+			b.ink = append(b.ink, [2]int{ink.Min.Y.Floor(), ink.Max.Y.Ceil()})
+			if j > 0 {
+				bh += pad / 2
 			}
-			drawCentred(dst, face, l, 0, p.w, y-boxes[i][0], ink)
-			y += boxes[i][1] - boxes[i][0]
+			bh += b.ink[j][1] - b.ink[j][0]
+		}
+		h = max(h, bh)
+	}
+	p.add(h, func(dst *image.Gray, y int) {
+		for i, m := range specs {
+			x0 := p.margin + i*(boxW+gap)
+			x1 := x0 + boxW
+			if i == len(specs)-1 {
+				x1 = p.w - p.margin
+			}
+			rect := image.Rect(x0, y, x1, y+h)
+			fill(dst, rect, color.Gray{0})
+			ink := uint8(0)
+			if m.inverted {
+				ink = 255
+			} else {
+				fill(dst, rect.Inset(border), color.Gray{255})
+			}
+			b := boxes[i]
+			textH := 0
+			for j, l := range b.ink {
+				if j > 0 {
+					textH += pad / 2
+				}
+				textH += l[1] - l[0]
+			}
+			ty := y + (h-textH)/2
+			for j, l := range b.lines {
+				if j > 0 {
+					ty += pad / 2
+				}
+				drawCentred(dst, face, l, x0, x1, ty-b.ink[j][0], ink)
+				ty += b.ink[j][1] - b.ink[j][0]
+			}
 		}
 	})
 }
@@ -187,7 +267,17 @@ func inkWidth(face font.Face, s string) int {
 func drawCentred(dst *image.Gray, face font.Face, s string, x0, x1, baseline int, ink uint8) {
 	ib, adv := font.BoundString(face, s)
 	left, right := min(0, ib.Min.X), max(adv, ib.Max.X)
-	dot := fixed.Point26_6{X: fixed.I(x0+x1)/2 - (left+right)/2, Y: fixed.I(baseline)}
+	drawAt(dst, face, s, fixed.Point26_6{X: fixed.I(x0+x1)/2 - (left+right)/2, Y: fixed.I(baseline)}, ink)
+}
+
+// drawLeft draws s with its ink or advance starting at x.
+func drawLeft(dst *image.Gray, face font.Face, s string, x, baseline int, ink uint8) {
+	ib, _ := font.BoundString(face, s)
+	drawAt(dst, face, s, fixed.Point26_6{X: fixed.I(x) - min(0, ib.Min.X), Y: fixed.I(baseline)}, ink)
+}
+
+// drawAt draws s from the dot on its baseline.
+func drawAt(dst *image.Gray, face font.Face, s string, dot fixed.Point26_6, ink uint8) {
 	prev := rune(-1)
 	for _, c := range s {
 		if prev >= 0 {
@@ -266,12 +356,12 @@ func wrap(face font.Face, s string, width int) []string {
 
 // faces are one Render's faces: a face is not safe for concurrent use.
 type faces struct {
-	centre, title, service, box, body, caption, token, footer font.Face
+	centre, title, service, box, body, label, value, caption, token, footer font.Face
 }
 
 // scaled is a size for 58 mm paper scaled to the page.
 func (r *Renderer) scaled(px int) float64 {
-	return float64(px) * (1 + float64(r.l.PaperDots)/Paper58mm) / 2
+	return float64(px) * (1 + (float64(r.l.PaperDots)/Paper58mm-1)/3)
 }
 
 func (r *Renderer) faces() (*faces, error) {
@@ -283,7 +373,8 @@ func (r *Renderer) faces() (*faces, error) {
 	}{
 		{&fs.centre, true, centrePx}, {&fs.title, true, titlePx},
 		{&fs.service, false, servicePx}, {&fs.box, true, boxPx},
-		{&fs.body, false, bodyPx}, {&fs.caption, false, captionPx},
+		{&fs.body, false, bodyPx}, {&fs.label, false, labelPx},
+		{&fs.value, true, valuePx}, {&fs.caption, false, captionPx},
 		{&fs.token, true, tokenPx}, {&fs.footer, false, footerPx},
 	} {
 		font := r.regular
@@ -299,7 +390,9 @@ func (r *Renderer) faces() (*faces, error) {
 	return &fs, nil
 }
 
-// layout builds a ticket's page.
+// layout builds a ticket's page. The printer's head sits some way behind
+// its cutter, so the paper above the first line is blank already: the
+// ticket starts at once.
 func (r *Renderer) layout(t protocol.Ticket, reprint bool) (*page, error) {
 	fs, err := r.faces()
 	if err != nil {
@@ -309,14 +402,28 @@ func (r *Renderer) layout(t protocol.Ticket, reprint bool) (*page, error) {
 	sp := func(px int) int { return int(math.Round(r.scaled(px))) }
 	p := &page{w: r.l.PaperDots, margin: sp(marginDots)}
 
-	p.space(sp(8))
+	p.space(sp(2))
 	if r.l.CentreName != "" {
 		p.text(fs.centre, r.l.CentreName)
-		p.space(sp(6))
+		p.space(sp(3))
 		p.rule(ruleDots)
-		p.space(sp(10))
+		p.space(sp(5))
 	}
-	p.text(fs.title, lb.title)
+	// A priority ticket or a reprint says so where the title would be:
+	// what it is matters more than that it is a ticket.
+	var marks []markSpec
+	if t.Priority != protocol.PriorityNone {
+		marks = append(marks, markSpec{lb.priority, true})
+	}
+	if reprint {
+		marks = append(marks, markSpec{lb.reprint, false})
+	}
+	if len(marks) > 0 {
+		p.marks(fs.box, marks...)
+		p.space(sp(3))
+	} else {
+		p.text(fs.title, lb.title)
+	}
 	service := r.l.ServiceName
 	if service == "" {
 		service = norm.NFC.String(t.Service)
@@ -324,44 +431,75 @@ func (r *Renderer) layout(t protocol.Ticket, reprint bool) (*page, error) {
 	if service != "" {
 		p.text(fs.service, service)
 	}
-	p.space(sp(10))
+	p.space(sp(2))
 	if err := r.number(p, norm.NFC.String(t.Number)); err != nil {
 		return nil, err
 	}
-	p.space(sp(10))
-	if t.Priority != protocol.PriorityNone {
-		p.mark(fs.box, lb.priority, true)
-		p.space(sp(8))
-	}
-	if reprint {
-		p.mark(fs.box, lb.reprint, false)
-		p.space(sp(8))
-	}
-	p.text(fs.body, fmt.Sprintf(lb.ahead, t.Ahead))
-	p.text(fs.body, lb.waitText(t.WaitSeconds))
-	if !t.Issued.IsZero() {
-		p.text(fs.body, issuedText(t.Issued, r.l.Location))
-	}
+	var q *qr
 	if r.statusURL != "" && t.Token != "" {
-		p.space(sp(8))
-		p.text(fs.caption, lb.scan)
-		q, err := newQR(r.link(t.Token), r.l.PaperDots)
-		if err != nil {
+		if q, err = newQR(r.link(t.Token), r.l.PaperDots); err != nil {
 			return nil, err
 		}
-		p.add(q.size(), func(dst *image.Gray, top int) { q.draw(dst, top) })
-		p.text(fs.token, t.Token)
 	}
-	p.space(sp(8))
+	switch {
+	case q != nil && q.size() <= p.w/2:
+		r.panel(p, fs, lb, t, q)
+	default:
+		p.text(fs.body, fmt.Sprintf(lb.ahead, t.Ahead))
+		p.text(fs.body, lb.waitText(t.WaitSeconds))
+		if !t.Issued.IsZero() {
+			p.text(fs.body, issuedText(t.Issued, r.l.Location))
+		}
+		if q != nil {
+			p.space(sp(4))
+			p.text(fs.caption, lb.scan)
+			p.add(q.size(), func(dst *image.Gray, top int) { q.draw(dst, (q.paper-q.size())/2, top) })
+			p.text(fs.token, t.Token)
+		}
+	}
+	p.space(sp(4))
 	p.rule(ruleDots)
-	p.space(sp(6))
+	p.space(sp(3))
 	footer := r.l.Footer
 	if footer == "" {
 		footer = lb.footer
 	}
 	p.text(fs.footer, footer)
-	p.space(sp(16))
+	p.space(sp(6))
 	return p, nil
+}
+
+// panel adds the QR code at the left, with what it is for under it, and
+// the figures beside it: people ahead, the wait, the date and the token,
+// each figure under its label. Side by side they take the code's height of
+// paper instead of theirs and its together.
+func (r *Renderer) panel(p *page, fs *faces, lb labels, t protocol.Ticket, q *qr) {
+	// The code's quiet zone lies in the paper's margin; the text starts
+	// after it.
+	left := max(0, p.margin-quietModules*q.module)
+	x := left + q.size()
+	width := p.w - p.margin - x
+	// The caption is centred under the code and kept out of the margin.
+	inset := max(0, p.margin-left)
+	var caption column
+	caption.add(fs.caption, lb.scan, q.size()-2*inset)
+	codeH := q.size() + caption.h
+	var c column
+	c.add(fs.label, lb.aheadLabel, width)
+	c.add(fs.value, fmt.Sprint(t.Ahead), width)
+	c.add(fs.label, lb.waitLabel, width)
+	c.add(fs.value, lb.waitValue(t.WaitSeconds), width)
+	if !t.Issued.IsZero() {
+		c.add(fs.label, issuedText(t.Issued, r.l.Location), width)
+	}
+	c.add(fs.token, t.Token, width)
+	h := max(codeH, c.h)
+	p.add(h, func(dst *image.Gray, top int) {
+		y := top + (h-codeH)/2
+		q.draw(dst, left, y)
+		caption.drawCentred(dst, left+inset, left+q.size()-inset, y+q.size())
+		c.draw(dst, x, top+(h-c.h)/2)
+	})
 }
 
 // number adds the ticket number as large as fits the text width, up to

@@ -40,9 +40,8 @@ func newQR(text string, paper int) (*qr, error) {
 // size is the side of the code with its quiet zone, in dots.
 func (q *qr) size() int { return (len(q.modules) + 2*quietModules) * q.module }
 
-// draw draws the code with its quiet zone at top, centred across the page.
-func (q *qr) draw(dst *image.Gray, top int) {
-	left := (q.paper - q.size()) / 2
+// draw draws the code with its quiet zone from left, top.
+func (q *qr) draw(dst *image.Gray, left, top int) {
 	fill(dst, image.Rect(left, top, left+q.size(), top+q.size()), color.Gray{255})
 	x0, y0 := left+quietModules*q.module, top+quietModules*q.module
 	for y, row := range q.modules {

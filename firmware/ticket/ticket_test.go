@@ -239,7 +239,7 @@ func TestQRGeometry(t *testing.T) {
 				t.Errorf("%d dots, %d letters: size %d", paper, n, q.size())
 			}
 			img := image.NewGray(image.Rect(0, 0, paper, q.size()))
-			q.draw(img, 0)
+			q.draw(img, (paper-q.size())/2, 0)
 			if got, err := decodeQR(img); err != nil || got != link {
 				t.Errorf("%d dots, %d letters: decodes to %q, %v", paper, n, got, err)
 			}
