@@ -3,6 +3,7 @@ package centre_test
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -120,5 +121,52 @@ func TestAlerts(t *testing.T) {
 		if !seen[want] {
 			t.Errorf("store lacks %s; has %v", want, seen)
 		}
+	}
+}
+
+// A kiosk whose printer does not answer, or answers with its cover open or
+// an error, raises an alert like paper out does; it closes when the
+// printer is back.
+func TestPrinterAlerts(t *testing.T) {
+	c := startCentre(t, brokers[0].start, func(o *centre.Options) { o.AlertEvery = 20 * time.Millisecond })
+	alerts := subscribe(t, c.client(t, "board-1"), protocol.AlertsTopic(c.cfg.ID))
+	k2 := c.client(t, "kiosk-2")
+	printerKinds := []protocol.AlertKind{protocol.AlertPaperLow, protocol.AlertPaperOut, protocol.AlertPrinterOffline, protocol.AlertPrinterFault}
+	for _, tc := range []struct {
+		printer string
+		status  protocol.HealthStatus
+		want    protocol.AlertKind // "" for none
+	}{
+		{protocol.PrinterOffline, protocol.HealthFault, protocol.AlertPrinterOffline},
+		{protocol.PrinterCover, protocol.HealthFault, protocol.AlertPrinterFault},
+		{protocol.PrinterOK, protocol.HealthOK, ""},
+		{protocol.PrinterError, protocol.HealthFault, protocol.AlertPrinterFault},
+		{protocol.PrinterPaperOut, protocol.HealthFault, protocol.AlertPaperOut},
+		{protocol.PrinterOK, protocol.HealthOK, ""},
+	} {
+		birth, err := protocol.Encode(protocol.Presence{Device: "kiosk-2", Kind: protocol.DeviceKiosk, Online: true, Seq: 1,
+			Health: &protocol.Health{Status: tc.status, Printer: tc.printer}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if tok := k2.Publish(protocol.PresenceTopic(c.cfg.ID, "kiosk-2"), 1, true, birth); !tok.WaitTimeout(5*time.Second) || tok.Error() != nil {
+			t.Fatal(tok.Error())
+		}
+		within(t, fmt.Sprintf("printer %s: alert %q only", tc.printer, tc.want), alerts, func(b []byte) bool {
+			s, err := protocol.Decode[protocol.AlertState](b)
+			if err != nil {
+				return false
+			}
+			var got []protocol.AlertKind
+			for _, a := range s.Alerts {
+				if a.Subject == "kiosk-2" && slices.Contains(printerKinds, a.Kind) {
+					got = append(got, a.Kind)
+				}
+			}
+			if tc.want == "" {
+				return len(got) == 0
+			}
+			return slices.Equal(got, []protocol.AlertKind{tc.want})
+		})
 	}
 }

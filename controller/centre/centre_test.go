@@ -49,6 +49,7 @@ type centreUnderTest struct {
 	cfg *config.Centre
 	url string
 	ctl *centre.Controller
+	st  *store.Store
 	dir string
 }
 
@@ -90,7 +91,7 @@ func startCentre(t testing.TB, startBroker func(testing.TB, []broker.Account) st
 		}
 		st.Close()
 	})
-	c.ctl = ctl
+	c.ctl, c.st = ctl, st
 	c.waitOnline(t)
 	return c
 }
