@@ -32,12 +32,20 @@ type Options struct {
 	Addr string
 	// Accounts are the only clients allowed to connect.
 	Accounts []Account
-	// Logger receives refused connections and topics at Warn, session
-	// takeovers at Info and connections at Debug. The broker library's own
-	// records are passed on at Debug, except its errors and its warnings
-	// about the server rather than about one connection's end. Nil discards
+	// Logger receives refused connections and topics at Warn (one short
+	// line each, per account the first and then at most one a minute with
+	// the count of those left out), session takeovers at Info and
+	// connections at Debug. The broker library's own records are passed on
+	// at Debug, without packet dumps, except its errors and its warnings
+	// about the server rather than about one connection. Nil discards
 	// everything.
 	Logger *slog.Logger
+	// Refuse, when set, refuses on top of the accounts' rights what it
+	// returns true for: a publish (write) or a subscription filter or a
+	// delivered topic (read). It is for tests of clients facing a broker
+	// that refuses what it should allow, as a clustered broker does for a
+	// few seconds while a node's sessions move.
+	Refuse func(username, topic string, write bool) bool
 }
 
 // Embedded is an MQTT broker running inside the controller process.
@@ -68,6 +76,7 @@ func Start(opts Options) (*Embedded, error) {
 
 	conns := &connections{open: make(map[net.Conn]chan struct{})}
 	h := newHook(opts.Accounts, log, server, conns)
+	h.refuse = opts.Refuse
 	if err := server.AddHook(h, nil); err != nil {
 		return nil, fmt.Errorf("broker.Start: AddHook: %w", err)
 	}
@@ -160,15 +169,22 @@ type hook struct {
 	log      *slog.Logger
 	server   *mqtt.Server
 	conns    *connections
+	refusals *refusals
+	// takeovers bounds the takeover lines of a device caught in a
+	// reconnect loop (by a refused QoS 1 publish, say) as refusals does.
+	takeovers *refusals
+	refuse    func(username, topic string, write bool) bool // Options.Refuse
 }
 
 func newHook(accounts []Account, log *slog.Logger, server *mqtt.Server, conns *connections) *hook {
 	h := &hook{
-		accounts: make(map[string]Account, len(accounts)),
-		devices:  make(map[string]struct{}),
-		log:      log,
-		server:   server,
-		conns:    conns,
+		accounts:  make(map[string]Account, len(accounts)),
+		devices:   make(map[string]struct{}),
+		log:       log,
+		server:    server,
+		conns:     conns,
+		refusals:  newRefusals(time.Now),
+		takeovers: newRefusals(time.Now),
 	}
 	for _, a := range accounts {
 		h.accounts[a.Username] = a
@@ -198,8 +214,14 @@ func (h *hook) OnConnectAuthenticate(cl *mqtt.Client, pk packets.Packet) bool {
 	passwordOK := subtle.ConstantTimeCompare(want[:], got[:]) == 1
 
 	refuse := func(reason string) bool {
-		h.log.Warn("mqtt connection refused", "reason", reason, "username", username,
-			"client", c.ClientIdentifier, "remote", cl.Net.Remote)
+		key := username
+		if !known {
+			key = "" // one budget for every unknown username
+		}
+		if log, suppressed := h.refusals.note(key); log {
+			h.log.Warn("mqtt connection refused", "reason", reason, "username", short(username),
+				"client", short(c.ClientIdentifier), "remote", cl.Net.Remote, "suppressed", suppressed)
+		}
 		return false
 	}
 	switch {
@@ -243,8 +265,10 @@ func (h *hook) endPrevious(cl *mqtt.Client, a Account) {
 		return // a persistent session without a connection
 	}
 	if !old.Closed() {
-		h.log.Info("mqtt session taken over", "client", cl.ID, "username", a.Username, "centre", a.Centre,
-			"device", a.Device, "remote", cl.Net.Remote, "previous_remote", old.Net.Remote)
+		if log, suppressed := h.takeovers.note(a.Username); log {
+			h.log.Info("mqtt session taken over", "client", cl.ID, "username", a.Username, "centre", a.Centre,
+				"device", a.Device, "remote", cl.Net.Remote, "previous_remote", old.Net.Remote, "suppressed", suppressed)
+		}
 		_ = h.server.DisconnectClient(old, packets.ErrSessionTakenOver)
 	}
 	select {
@@ -262,17 +286,33 @@ func (h *hook) isDevice(clientID string) bool {
 // OnACLCheck applies Account.Allowed to a publish (write), or to a
 // subscription filter or a delivered topic (read).
 func (h *hook) OnACLCheck(cl *mqtt.Client, topic string, write bool) bool {
-	a, ok := h.accounts[string(cl.Properties.Username)]
-	if ok && a.Allowed(topic, write) {
+	username := string(cl.Properties.Username)
+	a, ok := h.accounts[username]
+	if ok && a.Allowed(topic, write) && (h.refuse == nil || !h.refuse(username, topic, write)) {
 		return true
 	}
-	access := "read"
-	if write {
-		access = "write"
+	log, suppressed := h.refusals.note(username)
+	if !log {
+		return false
 	}
-	h.log.Warn("mqtt access refused", "access", access, "topic", topic,
-		"username", string(cl.Properties.Username), "client", cl.ID, "centre", a.Centre, "device", a.Device)
+	reason := "not the account's to read"
+	if write {
+		reason = "not the account's to publish"
+	}
+	h.log.Warn("mqtt access refused", "reason", reason, "topic", short(topic),
+		"username", short(username), "centre", a.Centre, "device", a.Device, "suppressed", suppressed)
 	return false
+}
+
+// maxLogged bounds a client's string in a log line.
+const maxLogged = 120
+
+// short is s cut to maxLogged bytes, for strings a client chose.
+func short(s string) string {
+	if len(s) <= maxLogged {
+		return s
+	}
+	return s[:maxLogged] + "…"
 }
 
 // quietHandler passes on the broker library's records with Info and its
@@ -280,8 +320,12 @@ func (h *hook) OnACLCheck(cl *mqtt.Client, topic string, write bool) bool {
 // and dropped connection, which the hook already reports when it matters.
 type quietHandler struct{ h slog.Handler }
 
+// packetError is mochi's warning for a packet it did not process, a
+// publish refused by the hook included: the hook logs the refusal.
+const packetError = "error processing packet"
+
 func quieter(r slog.Record) slog.Level {
-	if r.Level < slog.LevelWarn || r.Level == slog.LevelWarn && r.Message == "" {
+	if r.Level < slog.LevelWarn || r.Level == slog.LevelWarn && (r.Message == "" || r.Message == packetError) {
 		return slog.LevelDebug
 	}
 	return r.Level
@@ -296,11 +340,20 @@ func (q quietHandler) Enabled(ctx context.Context, l slog.Level) bool {
 }
 
 func (q quietHandler) Handle(ctx context.Context, r slog.Record) error {
-	r.Level = quieter(r)
-	if !q.h.Enabled(ctx, r.Level) {
+	level := quieter(r)
+	if !q.h.Enabled(ctx, level) {
 		return nil
 	}
-	return q.h.Handle(ctx, r)
+	// Without the packet mochi attaches ("pk"): kilobytes a line, and a
+	// payload that is no business of the log.
+	out := slog.NewRecord(r.Time, level, r.Message, r.PC)
+	r.Attrs(func(a slog.Attr) bool {
+		if a.Key != "pk" {
+			out.AddAttrs(a)
+		}
+		return true
+	})
+	return q.h.Handle(ctx, out)
 }
 
 func (q quietHandler) WithAttrs(attrs []slog.Attr) slog.Handler {

@@ -224,3 +224,67 @@ func TestLogs(t *testing.T) {
 		})
 	}
 }
+
+// A device publishing thousands of messages it may not publish writes a
+// few short lines to the log: one per minute at most, with no packet in it.
+func TestRefusedFloodLog(t *testing.T) {
+	var buf syncBuffer
+	log := slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	b, err := broker.Start(broker.Options{Addr: "127.0.0.1:0", Accounts: accounts, Logger: log})
+	if err != nil {
+		t.Fatalf("Start: %v", err)
+	}
+	defer b.Close()
+	mon := connect(t, b.Addr(), "monitor")
+	if !mon.subscribe(t, "qs/v1/"+hcm+"/#") {
+		t.Fatal("monitor's subscription refused")
+	}
+	const flood = 10_000
+	kiosk := connect(t, b.Addr(), "kiosk1")
+	payload := strings.Repeat("x", 2048)
+	for range flood {
+		// QoS 0: refused without ending the connection.
+		kiosk.Publish(protocol.RequestTopic(hcm, "counter3"), 0, false, payload)
+	}
+	fence := "after the flood"
+	kiosk.mustPublish(t, protocol.RequestTopic(hcm, "kiosk1"), 1, false, fence)
+	if mon.await(fence, timeout) == nil {
+		t.Fatalf("fence not delivered in %v", timeout)
+	}
+	// QoS 1: refused by ending the connection, which mochi reports with
+	// the packet.
+	const ended = 20
+	for range ended {
+		c := connect(t, b.Addr(), "kiosk1")
+		c.publish(t, protocol.RequestTopic(hcm, "counter3"), 1, false, payload)
+		c.Disconnect(0)
+	}
+	sub := connect(t, b.Addr(), "counter3")
+	for range 100 {
+		if sub.subscribe(t, protocol.ReplyTopic(hcm, "kiosk1")) {
+			t.Fatal("subscription to another device's replies granted")
+		}
+	}
+	if err := b.Close(); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	out := buf.String()
+	t.Logf("%d refused publishes and %d refused subscriptions: %d bytes of log", flood+ended, 100, len(out))
+	if len(out) > 4096 {
+		t.Errorf("log of %d bytes, want under 4 KB:\n%.4096s", len(out), out)
+	}
+	if strings.Contains(out, "xxxxxxxx") || strings.Contains(out, "pk=") {
+		t.Errorf("log holds a packet:\n%.4096s", out)
+	}
+	for _, want := range []string{
+		`msg="mqtt access refused" reason="not the account's to publish" topic=qs/v1/hcm01/dev/counter3/req username=kiosk1 centre=hcm01 device=kiosk1 suppressed=0`,
+		`msg="mqtt access refused" reason="not the account's to read" topic=qs/v1/hcm01/dev/kiosk1/reply username=counter3`,
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("log lacks %s:\n%s", want, out)
+		}
+	}
+	if n := strings.Count(out, "mqtt access refused"); n != 2 {
+		t.Errorf("%d refusals logged, want 2 (the first of each device within the minute):\n%s", n, out)
+	}
+}
