@@ -4,7 +4,6 @@ import (
 	"context"
 	"io"
 	"log/slog"
-	"net"
 	"path/filepath"
 	"runtime"
 	"sync"
@@ -14,6 +13,7 @@ import (
 	mqtt "github.com/eclipse/paho.mqtt.golang"
 
 	"github.com/sothutu/sothutu/controller/city"
+	"github.com/sothutu/sothutu/internal/servertest"
 	"github.com/sothutu/sothutu/protocol"
 )
 
@@ -351,12 +351,7 @@ func TestIngestStoreFails(t *testing.T) {
 func TestIngestNoBroker(t *testing.T) {
 	noLeaks(t)
 	st := openStore(t, filepath.Join(t.TempDir(), "city.db"))
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
+	addr := servertest.Addr(t) // reserved: nothing listens there
 	g := city.NewIngest(city.IngestOptions{Store: st, Broker: "tcp://" + addr, Logger: quiet})
 	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
 	defer cancel()

@@ -258,7 +258,7 @@ func TestLoad3321(t *testing.T) {
 		}
 		slices.SortFunc(plan, func(a, b send) int { return int(a.at - b.at) })
 		before := g.Counters()
-		cpu0, brokerCPU0 := cpuTime(t, 0), cpuTime(t, b.cmd.Process.Pid)
+		cpu0, brokerCPU0 := cpuTime(t, 0), cpuTime(t, b.Pid())
 		var heapMax, sysMax atomic.Uint64
 		stopMem := make(chan struct{})
 		var memWG sync.WaitGroup
@@ -328,7 +328,7 @@ func TestLoad3321(t *testing.T) {
 		close(stopMem)
 		memWG.Wait()
 		after := g.Counters()
-		cpu, brokerCPU := cpuTime(t, 0)-cpu0, cpuTime(t, b.cmd.Process.Pid)-brokerCPU0
+		cpu, brokerCPU := cpuTime(t, 0)-cpu0, cpuTime(t, b.Pid())-brokerCPU0
 		var lags []time.Duration
 		byRound := make([][]time.Duration, rounds)
 		for _, c := range sims {

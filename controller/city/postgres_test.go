@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"os/user"
@@ -16,6 +15,8 @@ import (
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib"
+
+	"github.com/sothutu/sothutu/internal/servertest"
 )
 
 // postgres is a PostgreSQL server started for one test.
@@ -25,20 +26,17 @@ type postgres struct {
 	n     int
 }
 
-// startPostgres runs Debian's PostgreSQL in a temporary folder on a free
-// loopback port, as the postgres user when the test runs as root (the
-// server refuses root), and stops it when the test ends. It skips the test
-// when the binaries are missing, and fails it when CI is "true".
+// startPostgres runs Debian's PostgreSQL in a temporary folder on a
+// reserved loopback port (internal/servertest), as the postgres user when
+// the test runs as root (the server refuses root), and stops it when the
+// test ends. It skips the test when the binaries are missing, and fails it
+// when CI is "true".
 func startPostgres(t testing.TB) *postgres {
 	t.Helper()
 	bins, _ := filepath.Glob("/usr/lib/postgresql/*/bin/postgres")
 	slices.Sort(bins)
 	if len(bins) == 0 {
-		msg := "PostgreSQL not found in /usr/lib/postgresql/*/bin: apt-get install -y postgresql"
-		if os.Getenv("CI") == "true" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
+		servertest.Missing(t, "PostgreSQL not found in /usr/lib/postgresql/*/bin: apt-get install -y postgresql")
 	}
 	bin := filepath.Dir(bins[len(bins)-1])
 	var cred *syscall.Credential
@@ -50,7 +48,7 @@ func startPostgres(t testing.TB) *postgres {
 	if os.Geteuid() == 0 {
 		u, err := user.Lookup("postgres")
 		if err != nil {
-			t.Fatalf("the server refuses to run as root and there is no postgres user: %v", err)
+			servertest.Missing(t, fmt.Sprintf("the server refuses to run as root and there is no postgres user (%v): apt-get install -y postgresql", err))
 		}
 		uid, _ := strconv.Atoi(u.Uid)
 		gid, _ := strconv.Atoi(u.Gid)
@@ -59,71 +57,43 @@ func startPostgres(t testing.TB) *postgres {
 			t.Fatal(err)
 		}
 	}
-	logf, err := os.Create(filepath.Join(dir, "postgres.log"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { logf.Close() })
 	command := func(name string, args ...string) *exec.Cmd {
 		cmd := exec.Command(filepath.Join(bin, name), args...)
-		cmd.Stdout, cmd.Stderr = logf, logf
 		cmd.Dir = dir
 		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: cred}
 		return cmd
 	}
 	data := filepath.Join(dir, "data")
-	if err := command("initdb", "-D", data, "-U", "postgres", "-A", "trust", "-E", "UTF8",
-		"--locale=C", "--no-sync").Run(); err != nil {
-		t.Fatalf("initdb: %v\n%s", err, readLog(dir))
+	initdb := command("initdb", "-D", data, "-U", "postgres", "-A", "trust", "-E", "UTF8", "--locale=C", "--no-sync")
+	if out, err := initdb.CombinedOutput(); err != nil {
+		t.Fatalf("initdb: %v\n%s", err, out)
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	p := &postgres{}
+	server, err := servertest.Start(t, servertest.Options{Name: "postgres", Timeout: 20 * time.Second,
+		Signal: syscall.SIGINT, // fast shutdown
+		Command: func(ports []int) (*exec.Cmd, error) {
+			p.port = strconv.Itoa(ports[0])
+			return command("postgres", "-D", data, "-p", p.port, "-k", dir, "-c", "listen_addresses=127.0.0.1"), nil
+		},
+		Ready: func(ctx context.Context, _ []int) error {
+			db, err := sql.Open("pgx", p.dsn("postgres"))
+			if err != nil {
+				return err
+			}
+			defer db.Close()
+			ctx, cancel := context.WithTimeout(ctx, time.Second)
+			defer cancel()
+			return db.PingContext(ctx)
+		}})
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("startPostgres: %v", err)
 	}
-	_, port, _ := net.SplitHostPort(ln.Addr().String())
-	ln.Close()
-	cmd := command("postgres", "-D", data, "-p", port, "-k", dir, "-c", "listen_addresses=127.0.0.1")
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("postgres: %v", err)
-	}
-	exited := make(chan struct{})
-	go func() { cmd.Wait(); close(exited) }()
-	t.Cleanup(func() {
-		cmd.Process.Signal(syscall.SIGINT) // fast shutdown
-		select {
-		case <-exited:
-		case <-time.After(10 * time.Second):
-			cmd.Process.Kill()
-			<-exited
-		}
-		if t.Failed() {
-			t.Logf("postgres log:\n%s", readLog(dir))
-		}
-	})
-	p := &postgres{port: port}
+	p.port = strconv.Itoa(server.Port(0))
 	p.admin, err = sql.Open("pgx", p.dsn("postgres"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { p.admin.Close() })
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-		err := p.admin.PingContext(ctx)
-		cancel()
-		if err == nil {
-			break
-		}
-		select {
-		case <-exited:
-			t.Fatalf("postgres exited: %s", readLog(dir))
-		default:
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("postgres not ready: %v", err)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
 	return p
 }
 
@@ -140,9 +110,4 @@ func (p *postgres) database(t testing.TB) string {
 		t.Fatal(err)
 	}
 	return p.dsn(name)
-}
-
-func readLog(dir string) string {
-	b, _ := os.ReadFile(filepath.Join(dir, "postgres.log"))
-	return string(b)
 }

@@ -117,6 +117,14 @@ func (s *Server) Port(i int) int { return s.ports[i] }
 // Addr is the server's i-th port as "127.0.0.1:port".
 func (s *Server) Addr(i int) string { return loopback(s.ports[i]) }
 
+// Pid is the running process's id, 0 when none runs.
+func (s *Server) Pid() int {
+	if s.cmd == nil {
+		return 0
+	}
+	return s.cmd.Process.Pid
+}
+
 // LogPath is the file holding everything the server printed.
 func (s *Server) LogPath() string { return s.logPath }
 

@@ -122,6 +122,10 @@ func config(port, passwordFile, aclFile string, tlsFiles []string) []byte {
 // not change on Restart.
 func (m *Mosquitto) Addr() string { return m.server.Addr(0) }
 
+// Pid is the broker's process id, for a test measuring its CPU time; 0
+// while it is stopped.
+func (m *Mosquitto) Pid() int { return m.server.Pid() }
+
 // Stop kills the broker, as a crash or a power cut would: clients lose their
 // connection and retained messages are gone. Stopping a stopped broker does
 // nothing.
