@@ -44,6 +44,13 @@
 //     leave it empty).
 //   - "reset", "parked", "paused", "resumed", "reassigned" and "replaced"
 //     (but for Issued) events count for nothing else.
+//   - Held and voided tickets are no citizens: a ticket issued with hold
+//     has a "held" event, and its "issued" event only when its kiosk
+//     confirms it reached the citizen (then its wait still runs from its
+//     issue time). A ticket voided (its print failed, or nobody confirmed
+//     it in time) has a "voided" event and, never called, no wait, no
+//     service and no no-show: "held" and "voided" count for nothing. A
+//     voided ticket confirmed later counts once, by its "issued" event.
 //
 // # Staff
 //
