@@ -213,11 +213,14 @@ func (k *Kiosk) checkPrinter(ctx context.Context) {
 			k.giveUp(e, fmt.Sprintf("not printed within %s", k.opts.HoldFor))
 			continue
 		}
+		if !ready(state) || ctx.Err() != nil {
+			continue
+		}
 		k.mu.Lock()
 		again := k.auto[e.Key]
 		delete(k.auto, e.Key)
 		k.mu.Unlock()
-		if !again || !ready(state) || ctx.Err() != nil {
+		if !again {
 			continue
 		}
 		k.log.Info("printer back: reprinting a ticket not printed", "ticket", e.Ticket.Number)

@@ -3,15 +3,18 @@ package kiosk_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"image"
 	"io"
 	"log/slog"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/sothutu/sothutu/controller/centre/centretest"
+	"github.com/sothutu/sothutu/controller/engine"
 	"github.com/sothutu/sothutu/firmware/kiosk"
 	"github.com/sothutu/sothutu/firmware/link"
 	"github.com/sothutu/sothutu/protocol"
@@ -25,12 +28,27 @@ type printer struct {
 	state   string
 	fail    error
 	printed []*image.Gray
+	// then, if set, is the state after a failed print, like paper that
+	// ran out during the job.
+	then string
+	// onPrint, if set, runs at the start of each job.
+	onPrint func()
+	states  int // queries answered
 }
 
 func (p *printer) Print(_ context.Context, img *image.Gray) error {
 	p.mu.Lock()
+	f := p.onPrint
+	p.mu.Unlock()
+	if f != nil {
+		f()
+	}
+	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.fail != nil {
+		if p.then != "" {
+			p.state, p.then = p.then, ""
+		}
 		return p.fail
 	}
 	p.printed = append(p.printed, img)
@@ -40,6 +58,7 @@ func (p *printer) Print(_ context.Context, img *image.Gray) error {
 func (p *printer) State(context.Context) string {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	p.states++
 	return p.state
 }
 
@@ -47,6 +66,12 @@ func (p *printer) set(state string, fail error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.state, p.fail = state, fail
+}
+
+func (p *printer) queries() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.states
 }
 
 func (p *printer) count() int {
@@ -81,6 +106,8 @@ type rig struct {
 	printer   *printer
 	render    *renderer
 	stopKiosk func()
+	// tune, if set, changes the kiosk's options before each start.
+	tune func(*kiosk.Options)
 }
 
 func newRig(t *testing.T) *rig {
@@ -107,9 +134,13 @@ func (r *rig) startKiosk() {
 	if err != nil {
 		t.Fatal(err)
 	}
-	k, err = kiosk.New(kiosk.Options{Link: r.link, Centre: r.Config.ID, Device: d.ID, Printer: r.printer, Renderer: r.render,
+	opts := kiosk.Options{Link: r.link, Centre: r.Config.ID, Device: d.ID, Printer: r.printer, Renderer: r.render,
 		StateDir: filepath.Join(r.Dir, "kiosk"), Offline: &kiosk.Block{From: d.Offline.From, To: d.Offline.To},
-		Services: d.Buttons, Location: r.Config.Location, ReplyTimeout: time.Second, StatusEvery: 50 * time.Millisecond, Logger: quiet})
+		Services: d.Buttons, Location: r.Config.Location, ReplyTimeout: time.Second, StatusEvery: 50 * time.Millisecond, Logger: quiet}
+	if r.tune != nil {
+		r.tune(&opts)
+	}
+	k, err = kiosk.New(opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -155,9 +186,7 @@ func TestTakeOnline(t *testing.T) {
 	if r.printer.count() != 1 {
 		t.Errorf("%d tickets printed, want 1", r.printer.count())
 	}
-	if got := r.totals(); got.issued != 1 {
-		t.Errorf("controller issued %d", got.issued)
-	}
+	r.eventually("the printed ticket confirmed and counted", func() bool { return r.totals().issued == 1 && r.kiosk.Journalled() == 0 })
 	if _, err := r.kiosk.Take(context.Background(), "Z", "", "vi"); !errors.Is(err, kiosk.ErrUnknownService) {
 		t.Errorf("unknown service: %v", err)
 	}
@@ -188,24 +217,233 @@ func TestPrinterNotReady(t *testing.T) {
 	}
 }
 
-// A ticket issued but not printed is kept and can be reprinted.
+// ticket returns the state and outcome the controller's store holds for a
+// ticket of today.
+func (r *rig) ticket(number string) (state, outcome string) {
+	r.t.Helper()
+	err := r.Store.DB().QueryRow(`SELECT state, outcome FROM tickets WHERE number = ? ORDER BY id DESC LIMIT 1`, number).Scan(&state, &outcome)
+	if err != nil {
+		r.t.Fatalf("ticket %s: %v", number, err)
+	}
+	return state, outcome
+}
+
+// callNext has counter 1 (services A and B) call its next ticket and
+// returns its number, "" when nobody waits.
+func (r *rig) callNext() string {
+	r.t.Helper()
+	rep, err := r.Controller().Do(context.Background(), engine.Actor{Device: "counter-1", Kind: protocol.DeviceCounter, Counter: "1"},
+		protocol.Request{Key: fmt.Sprintf("next-%d", time.Now().UnixNano()), Op: protocol.OpCallNext})
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	if !rep.OK || rep.Ticket == nil {
+		return ""
+	}
+	return rep.Ticket.Number
+}
+
+func (r *rig) health() protocol.Health { return r.kiosk.Health() }
+
+// The printer is asked afresh right before a number is asked for: a paper
+// out the last poll did not see gets no number.
+func TestFreshQueryBeforeTake(t *testing.T) {
+	r := &rig{t: t, Centre: centretest.Start(t, centretest.Options{}), printer: &printer{state: protocol.PrinterOK}, render: &renderer{}}
+	r.tune = func(o *kiosk.Options) { o.StatusEvery = time.Hour }
+	r.startKiosk()
+	r.eventually("kiosk online", func() bool { return r.kiosk.State().Online && r.kiosk.State().Ready })
+	r.printer.set(protocol.PrinterPaperOut, nil) // after the last poll
+	if _, err := r.kiosk.Take(context.Background(), "A", "", "vi"); !errors.Is(err, kiosk.ErrPrinterNotReady) {
+		t.Fatalf("take: %v, want ErrPrinterNotReady", err)
+	}
+	var n int
+	r.Store.DB().QueryRow(`SELECT count(*) FROM tickets`).Scan(&n)
+	if n != 0 || r.kiosk.Journalled() != 0 {
+		t.Errorf("%d tickets numbered, %d journalled for a printer out of paper", n, r.kiosk.Journalled())
+	}
+}
+
+// A ticket issued but not printed is held: not called, reprinted by itself
+// once the printer is back, then callable; the health says so meanwhile.
 func TestPrintFailsAfterIssue(t *testing.T) {
 	r := newRig(t)
-	r.printer.set(protocol.PrinterOK, errors.New("write /dev/usb/lp0: no such device"))
+	// The paper runs out between the kiosk's query and the job.
+	r.printer.set(protocol.PrinterOK, errors.New("escpos: printer out of paper: load a new roll"))
+	r.printer.mu.Lock()
+	r.printer.then = protocol.PrinterPaperOut
+	r.printer.mu.Unlock()
 	is, err := r.kiosk.Take(context.Background(), "A", "", "vi")
 	if !errors.Is(err, kiosk.ErrPrintFailed) || is.Ticket.Number != "A001" || is.Printed {
 		t.Fatalf("take: %+v, %v; want A001 issued, not printed", is, err)
 	}
-	if got := r.totals(); got.issued != 1 || got.waiting != 1 {
-		t.Errorf("the unprinted ticket is not at the controller: %+v", got)
+	if st := r.kiosk.State(); st.Last == nil || st.Last.Printed || st.Last.Ticket.Number != "A001" {
+		t.Errorf("last ticket %+v, want A001 marked unprinted", st.Last)
 	}
-	if st := r.kiosk.State(); st.Last == nil || st.Last.Printed {
-		t.Errorf("last ticket %+v, want marked unprinted", st.Last)
+	if h := r.health(); h.Status != protocol.HealthFault || !strings.Contains(h.LastError, "A001") {
+		t.Errorf("health %+v, want fault naming A001", h)
+	}
+	if state, _ := r.ticket("A001"); state != "held" {
+		t.Errorf("A001 %s at the controller, want held", state)
+	}
+	if n := r.callNext(); n != "" {
+		t.Errorf("counter called %s while A001 is held", n)
+	}
+	if got := r.totals(); got.issued != 0 || got.waiting != 0 {
+		t.Errorf("a held ticket counted: %+v", got)
+	}
+
+	r.printer.set(protocol.PrinterOK, nil) // paper loaded
+	r.eventually("A001 reprinted by itself", func() bool { return r.printer.count() == 1 })
+	r.eventually("the health clear again", func() bool {
+		h := r.health()
+		return h.Status == protocol.HealthOK && h.LastError == ""
+	})
+	r.eventually("A001 confirmed", func() bool { return r.totals().issued == 1 && r.kiosk.Journalled() == 0 })
+	if r.render.reprints != 1 {
+		t.Errorf("%d reprints, want 1", r.render.reprints)
+	}
+	if n := r.callNext(); n != "A001" {
+		t.Errorf("counter called %q, want A001", n)
+	}
+	if r.printer.count() != 1 {
+		t.Errorf("%d tickets printed, want 1", r.printer.count())
+	}
+}
+
+// A ticket cut short is reprinted by itself once only; if that fails too
+// it is reported and waits for the touch page's reprint.
+func TestReprintFailsAgain(t *testing.T) {
+	r := newRig(t)
+	broken := errors.New("escpos: printer offline: after 3 of 12 bands: connection reset")
+	r.printer.set(protocol.PrinterOK, broken)
+	if _, err := r.kiosk.Take(context.Background(), "B", "", "vi"); !errors.Is(err, kiosk.ErrPrintFailed) {
+		t.Fatalf("take: %v", err)
+	}
+	r.eventually("the one reprint by itself tried", func() bool {
+		r.render.mu.Lock()
+		defer r.render.mu.Unlock()
+		return r.render.reprints == 1
+	})
+	// Several polls on, no second try by itself.
+	polled := r.printer.queries()
+	r.eventually("five polls more", func() bool { return r.printer.queries() >= polled+5 })
+	r.render.mu.Lock()
+	if r.render.reprints != 1 {
+		t.Errorf("%d reprints by itself, want 1", r.render.reprints)
+	}
+	r.render.mu.Unlock()
+	if h := r.health(); h.Status != protocol.HealthFault || !strings.Contains(h.LastError, "B001") {
+		t.Errorf("health %+v, want fault naming B001", h)
 	}
 	r.printer.set(protocol.PrinterOK, nil)
-	again, err := r.kiosk.Reprint(context.Background())
-	if err != nil || again.Ticket.Number != "A001" || !again.Printed || r.render.reprints != 1 {
-		t.Errorf("reprint: %+v, %v", again, err)
+	is, err := r.kiosk.Reprint(context.Background())
+	if err != nil || is.Ticket.Number != "B001" || !is.Printed {
+		t.Fatalf("reprint: %+v, %v", is, err)
+	}
+	r.render.mu.Lock()
+	reprints := r.render.reprints
+	r.render.mu.Unlock()
+	if reprints != 2 {
+		t.Errorf("%d reprints, want the one by itself and the citizen's", reprints)
+	}
+	r.eventually("B001 confirmed and callable", func() bool { return r.totals().waiting == 1 && r.kiosk.Journalled() == 0 })
+}
+
+// Every ticket in the journal is finished when the kiosk starts again.
+func TestRestartFinishesJournal(t *testing.T) {
+	tests := []struct {
+		name string
+		// leave makes a journal entry the kiosk stops with.
+		leave func(r *rig) string
+		// before changes the world while the kiosk is stopped.
+		before func(r *rig)
+		// printed: the ticket is printed after the restart; else voided.
+		printed bool
+	}{
+		{"ticket not printed, printer ready", func(r *rig) string {
+			r.printer.set(protocol.PrinterOK, errors.New("killed"))
+			is, _ := r.kiosk.Take(context.Background(), "A", "", "vi")
+			return is.Ticket.Number
+		}, func(r *rig) { r.printer.set(protocol.PrinterOK, nil) }, true},
+		{"ticket not printed, printer out of paper", func(r *rig) string {
+			r.printer.set(protocol.PrinterOK, errors.New("killed"))
+			is, _ := r.kiosk.Take(context.Background(), "A", "", "vi")
+			return is.Ticket.Number
+		}, func(r *rig) { r.printer.set(protocol.PrinterPaperOut, nil) }, false},
+		{"ticket not printed, older than the hold", func(r *rig) string {
+			r.printer.set(protocol.PrinterOK, errors.New("killed"))
+			is, _ := r.kiosk.Take(context.Background(), "A", "", "vi")
+			return is.Ticket.Number
+		}, func(r *rig) {
+			r.printer.set(protocol.PrinterOK, nil)
+			later := time.Now().Add(kiosk.DefaultHoldFor + time.Minute)
+			r.tune = func(o *kiosk.Options) { o.Clock = func() time.Time { return later } }
+		}, false},
+		{"request sent, no ticket yet", func(r *rig) string {
+			// The kiosk stops as the request was to be sent.
+			ctx, cancel := context.WithCancel(context.Background())
+			cancel()
+			if _, err := r.kiosk.Take(ctx, "A", "", "vi"); !errors.Is(err, context.Canceled) {
+				r.t.Fatalf("take: %v", err)
+			}
+			return "A001"
+		}, func(*rig) {}, true},
+		{"printed, not acknowledged", func(r *rig) string {
+			// The controller goes away after its reply, before the
+			// confirmation.
+			r.printer.mu.Lock()
+			r.printer.onPrint = r.Stop
+			r.printer.mu.Unlock()
+			is, err := r.kiosk.Take(context.Background(), "A", "", "vi")
+			if err != nil || !is.Printed {
+				r.t.Fatalf("take: %+v, %v", is, err)
+			}
+			r.printer.mu.Lock()
+			r.printer.onPrint = nil
+			r.printer.mu.Unlock()
+			return is.Ticket.Number
+		}, func(r *rig) { r.Restart() }, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := newRig(t)
+			number := tt.leave(r)
+			printedBefore := r.printer.count()
+			r.stopKiosk()
+			if r.kiosk.Journalled() != 1 {
+				t.Fatalf("%d journal entries at the stop, want 1", r.kiosk.Journalled())
+			}
+			tt.before(r)
+			r.startKiosk()
+			r.eventually("the journal finished", func() bool { return r.kiosk.Journalled() == 0 })
+			var state, outcome string
+			r.eventually("the controller told", func() bool {
+				state, outcome = r.ticket(number)
+				return state != "held"
+			})
+			if tt.printed {
+				want := printedBefore + 1
+				if tt.name == "printed, not acknowledged" {
+					want = printedBefore // printed before the stop: not again
+				}
+				if outcome == "voided" || r.printer.count() != want {
+					t.Errorf("%s %s/%s with %d printed, want printed once and callable", number, state, outcome, r.printer.count()-printedBefore)
+				}
+				if n := r.callNext(); n != number {
+					t.Errorf("counter called %q, want %s", n, number)
+				}
+			} else {
+				if outcome != "voided" || r.printer.count() != printedBefore {
+					t.Errorf("%s %s/%s with %d printed, want voided and nothing printed", number, state, outcome, r.printer.count()-printedBefore)
+				}
+				if h := r.health(); !strings.Contains(h.LastError, number) {
+					t.Errorf("health %+v does not report %s", h, number)
+				}
+				if n := r.callNext(); n != "" {
+					t.Errorf("counter called %s", n)
+				}
+			}
+		})
 	}
 }
 
