@@ -14,6 +14,7 @@ import (
 
 	"github.com/sothutu/sothutu/controller/broker"
 	"github.com/sothutu/sothutu/controller/broker/mosquittotest"
+	"github.com/sothutu/sothutu/internal/servertest"
 	"github.com/sothutu/sothutu/protocol"
 	"github.com/sothutu/sothutu/protocol/prototest"
 )
@@ -164,17 +165,31 @@ type embeddedBroker struct {
 	b    *broker.Embedded
 }
 
+// startEmbedded runs the embedded broker on a port reserved by servertest,
+// so that nothing else takes it while the broker is down.
 func startEmbedded(t *testing.T) *embeddedBroker {
 	t.Helper()
-	e := &embeddedBroker{addr: "127.0.0.1:0"}
-	e.Up(t)
-	e.addr = e.b.Addr()
+	e := &embeddedBroker{}
+	addr, err := servertest.Bind(t, e.start)
+	if err != nil {
+		t.Fatalf("startEmbedded: %v", err)
+	}
+	e.addr = addr
 	t.Cleanup(func() {
 		if e.b != nil {
 			_ = e.b.Close()
 		}
 	})
 	return e
+}
+
+func (e *embeddedBroker) start(addr string) error {
+	b, err := broker.Start(broker.Options{Addr: addr, Accounts: accounts})
+	if err != nil {
+		return err
+	}
+	e.b = b
+	return nil
 }
 
 func (e *embeddedBroker) Addr() string { return e.addr }
@@ -189,11 +204,9 @@ func (e *embeddedBroker) Down(t *testing.T) {
 
 func (e *embeddedBroker) Up(t *testing.T) {
 	t.Helper()
-	b, err := broker.Start(broker.Options{Addr: e.addr, Accounts: accounts})
-	if err != nil {
+	if err := servertest.Rebind(t, e.addr, e.start); err != nil {
 		t.Fatalf("broker.Start: %v", err)
 	}
-	e.b = b
 }
 
 // mosquitto is a real Mosquitto, configured as a centre runs it.

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sothutu/sothutu/internal/servertest"
 	"github.com/sothutu/sothutu/protocol"
 	"github.com/sothutu/sothutu/protocol/prototest"
 )
@@ -480,7 +481,7 @@ func testPresence(t *testing.T, b testBroker) {
 // TestBackoff: reconnection attempts wait 0.5 s doubling to 5 s, with
 // jitter, on the Clock, and each attempt takes a new presence sequence.
 func TestBackoff(t *testing.T) {
-	addr := closedPort(t)
+	addr := servertest.Addr(t)
 	clk := newFakeClock()
 	first := uint64(clk.Now().Unix()) // a new StateDir starts from the clock
 	dir := t.TempDir()
@@ -510,15 +511,6 @@ func TestBackoff(t *testing.T) {
 		t.Error("Connected() true")
 	}
 	none(t, l.up, "OnConnection")
-}
-
-// closedPort returns an address nothing listens on.
-func closedPort(t *testing.T) string {
-	t.Helper()
-	b := startEmbedded(t)
-	addr := b.Addr()
-	b.Down(t)
-	return addr
 }
 
 // TestRunStops: Run returns nil when its context ends and leaves no
@@ -565,7 +557,7 @@ func TestRunStops(t *testing.T) {
 // restart without a broker, and damaged files are set aside.
 func TestOutboxDurable(t *testing.T) {
 	dir := t.TempDir()
-	addr := closedPort(t)
+	addr := servertest.Addr(t)
 	l, err := New(options(t, addr, dir, newFakeClock()))
 	if err != nil {
 		t.Fatal(err)
@@ -629,7 +621,7 @@ func btoi(b bool) int {
 // TestOutboxFailure: a request that cannot be stored is not sent.
 func TestOutboxFailure(t *testing.T) {
 	dir := t.TempDir()
-	l, err := New(options(t, closedPort(t), dir, newFakeClock()))
+	l, err := New(options(t, servertest.Addr(t), dir, newFakeClock()))
 	if err != nil {
 		t.Fatal(err)
 	}

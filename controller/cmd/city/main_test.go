@@ -4,7 +4,6 @@ import (
 	"context"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -18,6 +17,7 @@ import (
 	"github.com/sothutu/sothutu/controller/broker/mosquittotest"
 	"github.com/sothutu/sothutu/controller/city"
 	"github.com/sothutu/sothutu/controller/config"
+	"github.com/sothutu/sothutu/internal/servertest"
 	"github.com/sothutu/sothutu/protocol"
 )
 
@@ -38,12 +38,7 @@ func TestRun(t *testing.T) {
 	if err := os.WriteFile(cfg, config.CityExample(), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
+	addr := servertest.Addr(t) // the city view's; run listens on it
 	f := flags{db: filepath.Join(dir, "db", "city.db"), broker: "tcp://" + m.Addr(), user: "city", passwordFile: pw,
 		config: cfg, http: addr}
 	ctx, cancel := context.WithCancel(context.Background())
