@@ -48,21 +48,33 @@ func NewKiosk(opts KioskOptions) (*Kiosk, error) {
 	return &Kiosk{opts: opts}, nil
 }
 
-// Take asks for a ticket of service and prints it. It waits for the
-// controller's reply as long as ctx allows; the request stays in the link's
-// outbox either way.
+// Take asks for a ticket of service, prints it and confirms it printed,
+// as a real kiosk does: the controller holds the ticket, calling nobody
+// for it, until the confirmation comes. A ticket the virtual printer could
+// not write is voided. It waits for the controller's replies as long as
+// ctx allows; the requests stay in the link's outbox either way.
 func (k *Kiosk) Take(ctx context.Context, service string, p protocol.Priority) (protocol.Ticket, error) {
-	r, err := k.opts.Link.Request(ctx, protocol.Request{Op: protocol.OpTicket, Service: service, Priority: p, Lang: "vi"})
+	r, err := k.opts.Link.Request(ctx, protocol.Request{Op: protocol.OpTicket, Service: service, Priority: p, Lang: "vi", Hold: true})
 	if err != nil {
 		return protocol.Ticket{}, err
 	}
 	if !r.OK {
 		return protocol.Ticket{}, fmt.Errorf("ticket for %s: %w: %w", service, ErrRefused, r.Error)
 	}
-	if err := k.print(*r.Ticket); err != nil {
-		return *r.Ticket, err
+	t := *r.Ticket
+	confirm := protocol.Request{Key: r.Key + ".printed", Op: protocol.OpPrinted, Ticket: t.Number}
+	printErr := k.print(t)
+	if printErr != nil {
+		confirm = protocol.Request{Key: r.Key + ".void", Op: protocol.OpVoid, Ticket: t.Number, Reason: "the virtual printer failed"}
 	}
-	return *r.Ticket, nil
+	c, err := k.opts.Link.Request(ctx, confirm)
+	switch {
+	case err != nil:
+		return t, fmt.Errorf("%s of ticket %s: %w", confirm.Op, t.Number, err)
+	case !c.OK:
+		return t, fmt.Errorf("%s of ticket %s: %w: %w", confirm.Op, t.Number, ErrRefused, c.Error)
+	}
+	return t, printErr
 }
 
 // Text is a ticket as the virtual printer lays it out.
