@@ -22,7 +22,8 @@ type Options struct {
 	Secret []byte
 	// KeepRequests is how long a reply is kept for repeated keys; default 48h.
 	KeepRequests time.Duration
-	// RecentCalls is how many calls the board lists; default 10.
+	// RecentCalls is how many calls the board lists; default 10, at most
+	// protocol.MaxBoardCalls.
 	RecentCalls int
 	// Policy orders the calls; nil is the default, NewBalance.
 	Policy Policy
@@ -89,6 +90,7 @@ func New(opts Options) *Engine {
 	if opts.RecentCalls == 0 {
 		opts.RecentCalls = 10
 	}
+	opts.RecentCalls = min(opts.RecentCalls, protocol.MaxBoardCalls)
 	e := &Engine{opts: opts, centre: opts.Centre}
 	e.reset()
 	e.initModel(opts)

@@ -72,6 +72,9 @@ func (e *Engine) BoardState(now time.Time) protocol.BoardState {
 		}
 	}
 	slices.SortFunc(b.Current, func(x, y protocol.Call) int { return y.At.Compare(x.At) })
+	// The wire bounds each list; a centre with more serving counters shows
+	// the latest calls.
+	b.Current = b.Current[:min(len(b.Current), protocol.MaxBoardCalls)]
 	return b
 }
 
