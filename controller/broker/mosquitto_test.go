@@ -7,7 +7,11 @@ import (
 	"crypto/sha512"
 	"encoding/base64"
 	"errors"
+	"os"
+	"os/user"
+	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -192,6 +196,118 @@ func TestMosquittoPasswordsRefuses(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			if data, err := broker.MosquittoPasswords(tc.accounts); !errors.Is(err, broker.ErrAccount) {
 				t.Fatalf("MosquittoPasswords = %q, %v; want ErrAccount", data, err)
+			}
+		})
+	}
+}
+
+func TestMosquittoConfigListener(t *testing.T) {
+	cases := []struct {
+		listen, want string
+		err          bool
+	}{
+		{listen: "", want: "\nlistener 1883\n"},
+		{listen: ":1883", want: "\nlistener 1883\n"},
+		{listen: "127.0.0.1:18830", want: "\nlistener 18830 127.0.0.1\n"},
+		{listen: "[::1]:1883", want: "\nlistener 1883 ::1\n"},
+		{listen: "1883", err: true},
+		{listen: ":0", err: true},
+		{listen: ":65536", err: true},
+		{listen: "host:mqtt", err: true},
+	}
+	for _, tc := range cases {
+		t.Run(tc.listen, func(t *testing.T) {
+			got, err := broker.MosquittoConfig(broker.MosquittoOptions{Dir: "/etc/mosquitto/sothutu", Listen: tc.listen})
+			if tc.err {
+				if !errors.Is(err, broker.ErrMosquittoOptions) {
+					t.Fatalf("error %v, want ErrMosquittoOptions", err)
+				}
+				return
+			}
+			if err != nil || !strings.Contains(string(got), tc.want) {
+				t.Fatalf("config (%v) lacks %q:\n%s", err, tc.want, got)
+			}
+		})
+	}
+	got, err := broker.MosquittoConfig(broker.MosquittoOptions{Dir: "/etc/mosquitto/sothutu"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range []string{"per_listener_settings false", "allow_anonymous false",
+		"password_file /etc/mosquitto/sothutu/passwords", "acl_file /etc/mosquitto/sothutu/acl",
+		"use_username_as_clientid true", "set_tcp_nodelay true", "persistence true",
+		"persistence_location /var/lib/mosquitto/", "user mosquitto"} {
+		if !strings.Contains(string(got), "\n"+line+"\n") {
+			t.Errorf("config lacks the line %q:\n%s", line, got)
+		}
+	}
+	if _, err := broker.MosquittoConfig(broker.MosquittoOptions{Dir: "/etc/a\nb"}); !errors.Is(err, broker.ErrMosquittoOptions) {
+		t.Errorf("a folder with a line break: %v, want ErrMosquittoOptions", err)
+	}
+}
+
+// The passwords and acl files go to Mosquitto's group with mode 0640, or,
+// without that group, stay private to their owner with a problem that
+// says what to run.
+func TestWriteMosquitto(t *testing.T) {
+	own, err := user.LookupGroupId(strconv.Itoa(os.Getgid()))
+	if err != nil {
+		t.Skipf("this process's group has no name: %v", err)
+	}
+	cases := []struct {
+		name, group    string
+		existing       os.FileMode // 0: the folder is made by WriteMosquitto
+		passwords, acl os.FileMode
+		dir            os.FileMode
+		problems       []string
+	}{
+		{name: "group", group: own.Name, passwords: 0o640, acl: 0o640, dir: 0o750},
+		{name: "no group", group: "no-such-group-sothutu", passwords: 0o600, acl: 0o644, dir: 0o755,
+			problems: []string{"there is no group no-such-group-sothutu", "chmod 0640"}},
+		{name: "closed folder", group: "no-such-group-sothutu", existing: 0o700, passwords: 0o600, acl: 0o644, dir: 0o700,
+			problems: []string{"there is no group", "may not enter", "chmod o+x"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := filepath.Join(t.TempDir(), "etc", "sothutu")
+			if tc.existing != 0 {
+				if err := os.MkdirAll(dir, tc.existing); err != nil {
+					t.Fatal(err)
+				}
+			}
+			files, err := broker.WriteMosquitto(accounts, broker.MosquittoOptions{Dir: dir, Group: tc.group})
+			if err != nil {
+				t.Fatal(err)
+			}
+			problems := strings.Join(files.Problems, "\n")
+			for _, want := range tc.problems {
+				if !strings.Contains(problems, want) {
+					t.Errorf("problems %q lack %q", files.Problems, want)
+				}
+			}
+			if len(tc.problems) == 0 && len(files.Problems) > 0 {
+				t.Errorf("problems %q, want none", files.Problems)
+			}
+			for path, want := range map[string]os.FileMode{files.Passwords: tc.passwords, files.ACL: tc.acl, dir: tc.dir,
+				files.Config: 0o644} {
+				info, err := os.Stat(path)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got := info.Mode().Perm(); got != want {
+					t.Errorf("%s: mode %04o, want %04o", path, got, want)
+				}
+			}
+			if tc.passwords == 0o640 && files.Group != tc.group {
+				t.Errorf("Group %q, want %q", files.Group, tc.group)
+			}
+			conf, _ := os.ReadFile(files.Config)
+			if !strings.Contains(string(conf), "\npassword_file "+files.Passwords+"\n") {
+				t.Errorf("mosquitto.conf does not name %s:\n%s", files.Passwords, conf)
+			}
+			entries, _ := os.ReadDir(dir)
+			if len(entries) != 3 {
+				t.Errorf("%d files in %s, want mosquitto.conf, passwords and acl only", len(entries), dir)
 			}
 		})
 	}
