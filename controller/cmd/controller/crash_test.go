@@ -6,7 +6,6 @@ import (
 	"io"
 	"log/slog"
 	"math/rand/v2"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -20,6 +19,7 @@ import (
 	"github.com/sothutu/sothutu/controller/config"
 	"github.com/sothutu/sothutu/controller/store"
 	"github.com/sothutu/sothutu/firmware/link"
+	"github.com/sothutu/sothutu/internal/servertest"
 	"github.com/sothutu/sothutu/protocol"
 )
 
@@ -34,16 +34,16 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
+// freePort is a port reserved by servertest for the rest of the test
+// process: nothing else is given it, so a controller restarted on it finds
+// it free.
 func freePort(t *testing.T) int {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
+	t.Helper()
+	return servertest.Port(t)
 }
 
-// process is the controller under test, restarted as often as killed.
+// process is a controller started by hand, for tests that watch its exit
+// themselves; startController waits for it to serve.
 type process struct {
 	t     *testing.T
 	args  []string
@@ -74,6 +74,24 @@ func (p *process) signal(sig syscall.Signal) {
 	}
 }
 
+// startController runs the test binary as the controller with args and its
+// embedded broker on a port reserved by servertest, which stays the test's
+// across kills and restarts, and returns once the broker listens.
+func startController(t *testing.T, args ...string) *servertest.Server {
+	t.Helper()
+	s, err := servertest.Start(t, servertest.Options{Name: "controller", Timeout: 20 * time.Second,
+		Signal: syscall.SIGTERM,
+		Command: func(ports []int) (*exec.Cmd, error) {
+			cmd := exec.Command(os.Args[0], append(args, "-listen", fmt.Sprintf("127.0.0.1:%d", ports[0]))...)
+			cmd.Env = append(os.Environ(), "SOTHUTU_RUN_CONTROLLER=1")
+			return cmd, nil
+		}})
+	if err != nil {
+		t.Fatalf("startController: %v", err)
+	}
+	return s
+}
+
 // The controller is killed with SIGKILL at random moments while kiosks and
 // counters keep working, and restarted, many times. Afterwards every ticket
 // a kiosk was given exists, no number was given twice, no ticket was called
@@ -95,27 +113,13 @@ func TestCrashRestart(t *testing.T) {
 	if err := os.WriteFile(cfgPath, config.Example(), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	port := freePort(t)
 	dbPath := filepath.Join(dir, "centre.db")
-	logFile, err := os.Create(filepath.Join(dir, "controller.log"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer logFile.Close()
-	p := &process{t: t, log: logFile, args: []string{"-config", cfgPath, "-db", dbPath,
-		"-listen", fmt.Sprintf("127.0.0.1:%d", port), "-http", ""}}
-	p.start()
-	defer func() {
-		if t.Failed() {
-			b, _ := os.ReadFile(logFile.Name())
-			t.Logf("controller log:\n%s", b)
-		}
-	}()
+	p := startController(t, "-config", cfgPath, "-db", dbPath, "-http", "")
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	var wg sync.WaitGroup
-	url := fmt.Sprintf("tcp://127.0.0.1:%d", port)
+	url := "tcp://" + p.Addr(0)
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
 	newLink := func(id string) *link.Link {
 		d, _ := cfg.Device(id)
@@ -191,9 +195,11 @@ func TestCrashRestart(t *testing.T) {
 	rng := rand.New(rand.NewPCG(42, 42))
 	for range rounds {
 		time.Sleep(time.Duration(100+rng.IntN(900)) * time.Millisecond)
-		p.signal(syscall.SIGKILL)
+		p.Kill()
 		time.Sleep(time.Duration(rng.IntN(300)) * time.Millisecond)
-		p.start()
+		if err := p.Restart(); err != nil {
+			t.Fatal(err)
+		}
 		doneAfterLastStart.Store(0)
 	}
 	// The devices resume by themselves after the last restart.
@@ -214,7 +220,9 @@ func TestCrashRestart(t *testing.T) {
 	}
 	cancel()
 	wg.Wait()
-	p.signal(syscall.SIGTERM)
+	if !p.Stop(syscall.SIGTERM, 20*time.Second) {
+		t.Errorf("controller did not stop on SIGTERM in 20 s")
+	}
 	close(errs)
 	for err := range errs {
 		t.Error(err)

@@ -60,7 +60,7 @@ func main() {
 	flag.StringVar(&f.config, "config", "/etc/sothutu/centre.yaml", "centre configuration file")
 	flag.StringVar(&f.db, "db", "/var/lib/sothutu/centre.db", "SQLite database of the centre's state")
 	flag.StringVar(&f.broker, "broker", "", "external MQTT broker URL such as tcp://127.0.0.1:1883; empty runs the embedded broker")
-	flag.StringVar(&f.listen, "listen", ":1883", "address of the embedded broker")
+	flag.StringVar(&f.listen, "listen", ":1883", "address of the embedded broker, or of the listener in the mosquitto.conf -write-mosquitto writes")
 	flag.StringVar(&f.http, "http", ":8080", "address of the web pages (sign-in required) and the /status endpoint; empty for none")
 	flag.StringVar(&f.uplink, "uplink", "", "the city's MQTT broker for the centre's figures, tcp://host:1883 or ssl://host:8883; empty sends none")
 	flag.StringVar(&f.uplinkUser, "uplink-user", "", "the centre's username on the city's broker")
@@ -70,7 +70,7 @@ func main() {
 	flag.Float64Var(&f.uplinkRate, "uplink-rate", 2, "records a second at most, when a backlog drains")
 	flag.BoolVar(&f.hash, "hash-password", false, "read a password from standard input, print its bcrypt hash for the users: section, and exit")
 	flag.BoolVar(&f.secureCookies, "secure-cookies", false, "mark the pages' cookies Secure (when served over HTTPS by a proxy)")
-	flag.StringVar(&f.mosquitto, "write-mosquitto", "", "write a Mosquitto password_file and acl_file for the configuration into this folder and exit")
+	flag.StringVar(&f.mosquitto, "write-mosquitto", "", "write mosquitto.conf, passwords and acl for an external Mosquitto into this folder, readable by group mosquitto, and exit")
 	flag.BoolVar(&f.verbose, "v", false, "log debug records")
 	flag.Parse()
 
@@ -104,7 +104,7 @@ func run(ctx context.Context, f flags) error {
 		log.Warn("passwords still the example's; change them in the configuration", "accounts", who)
 	}
 	if f.mosquitto != "" {
-		return writeMosquitto(f.mosquitto, cfg)
+		return writeMosquitto(os.Stdout, os.Stderr, f, cfg)
 	}
 
 	if err := os.MkdirAll(filepath.Dir(f.db), 0o750); err != nil {
@@ -222,19 +222,4 @@ func loopback(addr string) string {
 		return net.JoinHostPort("127.0.0.1", port)
 	}
 	return addr
-}
-
-func writeMosquitto(dir string, cfg *config.Centre) error {
-	accounts := centre.Accounts(cfg)
-	passwords, err := broker.MosquittoPasswords(accounts)
-	if err != nil {
-		return err
-	}
-	if err := os.MkdirAll(dir, 0o750); err != nil {
-		return err
-	}
-	if err := os.WriteFile(filepath.Join(dir, "passwords"), passwords, 0o600); err != nil {
-		return err
-	}
-	return os.WriteFile(filepath.Join(dir, "acl"), broker.MosquittoACL(accounts), 0o644)
 }
