@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"path/filepath"
 	"strings"
@@ -18,6 +17,7 @@ import (
 	"github.com/sothutu/sothutu/controller/centre/centretest"
 	"github.com/sothutu/sothutu/controller/engine"
 	"github.com/sothutu/sothutu/display/board"
+	"github.com/sothutu/sothutu/internal/servertest"
 	"github.com/sothutu/sothutu/protocol"
 )
 
@@ -64,13 +64,11 @@ func TestConfigErrors(t *testing.T) {
 	}
 }
 
+// freeAddr is a loopback address reserved by servertest: no other test
+// is given it before the board listens on it.
 func freeAddr(t testing.TB) string {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
+	t.Helper()
+	return servertest.Addr(t)
 }
 
 func eventually(t testing.TB, what string, ok func() bool) {
