@@ -65,6 +65,8 @@
 //	}
 //	defer b.Close()
 //
-// For Mosquitto, write MosquittoPasswords(accounts) to its password_file and
-// MosquittoACL(accounts) to its acl_file, and reload it (SIGHUP).
+// For Mosquitto, WriteMosquitto writes a complete mosquitto.conf with
+// MosquittoPasswords(accounts) as its password_file and
+// MosquittoACL(accounts) as its acl_file, readable by Mosquitto's group;
+// reload Mosquitto (SIGHUP) after writing them again.
 package broker
