@@ -32,6 +32,9 @@ type config struct {
 	Font           string         `yaml:"font"`
 	BoldFont       string         `yaml:"bold_font"`
 	Touch          string         `yaml:"touch"`
+	// HoldFor is how long a ticket not printed waits for its reprint before
+	// the kiosk gives it up: the centre's rules.hold_for.
+	HoldFor time.Duration `yaml:"hold_for"`
 
 	location *time.Location
 }
@@ -54,6 +57,9 @@ type printerConfig struct {
 	Addr      string `yaml:"addr"`
 	PaperMM   int    `yaml:"paper_mm"`
 	NoStatus  bool   `yaml:"no_status"`
+	// StatusEvery is how often the printer is asked for its state between
+	// tickets; 0 is every 10s.
+	StatusEvery time.Duration `yaml:"status_every"`
 }
 
 // parseConfig reads and checks the kiosk's configuration.
@@ -137,6 +143,12 @@ func (c *config) Check() error {
 	}
 	if c.Touch == "" {
 		c.Touch = "127.0.0.1:8081"
+	}
+	if c.HoldFor < 0 || c.HoldFor > 2*time.Hour {
+		bad("hold_for", "%s: copy rules.hold_for from the centre's configuration (30s to 2h)", c.HoldFor)
+	}
+	if p.StatusEvery < 0 || p.StatusEvery > 10*time.Minute {
+		bad("printer.status_every", "%s: give a duration like 10s, at most 10m", p.StatusEvery)
 	}
 	return errors.Join(errs...)
 }

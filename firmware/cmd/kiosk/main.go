@@ -52,8 +52,7 @@ func run(ctx context.Context, cfg *config, pins func(names, fields []string) ([]
 		return err
 	}
 	defer dev.Close()
-	layouts, err := newLayouts(ticket.Layout{PaperDots: cfg.Printer.paperDots(), FontPath: cfg.Font, BoldFontPath: cfg.BoldFont,
-		CentreName: cfg.CentreName, StatusURL: cfg.StatusURL, Footer: cfg.Footer, Location: cfg.location, Lang: cfg.Lang})
+	layouts, err := newLayouts(cfg.layout())
 	if err != nil {
 		return err
 	}
@@ -66,7 +65,8 @@ func run(ctx context.Context, cfg *config, pins func(names, fields []string) ([]
 		return err
 	}
 	opts := kiosk.Options{Link: l, Centre: cfg.Centre, Device: cfg.Device, Printer: printer{dev}, Renderer: layouts,
-		StateDir: cfg.StateDir, Services: cfg.Services, Location: cfg.location, Logger: log}
+		StateDir: cfg.StateDir, Services: cfg.Services, Location: cfg.location, HoldFor: cfg.HoldFor,
+		StatusEvery: cfg.Printer.StatusEvery, Logger: log}
 	if cfg.Offline != nil {
 		opts.Offline = &kiosk.Block{From: cfg.Offline.From, To: cfg.Offline.To}
 	}
@@ -118,6 +118,12 @@ func (p printer) Print(ctx context.Context, img *image.Gray) error { return p.de
 func (p printer) State(ctx context.Context) string {
 	s, _ := p.dev.Status(ctx)
 	return s.State()
+}
+
+// layout is the ticket's layout from the configuration.
+func (c *config) layout() ticket.Layout {
+	return ticket.Layout{PaperDots: c.Printer.paperDots(), FontPath: c.Font, BoldFontPath: c.BoldFont,
+		CentreName: c.CentreName, StatusURL: c.StatusURL, Footer: c.Footer, Location: c.location, Lang: c.Lang}
 }
 
 // layouts keeps one ticket renderer per service name (the renderers share

@@ -20,6 +20,7 @@ import (
 	"github.com/sothutu/sothutu/controller/centre"
 	"github.com/sothutu/sothutu/controller/centre/centretest"
 	"github.com/sothutu/sothutu/firmware/escpos/escpostest"
+	"github.com/sothutu/sothutu/firmware/kiosk"
 	"github.com/sothutu/sothutu/firmware/ticket"
 )
 
@@ -69,54 +70,101 @@ func TestConfigErrors(t *testing.T) {
 // e2e is the kiosk program running against a controller with its broker
 // and a printer on TCP that decodes what it is sent.
 type e2e struct {
-	url   string
-	paper *escpostest.Device
-	ctl   *centre.Controller
-	pins  map[string]*gpiotest.Pin
+	url    string
+	paper  *escpostest.Device
+	wire   *printerWire
+	centre *centretest.Centre
+	ctl    *centre.Controller
+	cfg    *config
+	pins   map[string]*gpiotest.Pin
 }
 
-func startKiosk(t testing.TB) *e2e {
+func needFont(t testing.TB) {
 	if _, err := os.Stat(ticket.DefaultFontPath); err != nil {
 		if os.Getenv("CI") == "true" {
 			t.Fatalf("font missing: apt-get install -y fonts-dejavu-core")
 		}
 		t.Skip("font missing: apt-get install -y fonts-dejavu-core")
 	}
-	c := centretest.Start(t, centretest.Options{Logger: quiet})
-	ctl, dir := c.Controller(), c.Dir
-	ctx, cancel := context.WithCancel(context.Background())
-	var wg sync.WaitGroup
-	t.Cleanup(func() { cancel(); wg.Wait() })
+}
 
-	paper := escpostest.NewDevice(576)
+// printerWire serves one printer double on a TCP port, like a network
+// printer across reconnections, and can cut its wire.
+type printerWire struct {
+	addr  string
+	mu    sync.Mutex
+	conns map[net.Conn]bool
+}
+
+func servePrinter(t testing.TB, paper *escpostest.Device) *printerWire {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { ln.Close() })
-	go func() {
+	w := &printerWire{addr: ln.Addr().String(), conns: map[net.Conn]bool{}}
+	var wg sync.WaitGroup
+	t.Cleanup(func() { ln.Close(); w.cut(); wg.Wait() })
+	wg.Go(func() {
 		for {
 			conn, err := ln.Accept()
 			if err != nil {
 				return
 			}
-			go func() { paper.Serve(conn); conn.Close() }()
+			w.mu.Lock()
+			w.conns[conn] = true
+			w.mu.Unlock()
+			wg.Go(func() {
+				paper.Serve(conn)
+				conn.Close()
+				w.mu.Lock()
+				delete(w.conns, conn)
+				w.mu.Unlock()
+			})
 		}
-	}()
+	})
+	return w
+}
 
-	touch := freeAddr(t)
+// cut closes the printer's connections at once, as a printer that drops
+// the connection does: what it has not read yet is lost.
+func (w *printerWire) cut() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for c := range w.conns {
+		c.Close()
+	}
+}
+
+// kioskConfig is the example configuration for a kiosk of c on the
+// printer at addr, its state in dir and its touch page on touch.
+func kioskConfig(t testing.TB, c *centretest.Centre, addr, dir, touch string) (string, *config) {
 	yaml := strings.NewReplacer(
 		"tcp://192.168.1.10:1883", c.URL,
-		"/var/lib/sothutu/kiosk", filepath.Join(dir, "kiosk"),
+		"/var/lib/sothutu/kiosk", dir,
 		"transport: usb", "transport: tcp",
-		"path: /dev/usb/lp0    # better: a udev name, see firmware/escpos/doc.go", "addr: "+ln.Addr().String(),
+		"path: /dev/usb/lp0    # better: a udev name, see firmware/escpos/doc.go", "addr: "+addr,
+		"status_every: 10s", "status_every: 100ms",
 		"127.0.0.1:8081", touch,
 	).Replace(string(exampleConfig))
 	cfg, err := parseConfig("kiosk.yaml", []byte(yaml))
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := &e2e{url: "http://" + touch, paper: paper, ctl: ctl, pins: map[string]*gpiotest.Pin{}}
+	return yaml, cfg
+}
+
+func startKiosk(t testing.TB) *e2e {
+	needFont(t)
+	c := centretest.Start(t, centretest.Options{Logger: quiet})
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	t.Cleanup(func() { cancel(); wg.Wait() })
+
+	paper := escpostest.NewDevice(576)
+	wire := servePrinter(t, paper)
+	touch := freeAddr(t)
+	_, cfg := kioskConfig(t, c, wire.addr, filepath.Join(c.Dir, "kiosk"), touch)
+	e := &e2e{url: "http://" + touch, paper: paper, wire: wire, centre: c, ctl: c.Controller(), cfg: cfg, pins: map[string]*gpiotest.Pin{}}
 	lookup := func(names, _ []string) ([]gpio.PinIn, error) {
 		var out []gpio.PinIn
 		for _, n := range names {
@@ -131,38 +179,58 @@ func startKiosk(t testing.TB) *e2e {
 			t.Error(err)
 		}
 	})
-	var st struct {
-		Online bool `json:"online"`
-		Ready  bool `json:"ready"`
-	}
-	eventually(t, "kiosk online with its printer ready", func() bool {
-		r, err := http.Get(e.url + "/api/state")
-		if err != nil {
-			return false
-		}
-		defer r.Body.Close()
-		json.NewDecoder(r.Body).Decode(&st)
-		return st.Online && st.Ready
-	})
+	waitReady(t, e.url)
 	return e
 }
 
-// take asks for a ticket on the touch page and returns its number.
-func (e *e2e) take(t testing.TB, service string) (number, name string) {
-	r, err := http.Post(e.url+"/api/take", "application/json", strings.NewReader(`{"service":"`+service+`","lang":"vi"}`))
+// waitReady waits until the touch page says the kiosk is online with its
+// printer ready.
+func waitReady(t testing.TB, url string) {
+	t.Helper()
+	eventually(t, "kiosk online with its printer ready", func() bool {
+		st, err := pageState(url)
+		return err == nil && st.Online && st.Ready
+	})
+}
+
+// pageState is the touch page's state.
+func pageState(url string) (kiosk.State, error) {
+	var st kiosk.State
+	r, err := http.Get(url + "/api/state")
+	if err != nil {
+		return st, err
+	}
+	defer r.Body.Close()
+	err = json.NewDecoder(r.Body).Decode(&st)
+	return st, err
+}
+
+// takeAnswer is the touch page's answer to a take.
+type takeAnswer struct {
+	Issued *kiosk.Issued `json:"issued"`
+	Error  string        `json:"error"`
+}
+
+// press asks for a ticket on the touch page.
+func press(t testing.TB, url, service string) takeAnswer {
+	t.Helper()
+	r, err := http.Post(url+"/api/take", "application/json", strings.NewReader(`{"service":"`+service+`","lang":"vi"}`))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer r.Body.Close()
-	var a struct {
-		Issued struct {
-			Ticket struct{ Number string } `json:"ticket"`
-			Name   string                  `json:"name"`
-		} `json:"issued"`
-		Error string `json:"error"`
+	var a takeAnswer
+	if err := json.NewDecoder(r.Body).Decode(&a); err != nil {
+		t.Fatalf("take: %v", err)
 	}
-	json.NewDecoder(r.Body).Decode(&a)
-	if a.Error != "" {
+	return a
+}
+
+// take asks for a ticket on the touch page and returns its number.
+func (e *e2e) take(t testing.TB, service string) (number, name string) {
+	t.Helper()
+	a := press(t, e.url, service)
+	if a.Error != "" || a.Issued == nil {
 		t.Fatalf("take: %s", a.Error)
 	}
 	return a.Issued.Ticket.Number, a.Issued.Name
@@ -188,10 +256,10 @@ func TestKioskEndToEnd(t *testing.T) {
 	if err := e.paper.Err(); err != nil {
 		t.Errorf("the printer saw bad ESC/POS: %v", err)
 	}
-	s, err := e.ctl.Status(context.Background())
-	if err != nil || s.Totals.Issued != 2 {
-		t.Errorf("controller issued %d: %v", s.Totals.Issued, err)
-	}
+	eventually(t, "both tickets confirmed and counted", func() bool {
+		s, err := e.ctl.Status(context.Background())
+		return err == nil && s.Totals.Issued == 2
+	})
 	page, err := http.Get(e.url + "/")
 	if err != nil {
 		t.Fatal(err)
