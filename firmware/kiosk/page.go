@@ -20,7 +20,7 @@ var page []byte
 //	GET  /             the page
 //	GET  /api/state    services, printer, link, last ticket (JSON)
 //	POST /api/take     {"service": "A", "priority": "elderly", "lang": "vi"}
-//	POST /api/reprint  the last ticket again
+//	POST /api/reprint  the ticket not printed, marked as a reprint; else the last again
 func (k *Kiosk) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
