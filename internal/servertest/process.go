@@ -242,9 +242,10 @@ func (s *Server) waitReady(cmd *exec.Cmd, exited <-chan struct{}) error {
 	deadline := time.NewTimer(s.opts.Timeout)
 	defer deadline.Stop()
 	var last error
+	ports, ready := s.ports, s.opts.Ready // Start gives s.ports new ones while a probe may run
 	for {
 		probe := make(chan error, 1)
-		s.probes.Go(func() { probe <- s.opts.Ready(ctx, s.ports) })
+		s.probes.Go(func() { probe <- ready(ctx, ports) })
 		select {
 		case last = <-probe:
 			if last == nil {
