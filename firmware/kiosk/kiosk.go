@@ -339,6 +339,9 @@ func (k *Kiosk) Take(ctx context.Context, service string, p protocol.Priority, l
 		r, err := k.opts.Link.Request(wait, ticketRequest(e))
 		cancel()
 		switch {
+		case err == nil && r.OK && r.Ticket == nil:
+			k.forget(e.Key)
+			return Issued{}, fmt.Errorf("%w: a reply without its ticket", ErrRefused)
 		case err == nil && r.OK:
 			e.Ticket = r.Ticket
 		case err == nil:
@@ -538,7 +541,7 @@ func (k *Kiosk) resume(ctx context.Context, e entry) {
 		}
 		return
 	}
-	if !r.OK {
+	if !r.OK || r.Ticket == nil {
 		k.log.Warn("a ticket requested before a restart was refused", "key", e.Key, "err", r.Error)
 		k.forget(e.Key)
 		return
