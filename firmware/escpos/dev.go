@@ -27,6 +27,13 @@ type Dev struct {
 	closed bool
 	health int8 // last outcome, for logging changes only: 0 unknown, 1 reachable, -1 not
 
+	// Answers owed by the printer, for queries that timed out: a late
+	// answer must not be read as the answer to the next query. Used only
+	// by the holder of turn.
+	owed        int       // DLE EOT answers
+	owedUntil   time.Time // after which the DLE EOT answers owed are taken as lost
+	owedConfirm int       // GS r answers, told apart from DLE EOT answers by bit 4
+
 	// waiting, if set, is called when a call finds another's job or query
 	// in progress and waits for it (tests).
 	waiting func()
@@ -247,10 +254,11 @@ func (d *Dev) ask(ctx context.Context) (Status, error) {
 }
 
 // query sends DLE EOT 1 to 4, one at a time, each after the answer to the
-// one before, as the reference asks.
+// one before, as the reference asks, once any late answers are out of the
+// way.
 func (d *Dev) query(ctx context.Context, p *port) (Status, error) {
-	if n := p.drain(); n > 0 {
-		d.log.Debug("discarded bytes the printer sent unasked", "bytes", n)
+	if err := d.settle(ctx, p); err != nil {
+		return Status{}, err
 	}
 	var b [4]byte
 	for i := range b {
@@ -258,14 +266,13 @@ func (d *Dev) query(ctx context.Context, p *port) (Status, error) {
 		if err := p.write([]byte{dle, eot, n}); err != nil {
 			return Status{}, fmt.Errorf("DLE EOT %d: %w", n, err)
 		}
-		t := time.NewTimer(d.opts.Timeout)
-		c, err := p.readByte(ctx, t.C)
-		t.Stop()
+		c, err := d.readStatus(ctx, p, time.Now().Add(d.opts.Timeout))
+		if errors.Is(err, errNoAnswer) {
+			d.owed++
+			d.owedUntil = time.Now().Add(d.opts.Timeout)
+		}
 		if err != nil {
 			return Status{}, fmt.Errorf("DLE EOT %d: %w", n, err)
-		}
-		if !validReply(c) {
-			return Status{}, fmt.Errorf("%w: 0x%02x in answer to DLE EOT %d", ErrGarbled, c, n)
 		}
 		b[i] = c
 	}
@@ -274,6 +281,77 @@ func (d *Dev) query(ctx context.Context, p *port) (Status, error) {
 	return st, nil
 }
 
+// readStatus reads the answer to a DLE EOT, passing over a late answer to
+// GS r that is owed.
+func (d *Dev) readStatus(ctx context.Context, p *port, deadline time.Time) (byte, error) {
+	t := time.NewTimer(time.Until(deadline))
+	defer t.Stop()
+	for {
+		c, err := p.readByte(ctx, t.C)
+		switch {
+		case err != nil:
+			return 0, err
+		case validReply(c):
+			return c, nil
+		case isConfirmation(c) && d.owedConfirm > 0:
+			d.owedConfirm--
+			d.log.Debug("discarded a late answer to GS r", "byte", c)
+		default:
+			return 0, fmt.Errorf("%w: 0x%02x in answer to DLE EOT", ErrGarbled, c)
+		}
+	}
+}
+
+// settle discards what the printer sent unasked and, when answers are
+// owed for queries that timed out, waits for them (up to one Timeout after
+// the last timed out) and discards them too. DLE EOT answers look alike:
+// only by waiting them out can a late one not be read as the next's.
+func (d *Dev) settle(ctx context.Context, p *port) error {
+	discard := func(c byte) {
+		switch {
+		case validReply(c) && d.owed > 0:
+			d.owed--
+			d.log.Debug("discarded a late status answer", "byte", c)
+		case isConfirmation(c) && d.owedConfirm > 0:
+			d.owedConfirm--
+			d.log.Debug("discarded a late answer to GS r", "byte", c)
+		default:
+			d.log.Debug("discarded a byte the printer sent unasked", "byte", c)
+		}
+	}
+	for _, c := range p.drained() {
+		discard(c)
+	}
+	if d.owed > 0 {
+		if wait := time.Until(d.owedUntil); wait > 0 {
+			t := time.NewTimer(wait)
+			defer t.Stop()
+			for d.owed > 0 {
+				c, err := p.readByte(ctx, t.C)
+				if errors.Is(err, errNoAnswer) {
+					break
+				}
+				if err != nil {
+					return err
+				}
+				discard(c)
+			}
+		}
+		if d.owed > 0 {
+			d.log.Debug("status answers owed never came", "answers", d.owed)
+		}
+		d.owed = 0
+	}
+	return nil
+}
+
+// isConfirmation reports whether c can be an answer to GS r 1: bits 4 and
+// 7 fixed off (and bits 5 and 6 reserved, off), where every DLE EOT
+// answer has bit 4 on.
+func isConfirmation(c byte) bool { return c&0xF0 == 0 }
+
+// print checks the printer can print, sends the job and waits for its
+// confirmation, all within the job's time limit.
 func (d *Dev) print(ctx context.Context, img *image.Gray) error {
 	if !d.opts.NoStatus {
 		st, err := d.status(ctx)
@@ -292,8 +370,17 @@ func (d *Dev) print(ctx context.Context, img *image.Gray) error {
 	if guarded > 0 {
 		d.log.Debug("cleared dots that would read as real-time commands", "dots", guarded)
 	}
+	start := time.Now()
+	send, printing := d.opts.JobTime(len(data)+confirmLen, img.Rect.Dy())
+	limit := send + printing + d.opts.Timeout
+	deadline := start.Add(limit)
+	incomplete := func(format string, args ...any) error {
+		err := fmt.Errorf("%w: "+format, append([]any{ErrJobIncomplete}, args...)...)
+		d.log.Warn("ticket not confirmed printed", "err", err, "bytes", len(data), "limit", limit)
+		return err
+	}
 	last := len(ends) - 1
-	start := 0
+	from := 0
 	for i, end := range ends {
 		if i < last && ctx.Err() != nil {
 			if i == 0 {
@@ -303,18 +390,95 @@ func (d *Dev) print(ctx context.Context, img *image.Gray) error {
 			if err := p.write(data[ends[last-1]:]); err != nil {
 				d.drop(p, err)
 			}
-			return fmt.Errorf("stopped after %d of %d bands: %w", i, last, ctx.Err())
+			return incomplete("stopped after %d of %d bands: %w", i, last, ctx.Err())
 		}
-		if err := p.write(data[start:end]); err != nil {
+		if i > 0 && time.Now().After(deadline) {
+			d.drop(p, errors.New("job time limit"))
+			return incomplete("%w: %d of %d bands sent within the job's limit of %v", ErrOffline, i, last, limit.Round(time.Millisecond))
+		}
+		if err := p.writeBy(data[from:end], deadline); err != nil {
 			d.drop(p, err)
 			if d.isClosed() {
-				return fmt.Errorf("%w (%w)", ErrClosed, err)
+				return fmt.Errorf("%w: %w (%w)", ErrJobIncomplete, ErrClosed, err)
 			}
-			err = fmt.Errorf("%w: after %d of %d bands: %w", ErrOffline, i, last, err)
+			err = incomplete("%w: after %d of %d bands: %w", ErrOffline, i, last, err)
 			d.note(err)
 			return err
 		}
-		start = end
+		from = end
+	}
+	switch {
+	case d.opts.NoStatus:
+		// A write-only printer: the job is in the transport's hands.
+		return nil
+	case d.opts.Confirm == ConfirmDrain:
+		return d.confirmByDrain(ctx, p, start.Add(send+printing), incomplete)
+	}
+	if err := p.writeBy(confirmQuery, deadline); err != nil {
+		d.drop(p, err)
+		return incomplete("%w: GS r 1: %w", ErrOffline, err)
+	}
+	c, err := d.readConfirmation(ctx, p, deadline)
+	switch {
+	case errors.Is(err, errNoAnswer):
+		d.owedConfirm++
+		return incomplete("%w: no answer to GS r 1 within the job's limit of %v (%d bytes; a printer that never answers GS r needs Confirm %q)",
+			ErrOffline, limit.Round(time.Millisecond), len(data), ConfirmDrain)
+	case ctx.Err() != nil:
+		d.owedConfirm++
+		return incomplete("waiting for GS r 1: %w", ctx.Err())
+	case err != nil:
+		d.drop(p, err)
+		if d.isClosed() {
+			return fmt.Errorf("%w: %w (%w)", ErrJobIncomplete, ErrClosed, err)
+		}
+		return incomplete("%w: waiting for GS r 1: %w", ErrOffline, err)
+	case c&0x0C != 0:
+		return incomplete("%w: the printer reports the roll ended", ErrPaperOut)
+	}
+	d.log.Debug("job confirmed", "bytes", len(data), "took", time.Since(start).Round(time.Millisecond), "limit", limit)
+	return nil
+}
+
+// readConfirmation reads the answer to GS r 1, passing over late DLE EOT
+// answers.
+func (d *Dev) readConfirmation(ctx context.Context, p *port, deadline time.Time) (byte, error) {
+	t := time.NewTimer(time.Until(deadline))
+	defer t.Stop()
+	for {
+		c, err := p.readByte(ctx, t.C)
+		switch {
+		case err != nil:
+			return 0, err
+		case isConfirmation(c):
+			return c, nil
+		case validReply(c):
+			d.owed = max(0, d.owed-1)
+			d.log.Debug("discarded a late status answer", "byte", c)
+		default:
+			return 0, fmt.Errorf("%w: 0x%02x in answer to GS r 1", ErrGarbled, c)
+		}
+	}
+}
+
+// confirmByDrain waits until the job should have been printed, then asks
+// DLE EOT: a printer online, with paper and its cover shut, is taken to
+// have printed it.
+func (d *Dev) confirmByDrain(ctx context.Context, p *port, printed time.Time, incomplete func(string, ...any) error) error {
+	t := time.NewTimer(time.Until(printed))
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-ctx.Done():
+		return incomplete("waiting for the job to drain: %w", ctx.Err())
+	}
+	st, err := d.query(ctx, p)
+	if err != nil {
+		d.drop(p, err)
+		return incomplete("%w: after the job: %w", ErrOffline, err)
+	}
+	if err := st.Err(); err != nil {
+		return incomplete("after the job: %w", err)
 	}
 	return nil
 }

@@ -32,6 +32,13 @@ var (
 	ErrOptions = errors.New("escpos: bad options")
 	// ErrClosed: the printer was closed.
 	ErrClosed = errors.New("escpos: printer closed")
+	// ErrJobIncomplete: a job was started but the printer did not confirm
+	// that it processed all of it: a write failed or fell short, the
+	// connection closed, the printer did not answer the confirming query
+	// within the job's time limit, or it reports the paper ended. Part of
+	// the ticket, or all of it, may be missing. The error wraps the cause
+	// too (ErrOffline, ErrPaperOut, ErrGarbled, a context's error).
+	ErrJobIncomplete = errors.New("escpos: ticket not confirmed printed: reprint it")
 )
 
 // Printer is a ticket printer.
@@ -41,7 +48,10 @@ type Printer interface {
 	// and at most the paper's width in dots. Print refuses with ErrPaperOut,
 	// ErrCoverOpen, ErrPrinterError or ErrOffline, before sending anything,
 	// when the printer says it cannot print. Nothing else reaches the
-	// printer while a job is being sent.
+	// printer while a job is being sent. Print returns nil only once the
+	// printer has confirmed that it processed the whole job (see the
+	// package doc for write-only printers); a job started and not
+	// confirmed is an error wrapping ErrJobIncomplete.
 	Print(ctx context.Context, img *image.Gray) error
 	// Status asks the printer for its state. It waits for a job being sent
 	// to finish first. When the printer cannot be reached it returns the

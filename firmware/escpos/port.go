@@ -163,15 +163,6 @@ func (p *port) broken() error {
 	return p.rerr
 }
 
-// drain discards what the printer sent unasked and returns how much.
-func (p *port) drain() int {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	n := len(p.inbox)
-	p.inbox = p.inbox[:0]
-	return n
-}
-
 // readByte returns the next byte from the printer, waiting until the
 // timeout fires or ctx ends.
 func (p *port) readByte(ctx context.Context, timeout <-chan time.Time) (byte, error) {
@@ -202,13 +193,33 @@ type writeDeadliner interface{ SetWriteDeadline(time.Time) error }
 
 // write sends b, within the timeout where the transport allows one.
 func (p *port) write(b []byte) error {
+	return p.writeBy(b, time.Now().Add(p.timeout))
+}
+
+// writeBy sends b by the deadline where the transport allows one (TCP,
+// USB; a serial write cannot be bounded but always drains, as the line
+// has no flow control). A write that falls short is an error.
+func (p *port) writeBy(b []byte, deadline time.Time) error {
 	if d, ok := p.w.(writeDeadliner); ok {
-		_ = d.SetWriteDeadline(time.Now().Add(p.timeout)) // a plain file has none
+		_ = d.SetWriteDeadline(deadline) // a plain file has none
 	}
-	if _, err := p.w.Write(b); err != nil {
-		return fmt.Errorf("write: %w", err)
+	n, err := p.w.Write(b)
+	if err == nil && n < len(b) {
+		err = io.ErrShortWrite
+	}
+	if err != nil {
+		return fmt.Errorf("write: %d of %d bytes: %w", n, len(b), err)
 	}
 	return nil
+}
+
+// drained returns the bytes the printer sent unasked, and forgets them.
+func (p *port) drained() []byte {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	b := append([]byte(nil), p.inbox...)
+	p.inbox = p.inbox[:0]
+	return b
 }
 
 // close closes the transport and waits for the reader goroutine.

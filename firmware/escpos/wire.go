@@ -1,6 +1,9 @@
 package escpos
 
-import "image"
+import (
+	"image"
+	"slices"
+)
 
 // ESC/POS bytes this driver sends and reads.
 const (
@@ -20,32 +23,67 @@ const (
 const (
 	initLen       = 2 // ESC @
 	bandHeaderLen = 8 // GS v 0 m xL xH yL yH
+	feedLen       = 3 // ESC J n
 	cutLen        = 4 // GS V 66 n
+	confirmLen    = 3 // GS r 1
+
+	// maxFeed is the most rows one ESC J feeds.
+	maxFeed = 255
 )
 
-// encodeJob encodes one ticket: ESC @, the image as GS v 0 bands of at most
-// bandRows rows, and GS V 66 n. ends holds where each write ends: the first
-// holds ESC @ and the first band, one per band follows, and the last is the
-// cut. guarded counts the dots cleared by guardRealTime. img must have
-// passed CheckImage.
+// confirmQuery is GS r 1, transmit paper sensor status: a printer
+// answers it only once it has processed everything sent before it.
+var confirmQuery = []byte{gs, 'r', 1}
+
+// encodeJob encodes one ticket: ESC @, then the image from the top, runs of
+// blank rows as ESC J feeds and the other rows as GS v 0 bands of at most
+// bandRows rows, each band only as wide as its rightmost printing dot
+// (rounded up to a byte), then GS V 66 n. ends holds where each write ends:
+// one per band, each with the feeds before it (the first with ESC @ too),
+// and last the cut with any feed before it. guarded counts the dots
+// cleared by guardRealTime. img must have passed CheckImage.
 func encodeJob(img *image.Gray, bandRows int) (data []byte, ends []int, guarded int) {
 	r := img.Rect
 	w, h := r.Dx(), r.Dy()
 	wb := w / 8
-	bands := (h + bandRows - 1) / bandRows
-	data = make([]byte, 0, initLen+bands*bandHeaderLen+wb*h+cutLen)
-	ends = make([]int, 0, bands+1)
-
+	// extent[y] is how many bytes row y needs: up to its last printing dot.
+	extent := make([]int, h)
+	for y := range h {
+		row := img.Pix[img.PixOffset(r.Min.X, r.Min.Y+y):][:w]
+		for x := w - 1; x >= 0; x-- {
+			if row[x] < 0x80 {
+				extent[y] = x/8 + 1
+				break
+			}
+		}
+	}
+	data = make([]byte, 0, initLen+wb*h/2+cutLen)
 	data = append(data, esc, '@')
-	for y0 := r.Min.Y; y0 < r.Max.Y; y0 += bandRows {
-		rows := min(bandRows, r.Max.Y-y0)
-		data = append(data, gs, 'v', '0', 0, byte(wb), byte(wb>>8), byte(rows), byte(rows>>8))
+	blank := 0 // rows to feed before the next band
+	feed := func() {
+		for ; blank > 0; blank -= min(blank, maxFeed) {
+			data = append(data, esc, 'J', byte(min(blank, maxFeed)))
+		}
+	}
+	for y := 0; y < h; {
+		if extent[y] == 0 {
+			blank++
+			y++
+			continue
+		}
+		feed()
+		rows, bw := 0, 0
+		for rows < bandRows && y+rows < h && extent[y+rows] > 0 {
+			bw = max(bw, extent[y+rows])
+			rows++
+		}
+		data = append(data, gs, 'v', '0', 0, byte(bw), byte(bw>>8), byte(rows), byte(rows>>8))
 		start := len(data)
-		data = data[:start+wb*rows]
+		data = slices.Grow(data, bw*rows)[:start+bw*rows]
 		out := data[start:]
-		for y := y0; y < y0+rows; y++ {
-			row := img.Pix[img.PixOffset(r.Min.X, y):][:w]
-			for x := 0; x < w; x += 8 {
+		for yy := y; yy < y+rows; yy++ {
+			row := img.Pix[img.PixOffset(r.Min.X, r.Min.Y+yy):][:bw*8]
+			for x := 0; x < bw*8; x += 8 {
 				// A pixel prints when its top bit is clear (darker
 				// than mid-grey): gather the top bits, then invert.
 				px := row[x : x+8 : x+8]
@@ -56,7 +94,10 @@ func encodeJob(img *image.Gray, bandRows int) (data []byte, ends []int, guarded 
 		}
 		guarded += guardRealTime(data[start:])
 		ends = append(ends, len(data))
+		y += rows
 	}
+	// Trailing blank rows are fed too: the ticket keeps its bottom margin.
+	feed()
 	data = append(data, gs, 'V', 66, cutFeed)
 	ends = append(ends, len(data))
 	return data, ends, guarded

@@ -108,6 +108,27 @@ var JobCases = []JobCase{
 		},
 	},
 	{
+		Name:     "blank rows fed, bands cropped to their ink",
+		BandRows: 24,
+		Image: Bits(16,
+			[]byte{0x80, 0x00}, // one byte wide
+			[]byte{0x00, 0x00}, // blank
+			[]byte{0x00, 0x00}, // blank
+			[]byte{0x00, 0x01}, // two bytes wide
+			[]byte{0x00, 0x00}, // blank, at the bottom
+		),
+		Wire: []byte{
+			0x1B, 0x40, // ESC @
+			0x1D, 0x76, 0x30, 0x00, 0x01, 0x00, 0x01, 0x00, // GS v 0, 1 byte wide, 1 row
+			0x80,
+			0x1B, 0x4A, 0x02, // ESC J 2: feed two rows
+			0x1D, 0x76, 0x30, 0x00, 0x02, 0x00, 0x01, 0x00, // GS v 0, 2 bytes wide, 1 row
+			0x00, 0x01,
+			0x1B, 0x4A, 0x01, // ESC J 1
+			0x1D, 0x56, 0x42, 0x18, // GS V 66 24
+		},
+	},
+	{
 		Name:     "real-time sequences in the data",
 		BandRows: 24,
 		Image: Bits(32,
@@ -145,4 +166,17 @@ func Bits(width int, rows ...[]byte) *image.Gray {
 		}
 	}
 	return img
+}
+
+// OnPaper is img as it comes out of a printer with paper paperDots wide:
+// from the paper's left edge, blank beyond its right.
+func OnPaper(img *image.Gray, paperDots int) *image.Gray {
+	out := image.NewGray(image.Rect(0, 0, paperDots, img.Rect.Dy()))
+	for i := range out.Pix {
+		out.Pix[i] = 0xFF
+	}
+	for y := range img.Rect.Dy() {
+		copy(out.Pix[y*out.Stride:], img.Pix[img.PixOffset(img.Rect.Min.X, img.Rect.Min.Y+y):][:img.Rect.Dx()])
+	}
+	return out
 }

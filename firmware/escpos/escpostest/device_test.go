@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"net"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/sothutu/sothutu/firmware/escpos/escpostest"
 )
@@ -42,6 +44,7 @@ func TestDeviceDecodesJobCases(t *testing.T) {
 			if want == nil {
 				want = c.Image
 			}
+			want = escpostest.OnPaper(want, 384)
 			if len(tk) != 1 || !tk[0].Partial || tk[0].Image.Rect != want.Rect || !bytes.Equal(tk[0].Image.Pix, want.Pix) {
 				t.Errorf("tickets %+v", tk)
 			}
@@ -86,10 +89,7 @@ func TestDeviceCatchesGarbage(t *testing.T) {
 		{"wider than the paper", []byte{0x1D, 0x76, 0x30, 0x00, 0x31, 0x00, 0x01, 0x00}, "392 dots wide on paper of 384"},
 		{"empty raster", []byte{0x1D, 0x76, 0x30, 0x00, 0x00, 0x00, 0x01, 0x00}, "GS v 0 of 0x1"},
 		{"real-time in data", []byte{0x1D, 0x76, 0x30, 0x00, 0x02, 0x00, 0x01, 0x00, 0x10, 0x04}, "DLE 0x04"},
-		{"bands of two widths", []byte{
-			0x1D, 0x76, 0x30, 0x00, 0x01, 0x00, 0x01, 0x00, 0xFF,
-			0x1D, 0x76, 0x30, 0x00, 0x02, 0x00, 0x01, 0x00, 0xFF, 0xFF,
-		}, "16 dots wide after bands 8 wide"},
+		{"GS r 2", []byte{0x1D, 0x72, 0x02}, "GS r 2: only 1"},
 		{"unknown cut", []byte{0x1D, 0x56, 0x07}, "GS V with unknown mode 7"},
 		{"unknown real-time", []byte{0x10, 0x14, 0x01}, "DLE 0x14"},
 		{"DLE EOT 5", []byte{0x10, 0x04, 0x05}, "only 1 to 4"},
@@ -141,6 +141,89 @@ func TestDeviceServeErrors(t *testing.T) {
 	}
 	// A stream cut inside a command ends Serve quietly: the wire was cut.
 	if err := d.Serve(failingWriter{bytes.NewReader([]byte{0x1D, 0x76, 0x30, 0x00, 0x01})}); err != nil {
+		t.Error(err)
+	}
+}
+
+// TestDeviceAnswersInOrderOrAtOnce holds the Device busy on a band, as a
+// printer busy printing: DLE EOT sent after the band is answered at once,
+// GS r sent after it only once the band is done.
+func TestDeviceAnswersInOrderOrAtOnce(t *testing.T) {
+	printer, host := net.Pipe()
+	defer host.Close()
+	d := escpostest.NewDevice(384)
+	busy, release := make(chan struct{}), make(chan struct{})
+	d.OnCommand(func(cmd string) {
+		if strings.HasPrefix(cmd, "GS v 0") {
+			close(busy)
+			<-release
+		}
+	})
+	served := make(chan error, 1)
+	go func() { served <- d.Serve(printer); printer.Close() }()
+	write := func(b ...byte) {
+		t.Helper()
+		if _, err := host.Write(b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	read := func() byte {
+		t.Helper()
+		var b [1]byte
+		if _, err := io.ReadFull(host, b[:]); err != nil {
+			t.Fatal(err)
+		}
+		return b[0]
+	}
+	d.SetStatus(escpostest.PaperLow)
+	write(0x1D, 0x76, 0x30, 0x00, 0x01, 0x00, 0x01, 0x00, 0x81) // a band
+	<-busy
+	write(0x1D, 0x72, 0x01) // GS r 1: waits for the band
+	write(0x10, 0x04, 0x04) // DLE EOT 4: answered while the band prints
+	if got := read(); got != escpostest.PaperLow[3] {
+		t.Fatalf("first answer 0x%02x, want DLE EOT 4's 0x%02x", got, escpostest.PaperLow[3])
+	}
+	close(release)
+	if got := read(); got != 0x03 {
+		t.Fatalf("GS r 1 answered 0x%02x, want 0x03 (paper near end)", got)
+	}
+
+	// Off-line, the Device processes nothing: GS r waits for the cover.
+	d.OnCommand(nil)
+	d.SetStatus(escpostest.CoverOpen)
+	write(0x1D, 0x72, 0x01)
+	write(0x10, 0x04, 0x02)
+	if got := read(); got != escpostest.CoverOpen[1] {
+		t.Fatalf("cover open: first answer 0x%02x, want DLE EOT 2's 0x%02x", got, escpostest.CoverOpen[1])
+	}
+	d.SetStatus(escpostest.Ready)
+	if got := read(); got != 0x00 {
+		t.Fatalf("cover shut: GS r 1 answered 0x%02x, want 0x00", got)
+	}
+
+	// A printer without GS r, and one answering late.
+	d.SetNoTransmitStatus(true)
+	d.SetDelay(50 * time.Millisecond)
+	write(0x1D, 0x72, 0x01)
+	start := time.Now()
+	write(0x10, 0x04, 0x01)
+	if got := read(); got != escpostest.Ready[0] || time.Since(start) < 50*time.Millisecond {
+		t.Fatalf("delayed: 0x%02x after %v", got, time.Since(start))
+	}
+	host.Close()
+	if err := <-served; err != nil {
+		t.Fatal(err)
+	}
+	// The last two were sent together: either may be logged first.
+	want := []string{"GS v 0 8x1", "DLE EOT 4", "GS r 1", "DLE EOT 2", "GS r 1", "DLE EOT 1", "GS r 1 unanswered"}
+	got := d.Log()
+	if len(got) == len(want) {
+		slices.Sort(got[5:])
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("log %q, want %q", got, want)
+	}
+	if err := d.Err(); err != nil {
 		t.Error(err)
 	}
 }
