@@ -116,6 +116,47 @@ type Topic struct {
 	ID     string // device, counter or service id; empty for board, controller, call
 }
 
+// topicShape is one topic below a centre's prefix: its levels, with "+"
+// where the id stands.
+type topicShape struct {
+	levels []string
+	kind   string
+	// idField names the id in errors, "" when the topic has none.
+	idField string
+}
+
+// topicShapes are the topics ParseTopic knows.
+var topicShapes = []topicShape{
+	{[]string{"dev", "+", KindRequest}, KindRequest, "device"},
+	{[]string{"dev", "+", KindReply}, KindReply, "device"},
+	{[]string{"dev", "+", KindPresence}, KindPresence, "device"},
+	{[]string{"state", KindCounter, "+"}, KindCounter, KindCounter},
+	{[]string{"state", KindService, "+"}, KindService, KindService},
+	{[]string{"state", KindBoard}, KindBoard, ""},
+	{[]string{"state", KindController}, KindController, ""},
+	{[]string{"state", KindAdvice}, KindAdvice, ""},
+	{[]string{"state", KindAlerts}, KindAlerts, ""},
+	{[]string{"event", KindCall}, KindCall, ""},
+	{[]string{"up", KindFigures}, KindFigures, ""},
+	{[]string{"up", KindAck}, KindAck, ""},
+}
+
+// match reports whether levels are of this shape, and the id they hold.
+func (s topicShape) match(levels []string) (id string, ok bool) {
+	if len(levels) != len(s.levels) {
+		return "", false
+	}
+	for i, want := range s.levels {
+		switch {
+		case want == "+":
+			id = levels[i]
+		case levels[i] != want:
+			return "", false
+		}
+	}
+	return id, true
+}
+
 // ParseTopic splits a topic of this protocol version into its parts. A topic
 // of another version ("qs/v2/...") is ErrVersion; any other topic it does not
 // know, or one whose ids are not valid (wildcards, empty levels), is ErrTopic.
@@ -124,11 +165,8 @@ func ParseTopic(topic string) (Topic, error) {
 	if len(parts) < 2 || parts[0] != Root {
 		return Topic{}, fmt.Errorf("%w: topic %q is not under %s/", ErrTopic, topic, Root)
 	}
-	if parts[1] != "v"+strconv.Itoa(Version) {
-		if n, ok := strings.CutPrefix(parts[1], "v"); ok && n != "" && strings.Trim(n, "0123456789") == "" {
-			return Topic{}, fmt.Errorf("%w: topic %q is protocol %s, this side speaks v%d", ErrVersion, topic, parts[1], Version)
-		}
-		return Topic{}, fmt.Errorf("%w: topic %q has no version level after %s/", ErrTopic, topic, Root)
+	if err := checkVersionLevel(topic, parts[1]); err != nil {
+		return Topic{}, err
 	}
 	if len(parts) < 4 {
 		return Topic{}, fmt.Errorf("%w: unknown topic %q", ErrTopic, topic)
@@ -137,26 +175,30 @@ func ParseTopic(topic string) (Topic, error) {
 	if err := CheckID("centre", t.Centre); err != nil {
 		return Topic{}, fmt.Errorf("%w: %w", ErrTopic, err)
 	}
-	rest := parts[3:]
-	idField := ""
-	switch {
-	case len(rest) == 3 && rest[0] == "dev" && (rest[2] == KindRequest || rest[2] == KindReply || rest[2] == KindPresence):
-		t.Kind, t.ID, idField = rest[2], rest[1], "device"
-	case len(rest) == 3 && rest[0] == "state" && (rest[1] == KindCounter || rest[1] == KindService):
-		t.Kind, t.ID, idField = rest[1], rest[2], rest[1]
-	case len(rest) == 2 && rest[0] == "state" && (rest[1] == KindBoard || rest[1] == KindController || rest[1] == KindAdvice || rest[1] == KindAlerts):
-		t.Kind = rest[1]
-	case len(rest) == 2 && rest[0] == "event" && rest[1] == KindCall:
-		t.Kind = KindCall
-	case len(rest) == 2 && rest[0] == "up" && (rest[1] == KindFigures || rest[1] == KindAck):
-		t.Kind = rest[1]
-	default:
-		return Topic{}, fmt.Errorf("%w: unknown topic %q", ErrTopic, topic)
-	}
-	if idField != "" {
-		if err := CheckID(idField, t.ID); err != nil {
-			return Topic{}, fmt.Errorf("%w: %w", ErrTopic, err)
+	for _, shape := range topicShapes {
+		id, ok := shape.match(parts[3:])
+		if !ok {
+			continue
 		}
+		t.Kind, t.ID = shape.kind, id
+		if shape.idField != "" {
+			if err := CheckID(shape.idField, id); err != nil {
+				return Topic{}, fmt.Errorf("%w: %w", ErrTopic, err)
+			}
+		}
+		return t, nil
 	}
-	return t, nil
+	return Topic{}, fmt.Errorf("%w: unknown topic %q", ErrTopic, topic)
+}
+
+// checkVersionLevel checks a topic's second level: this version's "v1",
+// another version's "v2", or no version at all.
+func checkVersionLevel(topic, level string) error {
+	if level == "v"+strconv.Itoa(Version) {
+		return nil
+	}
+	if n, ok := strings.CutPrefix(level, "v"); ok && n != "" && strings.Trim(n, "0123456789") == "" {
+		return fmt.Errorf("%w: topic %q is protocol %s, this side speaks v%d", ErrVersion, topic, level, Version)
+	}
+	return fmt.Errorf("%w: topic %q has no version level after %s/", ErrTopic, topic, Root)
 }

@@ -120,35 +120,8 @@ func (f *Figures) Validate() error {
 	if len(f.Services) > MaxFiguresServices {
 		return invalid("services", "%d services, at most %d", len(f.Services), MaxFiguresServices)
 	}
-	for i, s := range f.Services {
-		field := func(name string) string { return fmt.Sprintf("services[%d].%s", i, name) }
-		if err := CheckID(field("service"), s.Service); err != nil {
-			return err
-		}
-		for _, c := range []struct {
-			name string
-			n    int
-		}{{"issued", s.Issued}, {"served", s.Served}, {"no_shows", s.NoShows}, {"transferred", s.Transferred},
-			{"target_s", s.TargetSeconds}} {
-			if c.n < 0 {
-				return invalid(field(c.name), "must not be negative, got %d", c.n)
-			}
-		}
-		if s.WithinTarget < 0 || s.WithinTarget > s.Wait.N {
-			return invalid(field("within_target"), "%d is not 0 to the %d waits", s.WithinTarget, s.Wait.N)
-		}
-		if s.Waiting < -1 {
-			return invalid(field("waiting"), "must be -1 (unknown) or more, got %d", s.Waiting)
-		}
-		for k, n := range s.Ratings {
-			if n < 0 {
-				return invalid(field("ratings"), "%s count must not be negative", Ratings[k])
-			}
-		}
-		if err := s.Wait.check(field("wait")); err != nil {
-			return err
-		}
-		if err := s.ServiceTime.check(field("service_time")); err != nil {
+	for i := range f.Services {
+		if err := f.Services[i].check(fmt.Sprintf("services[%d]", i)); err != nil {
 			return err
 		}
 	}
@@ -157,6 +130,38 @@ func (f *Figures) Validate() error {
 		return invalid("devices", "counts must not be negative, offline and faults at most total")
 	}
 	return nil
+}
+
+// check checks one service's figures, its fields named below at.
+func (s *ServiceFigures) check(at string) error {
+	field := func(name string) string { return at + "." + name }
+	if err := CheckID(field("service"), s.Service); err != nil {
+		return err
+	}
+	for _, c := range []struct {
+		name string
+		n    int
+	}{{"issued", s.Issued}, {"served", s.Served}, {"no_shows", s.NoShows}, {"transferred", s.Transferred},
+		{"target_s", s.TargetSeconds}} {
+		if c.n < 0 {
+			return invalid(field(c.name), "must not be negative, got %d", c.n)
+		}
+	}
+	if s.WithinTarget < 0 || s.WithinTarget > s.Wait.N {
+		return invalid(field("within_target"), "%d is not 0 to the %d waits", s.WithinTarget, s.Wait.N)
+	}
+	if s.Waiting < -1 {
+		return invalid(field("waiting"), "must be -1 (unknown) or more, got %d", s.Waiting)
+	}
+	for k, n := range s.Ratings {
+		if n < 0 {
+			return invalid(field("ratings"), "%s count must not be negative", Ratings[k])
+		}
+	}
+	if err := s.Wait.check(field("wait")); err != nil {
+		return err
+	}
+	return s.ServiceTime.check(field("service_time"))
 }
 
 func (q Quantiles) check(field string) error {
