@@ -60,6 +60,7 @@ type Controller struct {
 	reads     chan func()   // run by the writer, which owns the engine
 	republish chan struct{} // asks the writer to publish the whole state
 	stopped   chan struct{} // closed when the writer has stopped
+	connected chan struct{} // signalled on each connection, for the subscriber
 	client    mqtt.Client
 	live      atomic.Pointer[mqtt.Client] // client, for other goroutines
 
@@ -126,6 +127,7 @@ func New(ctx context.Context, opts Options) (*Controller, error) {
 		reads:     make(chan func()),
 		republish: make(chan struct{}, 1),
 		stopped:   make(chan struct{}),
+		connected: make(chan struct{}, 1),
 		devices:   map[string]DeviceStatus{},
 	}
 	// The wait printed on tickets learns from the last four weeks of
@@ -161,13 +163,20 @@ func (c *Controller) load(ctx context.Context) error {
 	return nil
 }
 
-// Run connects to the broker and serves until ctx ends.
+// Run connects to the broker and serves until ctx ends. It returns an error
+// wrapping ErrStateLost when a commit failed and the state could not be
+// rebuilt from the store: the process should end, and be restarted.
 func (c *Controller) Run(ctx context.Context) error {
 	c.started = c.now()
 	if err := c.connect(); err != nil {
 		return err
 	}
+	ctx, cancel := context.WithCancel(ctx)
+	var subscriber sync.WaitGroup
+	subscriber.Go(func() { c.subscriber(ctx) })
 	defer func() {
+		cancel()
+		subscriber.Wait()
 		close(c.stopped)
 		c.publishController(false)
 		c.client.Disconnect(250)
@@ -205,22 +214,15 @@ func (c *Controller) connect() error {
 	return nil
 }
 
-// onConnect renews the subscriptions (paho does not) and publishes the
-// complete state, which a restarted broker may have lost.
-func (c *Controller) onConnect(cl mqtt.Client) {
+// onConnect hands the connection to the subscriber (subscribe.go), which
+// renews the subscriptions (paho does not) and then has the complete
+// state published, which a restarted broker may have lost.
+func (c *Controller) onConnect(mqtt.Client) {
 	c.log.Info("connected to broker", "broker", c.opts.Broker)
-	subs := map[string]byte{
-		protocol.AllRequests(c.centre.ID): 1,
-		protocol.AllPresence(c.centre.ID): 1,
+	select {
+	case c.connected <- struct{}{}:
+	default: // the subscriber has one to take already
 	}
-	tok := cl.SubscribeMultiple(subs, c.onMessage)
-	if !tok.WaitTimeout(10*time.Second) || tok.Error() != nil {
-		c.log.Error("subscribe to requests failed: the controller hears no device; check the broker's ACL for the controller account", "err", tok.Error())
-		return
-	}
-	// The full state, the controller's "online" last, is published by the
-	// writer, which owns the engine: online means requests are heard.
-	c.Republish()
 }
 
 // onMessage runs on paho's goroutines: it decodes and queues, never blocks
@@ -302,6 +304,17 @@ func (c *Controller) Do(ctx context.Context, actor engine.Actor, req protocol.Re
 			return protocol.Reply{}, ErrStopped
 		}
 		return r, nil
+	case <-c.stopped:
+		// A job queued as the writer stopped is not answered; one it
+		// answered before stopping is.
+		select {
+		case r, ok := <-j.done:
+			if ok {
+				return r, nil
+			}
+		default:
+		}
+		return protocol.Reply{}, ErrStopped
 	case <-ctx.Done():
 		return protocol.Reply{}, ctx.Err()
 	}

@@ -2,6 +2,7 @@ package centre
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -58,7 +59,10 @@ func (c *Controller) write(ctx context.Context) error {
 		batch := c.engine.Flush()
 		if !batch.Empty() {
 			if err := c.store.Commit(ctx, &batch); err != nil {
-				c.failed(ctx, answers, err)
+				if err := c.failed(ctx, answers, err); err != nil {
+					c.drain()
+					return err
+				}
 				continue
 			}
 		}
@@ -94,9 +98,18 @@ func (c *Controller) apply(answers []answer, j job) []answer {
 	return append(answers, answer{job: j, reply: r})
 }
 
+// ErrStateLost is wrapped by Run's error when a commit failed and the state
+// could not be read back from the store either: the engine then holds
+// changes that are not on disk, and serving them could give a number the
+// store does not know to a second citizen after a restart. The controller
+// stops instead, for systemd to restart it on the store.
+var ErrStateLost = errors.New("state not saved and not rebuilt from the store; stopping")
+
 // failed handles a commit that did not reach the disk: nothing of the batch
 // may be acknowledged, and the engine goes back to what the store holds.
-func (c *Controller) failed(ctx context.Context, answers []answer, err error) {
+// If it cannot, the error wraps ErrStateLost, and the writer stops; nil
+// too when ctx ended meanwhile, as the next start reads the store anyway.
+func (c *Controller) failed(ctx context.Context, answers []answer, err error) error {
 	c.log.Error("commit failed; rebuilding state from the store", "err", err, "requests", len(answers))
 	for _, a := range answers {
 		if a.job.changed != nil {
@@ -109,9 +122,14 @@ func (c *Controller) failed(ctx context.Context, answers []answer, err error) {
 			a.job.done <- a.reply
 		}
 	}
-	if err := c.load(ctx); err != nil {
-		c.log.Error("rebuild from store failed", "err", err)
+	if loadErr := c.load(ctx); loadErr != nil {
+		if ctx.Err() != nil {
+			return nil
+		}
+		c.log.Error("rebuild from store failed; stopping", "err", loadErr)
+		return fmt.Errorf("%w: commit: %w; rebuild: %w", ErrStateLost, err, loadErr)
 	}
+	return nil
 }
 
 // drain answers in-process callers still queued when the controller stops.
