@@ -2,20 +2,11 @@ package centre
 
 import (
 	"context"
-	"errors"
-	"fmt"
-	"slices"
-	"strings"
 	"time"
 
-	mqtt "github.com/eclipse/paho.mqtt.golang"
-
+	"github.com/sothutu/sothutu/internal/mqttwait"
 	"github.com/sothutu/sothutu/protocol"
 )
-
-// ErrSubscriptionRefused is wrapped by a subscription's error when the
-// broker answered with a failure code: paho reports it as a success.
-var ErrSubscriptionRefused = errors.New("subscription refused by the broker")
 
 // The subscriber's backoff between attempts, and its wait for an answer.
 const (
@@ -82,30 +73,5 @@ func (c *Controller) subscribe(ctx context.Context) error {
 		protocol.AllRequests(c.centre.ID): 1,
 		protocol.AllPresence(c.centre.ID): 1,
 	}
-	tok := c.client.SubscribeMultiple(subs, c.onMessage)
-	wait := time.NewTimer(subscribeWait)
-	defer wait.Stop()
-	select {
-	case <-tok.Done():
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-wait.C:
-		return fmt.Errorf("subscribe: no answer from the broker in %v", subscribeWait)
-	}
-	if err := tok.Error(); err != nil {
-		return fmt.Errorf("subscribe: %w", err)
-	}
-	var refused []string
-	if st, ok := tok.(*mqtt.SubscribeToken); ok {
-		for filter, code := range st.Result() {
-			if code >= 0x80 { // MQTT 3.1.1 failure, MQTT 5 reason codes
-				refused = append(refused, filter)
-			}
-		}
-	}
-	if len(refused) > 0 {
-		slices.Sort(refused)
-		return fmt.Errorf("subscribe: %w: %s", ErrSubscriptionRefused, strings.Join(refused, ", "))
-	}
-	return nil
+	return mqttwait.Subscribed(ctx, c.client.SubscribeMultiple(subs, c.onMessage), subscribeWait)
 }
