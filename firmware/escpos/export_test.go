@@ -1,6 +1,9 @@
 package escpos
 
-import "image"
+import (
+	"image"
+	"time"
+)
 
 // EncodeJob exposes encodeJob to the tests.
 func EncodeJob(img *image.Gray, bandRows int) (data []byte, ends []int, guarded int) {
@@ -20,3 +23,10 @@ func ParseStatus(b [4]byte) (Status, bool) {
 // SetWaiting sets f to be called when a call of d waits for another's job
 // or query to finish.
 func SetWaiting(d *Dev, f func()) { d.waiting = f }
+
+// JobLimit is the time d gives the job of img to be confirmed.
+func JobLimit(d *Dev, img *image.Gray) time.Duration {
+	data, _, _ := encodeJob(img, d.opts.BandRows)
+	send, print := d.opts.JobTime(len(data)+confirmLen, img.Rect.Dy())
+	return send + print + d.opts.Timeout
+}

@@ -27,7 +27,10 @@ var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
 //
 //   - serial: a pseudo-terminal; the driver opens its terminal side through
 //     tarm/serial, which sets the line discipline raw as on a real port.
-//     Baud rate, parity and flow control are not simulated.
+//     A pseudo-terminal carries bytes at once, whatever its baud rate: when
+//     the test gives Options.Baud, the Device reads at that rate, 10 bits a
+//     byte, and the driver's writes block as on a real line. Parity and
+//     flow control are not simulated.
 //   - usb: a pseudo-terminal too, in raw mode; the driver opens its terminal
 //     side as it opens /dev/usb/lp0, a character device the runtime can
 //     poll. What usblp itself does is not simulated: a printer that is
@@ -45,8 +48,10 @@ type rig struct {
 	p   *escpos.Dev
 
 	// unplug cuts the wire; plug makes a new one (a new pseudo-terminal
-	// behind the same device name, a new TCP connection accepted).
-	unplug, plug func()
+	// behind the same device name, a new TCP connection accepted). cut
+	// cuts the wire without waiting for the Device to notice, so that a
+	// Device's OnCommand hook may call it.
+	unplug, plug, cut func()
 
 	mu  sync.Mutex
 	pty *ptyPair // the pseudo-terminal plugged in last
@@ -74,7 +79,11 @@ func newRig(t *testing.T, transport string, paperDots int, opts escpos.Options) 
 	}
 	switch transport {
 	case escpos.TransportSerial, escpos.TransportUSB:
-		opts.Baud = 115200
+		if opts.Baud == 0 {
+			opts.Baud = 115200 // not paced: a pseudo-terminal carries bytes at once
+		} else {
+			r.dev.SetBaud(opts.Baud)
+		}
 		opts.Path = r.servePTY()
 	case escpos.TransportTCP:
 		opts.Addr = r.serveTCP()
@@ -121,11 +130,14 @@ func (r *rig) servePTY() string {
 			}
 		})
 	}
-	r.unplug = func() {
+	r.cut = func() {
 		r.mu.Lock()
 		cur := r.pty
 		r.mu.Unlock()
 		cur.close()
+	}
+	r.unplug = func() {
+		r.cut()
 		wg.Wait()
 	}
 	r.plug()
@@ -171,6 +183,7 @@ func (r *rig) serveTCP() string {
 		}
 		conns = nil
 	}
+	r.cut = r.unplug
 	r.plug = func() {}
 	t.Cleanup(func() {
 		ln.Close()

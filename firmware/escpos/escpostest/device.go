@@ -215,7 +215,7 @@ func (s *session) receive(w io.Writer) error {
 	s.d.mu.Unlock()
 	chunk := receiveBuffer
 	if baud > 0 {
-		chunk = max(1, baud/10/100) // 10 ms of the line
+		chunk = max(1, baud/10/20) // 50 ms of the line
 	}
 	buf := make([]byte, chunk)
 	var line time.Time // when the line has carried what was read
