@@ -229,3 +229,23 @@ func newFace(f *opentype.Font, px float64) (font.Face, error) {
 	}
 	return face, nil
 }
+
+// longService stands for the service name in Largest when the layout has
+// none: the kiosk learns its services' names from the controller.
+const longService = "Đăng ký kinh doanh hộ kinh doanh và hợp tác xã"
+
+// Largest renders the largest ordinary ticket of the layout: its texts, a
+// long service name when it has none, a five-letter number, hundreds of
+// people ahead, hours of wait and a long token. A kiosk checks with it
+// that its printer's serial line can carry any ordinary ticket in time.
+func Largest(l Layout) (*image.Gray, error) {
+	if l.ServiceName == "" {
+		l.ServiceName = longService
+	}
+	r, err := NewRenderer(l)
+	if err != nil {
+		return nil, fmt.Errorf("ticket.Largest: %w", err)
+	}
+	return r.Render(protocol.Ticket{Number: "B1023", Service: "B", Lang: l.Lang, Ahead: 999, WaitSeconds: 3*60*60 - 1,
+		Issued: time.Date(2026, 12, 28, 23, 58, 0, 0, time.UTC), Token: "0123456789abcdef"}, false)
+}

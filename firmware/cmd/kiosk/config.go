@@ -11,6 +11,7 @@ import (
 
 	"github.com/sothutu/sothutu/firmware/devconfig"
 	"github.com/sothutu/sothutu/firmware/escpos"
+	"github.com/sothutu/sothutu/firmware/ticket"
 	"github.com/sothutu/sothutu/protocol"
 )
 
@@ -140,6 +141,18 @@ func (c *config) Check() error {
 	case 58:
 	default:
 		bad("printer.paper_mm", "%d: use 58 or 80", p.PaperMM)
+	}
+	if p.Transport == escpos.TransportSerial {
+		// The largest ordinary ticket must cross the line within
+		// escpos.MaxSendTime. Without its fonts there is no ticket to
+		// measure; the kiosk reports them missing when it starts.
+		img, err := ticket.Largest(ticket.Layout{PaperDots: p.paperDots(), FontPath: c.Font, BoldFontPath: c.BoldFont,
+			CentreName: c.CentreName, StatusURL: c.StatusURL, Footer: c.Footer, Lang: c.Lang})
+		if err == nil {
+			if err := escpos.CheckBaud(p.Baud, img); err != nil {
+				bad("printer.baud", "%v", err)
+			}
+		}
 	}
 	if c.Touch == "" {
 		c.Touch = "127.0.0.1:8081"
