@@ -15,13 +15,22 @@
 // thresholded at half coverage and nothing is dithered.
 //
 // From the top: the centre's name, the title ("PHIẾU SỐ THỨ TỰ" or "QUEUE
-// TICKET"), the service, the number as wide as the paper allows, an inverted
-// "ƯU TIÊN" box for priority tickets, an outlined "IN LẠI" box on reprints,
-// people ahead, the estimated wait (rounded up to minutes; "dưới 1 phút"
-// under one), the issue date and time in the centre's zone, a QR code of the
-// ticket's status link with its token printed under it, and the footer.
-// Text is wrapped to the paper, never cut: a word wider than the paper is
-// broken between letters.
+// TICKET"; on a priority ticket or a reprint, in its place, an inverted
+// "ƯU TIÊN" box and an outlined "IN LẠI" box side by side), the service,
+// the number as wide as the paper allows, then the QR code of the
+// ticket's status link at the left, with what it is for under it, and
+// beside it people ahead, the estimated wait (rounded up to minutes; "dưới
+// 1 phút" under one), the issue date and time in the centre's zone and
+// the token; last the footer. Without a status link or token (a ticket
+// numbered offline) the figures are centred lines instead. Text is wrapped
+// to the paper, never cut: a word wider than the paper is broken between
+// letters.
+//
+// The layout is dense because paper costs a centre every day and a serial
+// line carries every byte: an ordinary ticket takes at most 80 mm of paper
+// on either roll and, as the driver sends it, at most 30 kB
+// (BENCHMARKS.md, "Ticket size"). Largest renders a layout's largest
+// ordinary ticket, for checking a serial rate against it.
 //
 // # Fonts
 //
@@ -37,8 +46,10 @@
 // # QR code
 //
 // Error correction level M (a thermal print fades and scuffs), modules of a
-// whole number of dots from 4 to 8 taking at most 60% of the paper, and a
-// quiet zone of 4 modules. The status link is "%s" in Layout.StatusURL
+// whole number of dots from 4 (0.5 mm) to 8 taking at most 36% of the
+// paper, and a quiet zone of 4 modules, which lies in the paper's margin.
+// A link too long for the code to sit beside the figures puts it under
+// them, centred. The status link is "%s" in Layout.StatusURL
 // replaced by the path-escaped token.
 //
 // # Wiring

@@ -6,8 +6,13 @@
 //
 // Device is the other end of the wire: a printer that reads the ESC/POS
 // byte stream from an io.ReadWriter (a pseudo-terminal's master side, a TCP
-// connection), decodes GS v 0 bands back into images, records cuts, and
-// answers DLE EOT status queries as set. It records an error for every byte
+// connection) into a receive buffer, decodes GS v 0 bands and ESC J feeds
+// back into paper, records cuts, and answers status queries as set and as
+// a real printer does: DLE EOT at once, as its bytes arrive, GS r 1 only
+// once everything before it was processed, and nothing but DLE EOT while
+// the printer is off-line. It can answer late (SetDelay), never answer
+// GS r (SetNoTransmitStatus) or nothing at all (SetMute), and read at a
+// serial line's rate (SetBaud), which a pseudo-terminal does not. It records an error for every byte
 // it does not understand, so a test that checks Err catches garbage on the
 // wire. The escpos driver's tests run against it.
 //
