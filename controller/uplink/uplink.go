@@ -16,6 +16,7 @@ import (
 	"github.com/sothutu/sothutu/controller/config"
 	"github.com/sothutu/sothutu/controller/report"
 	"github.com/sothutu/sothutu/controller/store"
+	"github.com/sothutu/sothutu/internal/mqttwait"
 	"github.com/sothutu/sothutu/protocol"
 )
 
@@ -42,10 +43,33 @@ type Options struct {
 	ResendAfter time.Duration
 	// Poll is how often the clock is read for intervals ended and the
 	// store for records to send; default 1s.
-	Poll   time.Duration
-	Clock  func() time.Time
+	Poll time.Duration
+	// Clock dates the records and times the waits between attempts to
+	// subscribe to the acknowledgements; nil is the system's.
+	Clock  Clock
 	Logger *slog.Logger
 }
+
+// Clock is the time the uplink goes by. Tests pass a fake one, so that
+// they move the centre's day on and do not sleep through backoffs.
+type Clock interface {
+	Now() time.Time
+	After(d time.Duration) <-chan time.Time
+}
+
+// systemClock is the system's clock.
+type systemClock struct{}
+
+func (systemClock) Now() time.Time                         { return time.Now() }
+func (systemClock) After(d time.Duration) <-chan time.Time { return time.After(d) }
+
+// The backoff between attempts to subscribe to the acknowledgements, and
+// the wait for the broker's answer to one.
+const (
+	subscribeFirstRetry = time.Second
+	subscribeMaxRetry   = 30 * time.Second
+	subscribeWait       = 10 * time.Second
+)
 
 // Uplink makes and sends a centre's figures.
 type Uplink struct {
@@ -54,7 +78,9 @@ type Uplink struct {
 	client mqtt.Client
 	limit  *rate.Limiter
 	wake   chan struct{}
-	first  time.Time // the first interval, before any record is made
+	// connected is signalled on each connection, for the subscriber.
+	connected chan struct{}
+	first     time.Time // the first interval, before any record is made
 
 	mu       sync.Mutex
 	inFlight map[int64]time.Time // sent, not acknowledged: when last sent
@@ -85,7 +111,7 @@ func New(opts Options) (*Uplink, error) {
 		opts.Poll = time.Second
 	}
 	if opts.Clock == nil {
-		opts.Clock = time.Now
+		opts.Clock = systemClock{}
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
@@ -98,7 +124,7 @@ func New(opts Options) (*Uplink, error) {
 	}
 	u := &Uplink{opts: opts, log: opts.Logger.With("centre", opts.Centre.ID, "part", "uplink"),
 		limit: rate.NewLimiter(rate.Limit(opts.Rate), 1), wake: make(chan struct{}, 1),
-		inFlight: map[int64]time.Time{}}
+		connected: make(chan struct{}, 1), inFlight: map[int64]time.Time{}}
 	return u, nil
 }
 
@@ -106,6 +132,13 @@ func New(opts Options) (*Uplink, error) {
 func (u *Uplink) Run(ctx context.Context) error {
 	u.connect()
 	defer u.client.Disconnect(250)
+	ctx, cancel := context.WithCancel(ctx)
+	var subscriber sync.WaitGroup
+	subscriber.Go(func() { u.subscriber(ctx) })
+	defer func() {
+		cancel()
+		subscriber.Wait()
+	}()
 	tick := time.NewTicker(u.opts.Poll)
 	defer tick.Stop()
 	for {
@@ -152,31 +185,63 @@ func (u *Uplink) connect() {
 }
 
 // onConnect sends again whatever was on its way, since the connection
-// that carried it is gone, and subscribes to the acknowledgements.
-func (u *Uplink) onConnect(c mqtt.Client) {
+// that carried it is gone, and has the subscriber subscribe to the
+// acknowledgements.
+func (u *Uplink) onConnect(mqtt.Client) {
 	u.log.Info("connected to the city broker", "broker", u.opts.Broker)
 	u.mu.Lock()
 	clear(u.inFlight)
 	u.mu.Unlock()
 	u.poke()
-	go u.subscribeAcks(c)
+	select {
+	case u.connected <- struct{}{}:
+	default: // the subscriber has one to take already
+	}
 }
 
-// subscribeAcks subscribes to the acknowledgements, trying again while the
-// connection lasts: a clustered broker refuses subscriptions for a few
-// seconds while a lost node's streams move. They are taken at QoS 0: a
-// lost one only means the record is sent, stored once and acknowledged
-// again, and on NATS a QoS 0 subscription keeps receiving while the
-// cluster recovers.
-func (u *Uplink) subscribeAcks(c mqtt.Client) {
-	for delay := time.Second; c.IsConnectionOpen(); delay = min(2*delay, 30*time.Second) {
-		tok := c.Subscribe(protocol.FiguresAckTopic(u.opts.Centre.ID), 0, u.onAck)
-		if tok.WaitTimeout(10*time.Second) && tok.Error() == nil {
+// subscriber subscribes to the acknowledgements on every connection,
+// trying again with backoff on the Clock while the connection lasts: a
+// clustered broker refuses subscriptions for a few seconds while a lost
+// node's streams move. It returns when ctx ends.
+func (u *Uplink) subscriber(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-u.connected:
+		}
+		u.subscribeAcks(ctx)
+	}
+}
+
+// subscribeAcks subscribes until the broker grants it, the connection ends
+// or ctx does. The acknowledgements are taken at QoS 0: a lost one only
+// means the record is sent, stored once and acknowledged again, and on
+// NATS a QoS 0 subscription keeps receiving while the cluster recovers.
+func (u *Uplink) subscribeAcks(ctx context.Context) {
+	delay := subscribeFirstRetry
+	for attempt := 1; ; attempt++ {
+		tok := u.client.Subscribe(protocol.FiguresAckTopic(u.opts.Centre.ID), 0, u.onAck)
+		err := mqttwait.Subscribed(ctx, tok, subscribeWait)
+		if err == nil {
+			if attempt > 1 {
+				u.log.Info("subscribed to acknowledgements", "attempts", attempt)
+			}
 			return
 		}
+		if ctx.Err() != nil || !u.client.IsConnectionOpen() {
+			return // the next connection tries again
+		}
 		u.log.Warn("subscribe to acknowledgements failed; trying again (check the account's rights on the city broker)",
-			"err", tok.Error(), "in", delay)
-		time.Sleep(delay)
+			"err", err, "attempt", attempt, "in", delay)
+		select {
+		case <-ctx.Done():
+			return
+		case <-u.connected:
+			delay = subscribeFirstRetry // a new connection: try on it at once
+		case <-u.opts.Clock.After(delay):
+			delay = min(2*delay, subscribeMaxRetry)
+		}
 	}
 }
 
@@ -204,7 +269,7 @@ func (u *Uplink) record(ctx context.Context) error {
 	if len(seqs) == 0 {
 		return nil
 	}
-	if err := u.opts.Store.AckFigures(ctx, seqs, u.opts.Clock()); err != nil {
+	if err := u.opts.Store.AckFigures(ctx, seqs, u.opts.Clock.Now()); err != nil {
 		u.mu.Lock()
 		u.acked = append(u.acked, seqs...)
 		u.mu.Unlock()
@@ -246,7 +311,7 @@ func (u *Uplink) send(ctx context.Context) error {
 // make commits a record for every interval ended since the last one made,
 // and a day record for every local day ended.
 func (u *Uplink) make(ctx context.Context) error {
-	now := u.opts.Clock()
+	now := u.opts.Clock.Now()
 	loc := u.opts.Centre.Location
 	last, err := u.opts.Store.LastFiguresSpan(ctx, protocol.FiguresInterval)
 	if err != nil {
@@ -337,7 +402,7 @@ func (u *Uplink) add(ctx context.Context, kind string, from, to time.Time, live 
 			f.Services = append(f.Services, sf)
 		}
 	}
-	f, err = u.opts.Store.AddFigures(ctx, f, u.opts.Clock())
+	f, err = u.opts.Store.AddFigures(ctx, f, u.opts.Clock.Now())
 	if err != nil {
 		return err
 	}

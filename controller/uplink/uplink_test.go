@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -26,16 +27,33 @@ import (
 
 var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
 
-// clock is the centre's simulated time.
+// clock is the centre's simulated time. Its timers fire at once, and it
+// keeps what they were set for.
 type clock struct {
-	mu sync.Mutex
-	t  time.Time
+	mu     sync.Mutex
+	t      time.Time
+	timers []time.Duration
 }
 
-func (c *clock) now() time.Time {
+func (c *clock) Now() time.Time {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.t
+}
+
+func (c *clock) After(d time.Duration) <-chan time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.timers = append(c.timers, d)
+	fired := make(chan time.Time, 1)
+	fired <- c.t
+	return fired
+}
+
+func (c *clock) waits() []time.Duration {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return slices.Clone(c.timers)
 }
 
 func (c *clock) add(d time.Duration) {
@@ -156,7 +174,7 @@ func eventually(t *testing.T, what string, within time.Duration, ok func() bool)
 func TestOutage(t *testing.T) {
 	loc, _ := time.LoadLocation("Asia/Ho_Chi_Minh")
 	clk := &clock{t: time.Date(2026, 11, 23, 7, 0, 0, 0, loc)}
-	c := centretest.Start(t, centretest.Options{Clock: clk.now})
+	c := centretest.Start(t, centretest.Options{Clock: clk.Now})
 	up := mosquittotest.Start(t, []broker.Account{
 		{Username: "centre-ninh-kieu", Password: "uplink-secret", Centre: "ninh-kieu"},
 		{Username: "city", Password: "city-secret", Centre: "ninh-kieu"},
@@ -168,7 +186,7 @@ func TestOutage(t *testing.T) {
 	start := func() (stop func()) {
 		u, err := uplink.New(uplink.Options{Centre: c.Config, Store: c.Store, Controller: c.Controller(),
 			Broker: "tcp://" + wire.ln.Addr().String(), Username: "centre-ninh-kieu", Password: "uplink-secret",
-			Rate: rate, Window: 8, ResendAfter: time.Second, Poll: 5 * time.Millisecond, Clock: clk.now, Logger: quiet})
+			Rate: rate, Window: 8, ResendAfter: time.Second, Poll: 5 * time.Millisecond, Clock: clk, Logger: quiet})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -188,8 +206,8 @@ func TestOutage(t *testing.T) {
 	n := 0
 	work := func(until time.Time) {
 		t.Helper()
-		for ; clk.now().Before(until); clk.add(time.Minute) {
-			now := clk.now().In(loc)
+		for ; clk.Now().Before(until); clk.add(time.Minute) {
+			now := clk.Now().In(loc)
 			if now.Hour() < 7 || now.Hour() >= 17 {
 				continue
 			}
@@ -316,7 +334,7 @@ func TestOutage(t *testing.T) {
 func TestTLS(t *testing.T) {
 	loc, _ := time.LoadLocation("Asia/Ho_Chi_Minh")
 	clk := &clock{t: time.Date(2026, 11, 23, 7, 0, 0, 0, loc)}
-	c := centretest.Start(t, centretest.Options{Clock: clk.now})
+	c := centretest.Start(t, centretest.Options{Clock: clk.Now})
 	up := mosquittotest.StartTLS(t, []broker.Account{
 		{Username: "centre-ninh-kieu", Password: "uplink-secret", Centre: "ninh-kieu"},
 		{Username: "city", Password: "city-secret", Centre: "ninh-kieu"},
@@ -329,7 +347,7 @@ func TestTLS(t *testing.T) {
 	cty := startCity(t, url, trusted, "city-secret")
 	run := func(tlsConfig *tls.Config) func() {
 		u, err := uplink.New(uplink.Options{Centre: c.Config, Store: c.Store, Controller: c.Controller(), Broker: url, TLS: tlsConfig,
-			Username: "centre-ninh-kieu", Password: "uplink-secret", Poll: 5 * time.Millisecond, Clock: clk.now, Logger: quiet})
+			Username: "centre-ninh-kieu", Password: "uplink-secret", Poll: 5 * time.Millisecond, Clock: clk, Logger: quiet})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -363,4 +381,63 @@ func TestTLS(t *testing.T) {
 		n, _ := c.Store.CountPendingFigures(ctx)
 		return n == 0
 	})
+}
+
+// A city broker that refuses the acknowledgements' subscription at first
+// is asked again, with backoff on the uplink's clock and no sleeping, on
+// the same connection, until it grants it; the records are then
+// acknowledged.
+func TestAcksSubscriptionRetried(t *testing.T) {
+	loc, _ := time.LoadLocation("Asia/Ho_Chi_Minh")
+	clk := &clock{t: time.Date(2026, 11, 23, 7, 0, 0, 0, loc)}
+	c := centretest.Start(t, centretest.Options{Clock: clk.Now})
+	const refusals = 3
+	var refused atomic.Int32
+	acks := protocol.FiguresAckTopic("ninh-kieu")
+	up, err := broker.Start(broker.Options{Addr: "127.0.0.1:0", Logger: quiet,
+		Accounts: []broker.Account{
+			{Username: "centre-ninh-kieu", Password: "uplink-secret", Centre: "ninh-kieu"},
+			{Username: "city", Password: "city-secret", Centre: "ninh-kieu"},
+		},
+		Refuse: func(username, topic string, write bool) bool {
+			// The subscription's filter is the delivered topic too: only
+			// the first refusals count.
+			if username != "centre-ninh-kieu" || topic != acks || write || refused.Load() >= refusals {
+				return false
+			}
+			refused.Add(1)
+			return true
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer up.Close()
+	url := "tcp://" + up.Addr()
+	cty := startCity(t, url, nil, "city-secret")
+	u, err := uplink.New(uplink.Options{Centre: c.Config, Store: c.Store, Controller: c.Controller(), Broker: url,
+		Username: "centre-ninh-kieu", Password: "uplink-secret", ResendAfter: time.Second, Poll: 5 * time.Millisecond,
+		Clock: clk, Logger: quiet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { u.Run(ctx); close(done) }()
+	defer func() { cancel(); <-done }()
+
+	eventually(t, "an interval made", 10*time.Second, func() bool {
+		if n, _ := c.Store.CountPendingFigures(ctx); n > 0 {
+			return true
+		}
+		clk.add(5 * time.Minute)
+		return false
+	})
+	eventually(t, "the records at the city", 10*time.Second, func() bool { return cty.count() > 0 })
+	eventually(t, "the records acknowledged", 10*time.Second, func() bool {
+		n, _ := c.Store.CountPendingFigures(ctx)
+		return n == 0
+	})
+	if got, want := clk.waits(), []time.Duration{time.Second, 2 * time.Second, 4 * time.Second}; !slices.Equal(got, want) {
+		t.Errorf("waits between attempts %v, want %v", got, want)
+	}
 }
