@@ -41,7 +41,10 @@ func (f *Fake) SetStatus(s escpos.Status) {
 
 // FailPrint makes every Print fail with err, after the status check, as a
 // job breaking off does; nil makes Print work again. Status is unchanged:
-// use it for "the printer looked ready but the ticket did not come out".
+// use it for "the printer looked ready but the ticket did not come out",
+// with an error wrapping escpos.ErrJobIncomplete as the driver's does. A
+// Print that returns nil kept its image, as the driver's returns nil only
+// once the printer confirmed the whole ticket.
 func (f *Fake) FailPrint(err error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
