@@ -291,11 +291,16 @@ func freeAddr(t testing.TB) string {
 	return ln.Addr().String()
 }
 
-func eventually(t testing.TB, what string, ok func() bool) {
+// eventually waits up to 15s for ok; explain, if given, logs what was
+// seen last before the test fails.
+func eventually(t testing.TB, what string, ok func() bool, explain ...func()) {
 	t.Helper()
 	deadline := time.Now().Add(15 * time.Second)
 	for !ok() {
 		if time.Now().After(deadline) {
+			for _, f := range explain {
+				f()
+			}
 			t.Fatalf("not %s within 15s", what)
 		}
 		time.Sleep(20 * time.Millisecond)
