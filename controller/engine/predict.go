@@ -60,19 +60,24 @@ const (
 // unknown marks an expected arrival not computed yet.
 const unknown = time.Duration(-2)
 
-// rline is one line in a replay: the tickets waiting now, by arrival, then
-// the expected arrivals.
-type rline struct {
-	arr  []time.Duration // arrival of each waiting ticket, relative to now (<= 0)
-	ids  []int64
-	prom []time.Duration // the wait printed on each waiting ticket (Line.Promised)
-	pos  int             // first not yet called
-	next time.Duration   // the next expected arrival; < 0 when none is expected before the horizon
-	acc  float64         // expected arrivals counted since the last one, towards the next
-	vid  int64
-	s    int  // service
-	prio bool // class
-	// target is the index in arr of the ticket whose wait is predicted, or -1.
+// replayLine is one line in a replay: the tickets waiting now, by arrival,
+// then the expected arrivals.
+type replayLine struct {
+	arrivals []time.Duration // of each waiting ticket, relative to now (<= 0)
+	ids      []int64
+	promised []time.Duration // the wait printed on each waiting ticket (Line.Promised)
+	called   int             // how many of the waiting tickets are called: the first not yet called
+	// expected is the next expected arrival; < 0 when none is expected
+	// before the horizon.
+	expected time.Duration
+	// accrued counts the expected arrivals since the last one, towards the next.
+	accrued float64
+	// expectedID is the ticket id the next expected arrival gets.
+	expectedID int64
+	service    int
+	priority   bool // the line's class
+	// target is the index in arrivals of the ticket whose wait is
+	// predicted, or -1.
 	target int
 	// recent is today's arrival rate in the line, per second, for a
 	// service with no arrival profile yet.
@@ -80,50 +85,55 @@ type rline struct {
 	// drawn: the replay draws arrivals, and the first is still to draw.
 	drawn bool
 	// rates is the line's arrival rate per second in each slot from now to
-	// the horizon, once a replay needed it (integrated); cum[k] the
+	// the horizon, once a replay needed it (integrated); cumulative[k] the
 	// arrivals expected before the k-th; into how far into its slot now is.
-	rates, cum []float64
-	into       time.Duration
-	integrated bool
+	rates, cumulative []float64
+	into              time.Duration
+	integrated        bool
 }
 
-type rskill struct {
-	s, level int
-	mean     time.Duration
-	cv       float64
+// replaySkill is a service a counter serves in a replay.
+type replaySkill struct {
+	service, level int
+	mean           time.Duration
 }
 
-type rcounter struct {
-	free   time.Duration // when it next calls, relative to now
-	run    int
-	skills []rskill
-	active bool
+// replayCounter is a counter in a replay.
+type replayCounter struct {
+	free        time.Duration // when it next calls, relative to now
+	priorityRun int           // priority tickets called in a row
+	skills      []replaySkill
+	active      bool
 	// The citizen at the counter now: the mean of their service, how long
 	// it lasted so far, and the time the direct tickets add.
-	curMean, elapsed float64
-	cur              tail // their service time's distribution beyond elapsed
-	direct           time.Duration
-	free0            time.Duration
-	run0             int
+	currentMean, elapsed float64
+	current              tail // their service time's distribution beyond elapsed
+	direct               time.Duration
+	// startFree and startPriorityRun are free and priorityRun when the
+	// replay starts.
+	startFree        time.Duration
+	startPriorityRun int
 }
 
 // replay is a replay's scratch space, reused.
 type replay struct {
-	lines    []rline // [s*2+class]
-	counters []rcounter
-	choice   Choice
-	cv       []float64     // per service
-	sigma    []float64     // per service: σ of the log of service times
-	factor   float64       // today's arrivals over the usual
-	slot     int           // the slot of the day now is in
-	into     time.Duration // how far into it
-	idx      []int         // line of each choice
-	cvs      []float64     // σ of each choice's service
-	rng      *draws        // drawing service times and arrivals, or nil for expected ones
-	draws    draws
-	samples  []time.Duration
-	heap     []int // counters by when they next call
-	steps    int   // calls replayed
+	lines     []replayLine // [service*2+class]
+	counters  []replayCounter
+	choice    Choice
+	variation []float64     // per service: the coefficient of variation of service times
+	sigma     []float64     // per service: σ of the log of service times
+	factor    float64       // today's arrivals over the usual
+	slot      int           // the slot of the day now is in
+	into      time.Duration // how far into it
+	// lineOf is the line of each of choice's lines, sigmaOf the σ of its
+	// service.
+	lineOf  []int
+	sigmaOf []float64
+	random  *draws // drawing service times and arrivals, or nil for expected ones
+	draws   draws
+	samples []time.Duration
+	heap    []int // counters by when they next call
+	steps   int   // calls replayed
 }
 
 // admit counts a new ticket's arrival for the learned arrival rates and
@@ -160,14 +170,14 @@ const Unpredicted = -1 << 20
 // ahead counts the tickets of q ahead of t (nil: a new ordinary ticket
 // taken now) in its own line and, for an ordinary ticket, the priority one.
 func (e *Engine) ahead(q *queue, t *Ticket, now time.Time) int {
-	prio, arrived, id := false, now, e.nextID
+	priority, arrived, id := false, now, e.nextID
 	if t != nil {
-		prio, arrived, id = t.priority(), t.Arrived, t.ID
+		priority, arrived, id = t.priority(), t.Arrived, t.ID
 	}
 	last := func(l []*Ticket) bool { return len(l) == 0 || earlierThan(l[len(l)-1], arrived, id) }
 	if last(q.priority) && last(q.normal) {
 		// The latest arrival, as every ticket issued online is.
-		if prio {
+		if priority {
 			return len(q.priority)
 		}
 		return len(q.priority) + len(q.normal)
@@ -178,7 +188,7 @@ func (e *Engine) ahead(q *queue, t *Ticket, now time.Time) int {
 			ahead++
 		}
 	}
-	if !prio {
+	if !priority {
 		for _, x := range q.normal {
 			if earlierThan(x, arrived, id) {
 				ahead++
@@ -192,13 +202,13 @@ func (e *Engine) ahead(q *queue, t *Ticket, now time.Time) int {
 // with expected times).
 func (e *Engine) predictN(now time.Time, q *queue, t *Ticket, n int) (int, time.Duration) {
 	m := &e.m
-	s, ok := m.svc[q.cfg.ID]
+	service, ok := m.svc[q.cfg.ID]
 	if !ok {
 		return 0, 0
 	}
-	prio, arrived, id := false, now, e.nextID
+	priority, arrived, id := false, now, e.nextID
 	if t != nil {
-		prio, arrived, id = t.priority(), t.Arrived, t.ID
+		priority, arrived, id = t.priority(), t.Arrived, t.ID
 	}
 	ahead := e.ahead(q, t, now)
 	waiting := 0
@@ -209,7 +219,7 @@ func (e *Engine) predictN(now time.Time, q *queue, t *Ticket, n int) (int, time.
 		return ahead, e.fallback(q, ahead)
 	}
 	r := &m.replay
-	e.setupReplay(now, s, prio, arrived, id)
+	e.setupReplay(now, service, priority, arrived, id)
 	d := e.runReplay(r, nil)
 	switch {
 	case d < 0:
@@ -222,16 +232,16 @@ func (e *Engine) predictN(now time.Time, q *queue, t *Ticket, n int) (int, time.
 	// Short replays are cheap: as many as fit in the budget.
 	n = max(n, min(replayBudget/max(r.steps, 1), maxSamples))
 	ds := r.samples[:0]
-	r.rng = &r.draws
+	r.random = &r.draws
 	r.draws.start(uint64(id), n)
 	for i := range n {
 		r.draws.replay(i)
 		e.resetReplay(r)
-		if d := e.runReplay(r, r.rng); d >= 0 {
+		if d := e.runReplay(r, r.random); d >= 0 {
 			ds = append(ds, d)
 		}
 	}
-	r.rng, r.samples = nil, ds
+	r.random, r.samples = nil, ds
 	if len(ds) == 0 {
 		return ahead, e.fallback(q, ahead)
 	}
@@ -262,103 +272,122 @@ func earlierThan(x *Ticket, arrived time.Time, id int64) bool {
 }
 
 // setupReplay fills the replay from the live state, with the ticket to
-// predict (service s, class prio, arrival, id) in its line.
-func (e *Engine) setupReplay(now time.Time, s int, prio bool, arrived time.Time, id int64) {
+// predict (service, class priority, arrival, id) in its line.
+func (e *Engine) setupReplay(now time.Time, service int, priority bool, arrived time.Time, id int64) {
 	m := &e.m
 	r := &m.replay
 	r.slot = m.slot(now)
-	lt := now.In(m.location)
-	r.into = time.Duration(lt.Minute()%int(Slot/time.Minute))*time.Minute +
-		time.Duration(lt.Second())*time.Second + time.Duration(lt.Nanosecond())
+	local := now.In(m.location)
+	r.into = time.Duration(local.Minute()%int(Slot/time.Minute))*time.Minute +
+		time.Duration(local.Second())*time.Second + time.Duration(local.Nanosecond())
 	if cap(r.lines) < 2*m.ns {
-		r.lines = make([]rline, 2*m.ns)
+		r.lines = make([]replayLine, 2*m.ns)
 	}
 	r.lines = r.lines[:2*m.ns]
 	r.factor = e.busyFactor(now)
-	r.cv, r.sigma = r.cv[:0], r.sigma[:0]
+	r.variation, r.sigma = r.variation[:0], r.sigma[:0]
 	for i, q := range m.queues {
-		cv := m.cv(i)
-		r.cv = append(r.cv, cv)
-		r.sigma = append(r.sigma, math.Sqrt(math.Log1p(cv*cv)))
-		for c, line := range [2][]*Ticket{q.normal, q.priority} {
+		variation := m.cv(i)
+		r.variation = append(r.variation, variation)
+		r.sigma = append(r.sigma, math.Sqrt(math.Log1p(variation*variation)))
+		for c, tickets := range [2][]*Ticket{q.normal, q.priority} {
 			l := &r.lines[i*2+c]
-			l.arr, l.ids, l.prom = l.arr[:0], l.ids[:0], l.prom[:0]
-			l.s, l.prio, l.target = i, c == 1, -1
-			l.recent = m.recent[i][c].at(now)
-			l.integrated = false
-			for _, x := range line {
-				l.arr = append(l.arr, x.Arrived.Sub(now))
-				l.ids = append(l.ids, x.ID)
-				l.prom = append(l.prom, x.promised())
-			}
-			if i == s && l.prio == prio {
-				at := arrived.Sub(now)
-				k, _ := slices.BinarySearch(l.arr, at)
-				for k < len(l.arr) && l.arr[k] == at && l.ids[k] < id {
-					k++
-				}
-				l.arr = slices.Insert(l.arr, k, at)
-				l.ids = slices.Insert(l.ids, k, id)
-				// Its own wait is still to print: the replays keep no
-				// promise for it, nor for the citizens still to come.
-				l.prom = slices.Insert(l.prom, k, 0)
-				l.target = k
+			e.setupLine(l, now, i, c, tickets)
+			if i == service && l.priority == priority {
+				l.insertTarget(arrived.Sub(now), id)
 			}
 		}
 	}
 	servers := e.countServers()
 	r.counters = r.counters[:0]
 	canServe := false
-	add := func(ci int, c *Counter, free time.Duration) {
-		var rc rcounter
-		if len(r.counters) < cap(r.counters) {
-			rc = r.counters[:len(r.counters)+1][len(r.counters)]
-		}
-		rc.skills = rc.skills[:0]
-		rc.run = c.PriorityRun
-		for _, k := range m.cskills[ci] {
-			rc.skills = append(rc.skills, rskill{s: k.s, level: k.level, mean: seconds(m.mean(k.s, ci)), cv: r.cv[k.s]})
-			canServe = canServe || k.s == s
-		}
-		// Tickets transferred to this counter by name come first.
-		rc.direct = 0
-		for _, x := range e.direct[c.ID] {
-			if xs, ok := m.svc[x.Service]; ok {
-				rc.direct += seconds(m.mean(xs, ci))
-			}
-		}
-		rc.curMean = 0
-		if t := e.current(c); t != nil {
-			if ts, ok := m.svc[t.Service]; ok {
-				cv := r.cv[ts]
-				rc.curMean, rc.elapsed = m.mean(ts, ci), now.Sub(t.Called).Seconds()
-				free = seconds(remaining(rc.curMean, cv, rc.elapsed))
-				rc.cur = tailOf(rc.curMean, cv, rc.elapsed)
-			}
-		}
-		rc.free0, rc.run0 = free+rc.direct, rc.run
-		r.counters = append(r.counters, rc)
-	}
-	for ci, c := range m.cptr {
+	for index, c := range m.cptr {
 		if c != nil && open(c) {
-			add(ci, c, 0)
+			canServe = e.addReplayCounter(now, index, c, service) || canServe
 		}
 	}
 	if !canServe {
 		// Nobody open serves it: count on the counters that do, from now.
-		for ci, c := range m.cptr {
-			if c != nil && !open(c) && slices.ContainsFunc(m.cskills[ci], func(k skillAt) bool { return k.s == s }) {
-				add(ci, c, 0)
+		for index, c := range m.cptr {
+			if c != nil && !open(c) && slices.ContainsFunc(m.cskills[index], func(k skillAt) bool { return k.s == service }) {
+				e.addReplayCounter(now, index, c, service)
 			}
 		}
 		clear(servers)
 		for i := range r.counters {
 			for _, k := range r.counters[i].skills {
-				servers[k.s]++
+				servers[k.service]++
 			}
 		}
 	}
 	e.resetReplay(r)
+}
+
+// setupLine fills l with the tickets waiting now in one line, class c of
+// service.
+func (e *Engine) setupLine(l *replayLine, now time.Time, service, c int, tickets []*Ticket) {
+	l.arrivals, l.ids, l.promised = l.arrivals[:0], l.ids[:0], l.promised[:0]
+	l.service, l.priority, l.target = service, c == 1, -1
+	l.recent = e.m.recent[service][c].at(now)
+	l.integrated = false
+	for _, x := range tickets {
+		l.arrivals = append(l.arrivals, x.Arrived.Sub(now))
+		l.ids = append(l.ids, x.ID)
+		l.promised = append(l.promised, x.promised())
+	}
+}
+
+// insertTarget puts the ticket whose wait is predicted in its place in l,
+// by arrival then id.
+func (l *replayLine) insertTarget(arrival time.Duration, id int64) {
+	k, _ := slices.BinarySearch(l.arrivals, arrival)
+	for k < len(l.arrivals) && l.arrivals[k] == arrival && l.ids[k] < id {
+		k++
+	}
+	l.arrivals = slices.Insert(l.arrivals, k, arrival)
+	l.ids = slices.Insert(l.ids, k, id)
+	// Its own wait is still to print: the replays keep no promise for it,
+	// nor for the citizens still to come.
+	l.promised = slices.Insert(l.promised, k, 0)
+	l.target = k
+}
+
+// addReplayCounter adds counter c, the index-th of the model, to the
+// replay, and reports whether it serves service.
+func (e *Engine) addReplayCounter(now time.Time, index int, c *Counter, service int) bool {
+	m := &e.m
+	r := &m.replay
+	var rc replayCounter
+	if len(r.counters) < cap(r.counters) {
+		rc = r.counters[:len(r.counters)+1][len(r.counters)]
+	}
+	serves := false
+	rc.skills = rc.skills[:0]
+	rc.priorityRun = c.PriorityRun
+	for _, k := range m.cskills[index] {
+		rc.skills = append(rc.skills, replaySkill{service: k.s, level: k.level, mean: seconds(m.mean(k.s, index))})
+		serves = serves || k.s == service
+	}
+	// Tickets transferred to this counter by name come first.
+	rc.direct = 0
+	for _, x := range e.direct[c.ID] {
+		if xs, ok := m.svc[x.Service]; ok {
+			rc.direct += seconds(m.mean(xs, index))
+		}
+	}
+	free := time.Duration(0)
+	rc.currentMean = 0
+	if t := e.current(c); t != nil {
+		if ts, ok := m.svc[t.Service]; ok {
+			variation := r.variation[ts]
+			rc.currentMean, rc.elapsed = m.mean(ts, index), now.Sub(t.Called).Seconds()
+			free = seconds(remaining(rc.currentMean, variation, rc.elapsed))
+			rc.current = tailOf(rc.currentMean, variation, rc.elapsed)
+		}
+	}
+	rc.startFree, rc.startPriorityRun = free+rc.direct, rc.priorityRun
+	r.counters = append(r.counters, rc)
+	return serves
 }
 
 // busyPrior is how many arrivals the usual counts for in busyFactor, so
@@ -395,11 +424,10 @@ func (e *Engine) busyFactor(now time.Time) float64 {
 }
 
 // rateAt is the expected arrivals per second in line l at now+d.
-func (e *Engine) rateAt(l *rline, d time.Duration) float64 {
+func (e *Engine) rateAt(l *replayLine, d time.Duration) float64 {
 	m := &e.m
 	r := &m.replay
-	c := class(l.prio)
-	p := &m.profile[l.s][c]
+	p := &m.profile[l.service][class(l.priority)]
 	if p.days == 0 {
 		return l.recent
 	}
@@ -409,11 +437,11 @@ func (e *Engine) rateAt(l *rline, d time.Duration) float64 {
 
 // nextArrival returns when the next expected arrival after d comes in line
 // l, or -1 when none comes before the horizon.
-func (e *Engine) nextArrival(l *rline, d time.Duration) time.Duration {
+func (e *Engine) nextArrival(l *replayLine, d time.Duration) time.Duration {
 	r := &e.m.replay
 	if l.drawn {
 		// Poisson arrivals: the first after an exponential gap too.
-		l.acc, l.drawn = 1-r.rng.exp(), false
+		l.accrued, l.drawn = 1-r.random.exp(), false
 	}
 	if !l.integrated {
 		e.integrate(l)
@@ -423,15 +451,15 @@ func (e *Engine) nextArrival(l *rline, d time.Duration) time.Duration {
 	if d < 0 || k >= len(l.rates) {
 		return -1
 	}
-	x := l.cum[k] + l.rates[k]*(d-l.bound(k)).Seconds() + 1 - l.acc
+	x := l.cumulative[k] + l.rates[k]*(d-l.bound(k)).Seconds() + 1 - l.accrued
 	for j := k; j < len(l.rates); j++ {
-		if l.rates[j] > 0 && l.cum[j+1] >= x {
-			l.acc = 0
-			if r.rng != nil {
+		if l.rates[j] > 0 && l.cumulative[j+1] >= x {
+			l.accrued = 0
+			if r.random != nil {
 				// Poisson arrivals: exponential gaps, in expected arrivals.
-				l.acc = 1 - r.rng.exp()
+				l.accrued = 1 - r.random.exp()
 			}
-			return l.bound(j) + seconds((x-l.cum[j])/l.rates[j])
+			return l.bound(j) + seconds((x-l.cumulative[j])/l.rates[j])
 		}
 	}
 	return -1
@@ -440,20 +468,20 @@ func (e *Engine) nextArrival(l *rline, d time.Duration) time.Duration {
 // integrate fills l's arrival rate in each slot to the horizon and the
 // arrivals expected from now to the start of each: the same for every
 // replay of a prediction.
-func (e *Engine) integrate(l *rline) {
+func (e *Engine) integrate(l *replayLine) {
 	r := &e.m.replay
-	l.rates, l.cum = l.rates[:0], append(l.cum[:0], 0)
+	l.rates, l.cumulative = l.rates[:0], append(l.cumulative[:0], 0)
 	l.into, l.integrated = r.into, true
 	for k := 0; l.bound(k) < horizon; k++ {
 		rate := e.rateAt(l, l.bound(k))
 		l.rates = append(l.rates, rate)
-		l.cum = append(l.cum, l.cum[k]+rate*(l.bound(k+1)-l.bound(k)).Seconds())
+		l.cumulative = append(l.cumulative, l.cumulative[k]+rate*(l.bound(k+1)-l.bound(k)).Seconds())
 	}
 }
 
 // bound is when the k-th slot from now starts, relative to now (0 for the
 // one now is in).
-func (l *rline) bound(k int) time.Duration {
+func (l *replayLine) bound(k int) time.Duration {
 	if k == 0 {
 		return 0
 	}
@@ -464,13 +492,13 @@ func (l *rline) bound(k int) time.Duration {
 func (e *Engine) resetReplay(r *replay) {
 	for i := range r.lines {
 		l := &r.lines[i]
-		l.pos, l.acc, l.vid = 0, 0.5, math.MaxInt64/2
-		l.drawn = r.rng != nil
-		l.next = unknown
+		l.called, l.accrued, l.expectedID = 0, 0.5, math.MaxInt64/2
+		l.drawn = r.random != nil
+		l.expected = unknown
 	}
 	for i := range r.counters {
 		c := &r.counters[i]
-		c.free, c.run, c.active = c.free0, c.run0, true
+		c.free, c.priorityRun, c.active = c.startFree, c.startPriorityRun, true
 	}
 }
 
@@ -491,32 +519,73 @@ func tailOf(m, cv, a float64) tail {
 }
 
 // draw draws from t by inverting its distribution function.
-func (t *tail) draw(rng *draws) float64 {
-	u := t.lo + (1-t.lo)*rng.uniform()
+func (t *tail) draw(random *draws) float64 {
+	u := t.lo + (1-t.lo)*random.uniform()
 	u = min(max(u, 1e-12), 1-1e-12)
 	return math.Exp(t.mu + t.s*math.Sqrt2*math.Erfinv(2*u-1))
 }
 
 // runReplay replays the policy until the target ticket is called and
-// returns when, or -1 if it is not called before the horizon. With rng,
+// returns when, or -1 if it is not called before the horizon. With random,
 // service times are drawn rather than expected.
-func (e *Engine) runReplay(r *replay, rng *draws) time.Duration {
-	if rng != nil {
-		for i := range r.counters {
-			c := &r.counters[i]
-			if c.curMean > 0 {
-				c.free = c.direct + seconds(c.cur.draw(rng)-c.elapsed)
-			}
+func (e *Engine) runReplay(r *replay, random *draws) time.Duration {
+	if random != nil {
+		r.drawCurrent(random)
+	}
+	choice := &r.choice
+	choice.MaxInRow = e.centre.Rules.PriorityMaxInRow
+	r.steps = 0
+	r.startHeap()
+	for ; r.steps < maxSteps; r.steps++ {
+		if len(r.heap) == 0 {
+			return -1
+		}
+		c := &r.counters[r.heap[0]]
+		now := c.free
+		if now > horizon {
+			return -1
+		}
+		wake := e.offer(r, c, now)
+		if len(choice.Lines) == 0 {
+			r.sleep(c, wake, wake)
+			continue
+		}
+		choice.PriorityRun = c.priorityRun
+		i, _ := e.m.policy.Pick(choice)
+		if i < 0 {
+			// The policy leaves the counter idle: wait for an arrival.
+			r.sleep(c, wake, max(wake, now+time.Minute))
+			continue
+		}
+		l := &r.lines[r.lineOf[i]]
+		if e.callFrom(l) {
+			return now
+		}
+		if l.priority {
+			c.priorityRun++
+		} else {
+			c.priorityRun = 0
+		}
+		c.free = now + serviceTime(choice.Lines[i].Mean, r.sigmaOf[i], random)
+		r.down(0)
+	}
+	return -1
+}
+
+// drawCurrent draws when each counter's citizen now leaves.
+func (r *replay) drawCurrent(random *draws) {
+	for i := range r.counters {
+		c := &r.counters[i]
+		if c.currentMean > 0 {
+			c.free = c.direct + seconds(c.current.draw(random)-c.elapsed)
 		}
 	}
-	m := &e.m
-	ch := &r.choice
-	ch.MaxInRow = e.centre.Rules.PriorityMaxInRow
-	idx := r.idx[:0]
-	defer func() { r.idx = idx }()
-	r.steps = 0
-	// The counters by when they next call (the lowest index first among
-	// equals): a heap, as a replay takes hundreds of calls.
+}
+
+// startHeap puts the active counters in the heap by when they next call
+// (the lowest index first among equals): a heap, as a replay takes
+// hundreds of calls.
+func (r *replay) startHeap() {
 	h := r.heap[:0]
 	for i := range r.counters {
 		if r.counters[i].active {
@@ -527,98 +596,88 @@ func (e *Engine) runReplay(r *replay, rng *draws) time.Duration {
 	for i := len(h)/2 - 1; i >= 0; i-- {
 		r.down(i)
 	}
-	for ; r.steps < maxSteps; r.steps++ {
-		if len(r.heap) == 0 {
-			return -1
-		}
-		k := r.heap[0]
-		c := &r.counters[k]
-		now := c.free
-		if now > horizon {
-			return -1
-		}
-		ch.Lines, idx, r.cvs = ch.Lines[:0], idx[:0], r.cvs[:0]
-		wake := time.Duration(-1)
-		for _, sk := range c.skills {
-			for _, cl := range [2]int{1, 0} {
-				li := sk.s*2 + cl
-				l := &r.lines[li]
-				var arr, prom time.Duration
-				var id int64
-				n := len(l.arr) - l.pos
-				switch {
-				case n > 0:
-					arr, id, prom = l.arr[l.pos], l.ids[l.pos], l.prom[l.pos]
-				case l.next >= 0 && l.next <= now:
-					arr, id = l.next, l.vid
-					n = 1
-				default:
-					if l.next == unknown {
-						l.next = e.nextArrival(l, 0)
-						if l.next >= 0 && l.next <= now {
-							arr, id, n = l.next, l.vid, 1
-							break
-						}
-					}
-					if l.next >= 0 && (wake < 0 || l.next < wake) {
-						wake = l.next
-					}
-					continue
+}
+
+// offer fills the replay's choice with the lines counter c may call from
+// at now, priority line first for each of its services, and returns the
+// next expected arrival in its lines that offer nobody yet, -1 when none.
+func (e *Engine) offer(r *replay, c *replayCounter, now time.Duration) (wake time.Duration) {
+	m := &e.m
+	choice := &r.choice
+	choice.Lines, r.lineOf, r.sigmaOf = choice.Lines[:0], r.lineOf[:0], r.sigmaOf[:0]
+	wake = -1
+	for _, skill := range c.skills {
+		for _, class := range [2]int{1, 0} {
+			index := skill.service*2 + class
+			l := &r.lines[index]
+			arrival, id, promised, n := e.head(l, now)
+			if n == 0 {
+				if l.expected >= 0 && (wake < 0 || l.expected < wake) {
+					wake = l.expected
 				}
-				ch.Lines = append(ch.Lines, Line{Service: sk.s, Level: sk.level, Priority: cl == 1, Len: n,
-					Waited: now - arr, ID: id, Target: m.target[sk.s], Mean: sk.mean, Servers: m.servers[sk.s], Promised: prom})
-				idx = append(idx, li)
-				r.cvs = append(r.cvs, r.sigma[sk.s])
+				continue
 			}
+			choice.Lines = append(choice.Lines, Line{Service: skill.service, Level: skill.level, Priority: class == 1, Len: n,
+				Waited: now - arrival, ID: id, Target: m.target[skill.service], Mean: skill.mean,
+				Servers: m.servers[skill.service], Promised: promised})
+			r.lineOf = append(r.lineOf, index)
+			r.sigmaOf = append(r.sigmaOf, r.sigma[skill.service])
 		}
-		if len(ch.Lines) == 0 {
-			if wake < 0 {
-				c.active = false
-				r.pop()
-			} else {
-				c.free = wake
-				r.down(0)
-			}
-			continue
-		}
-		ch.PriorityRun = c.run
-		i, _ := m.policy.Pick(ch)
-		if i < 0 {
-			// The policy leaves the counter idle: wait for an arrival.
-			if wake < 0 {
-				c.active = false
-				r.pop()
-			} else {
-				c.free = max(wake, now+time.Minute)
-				r.down(0)
-			}
-			continue
-		}
-		l := &r.lines[idx[i]]
-		if l.pos < len(l.arr) {
-			if l.pos == l.target {
-				return now
-			}
-			l.pos++
-		} else {
-			l.vid++
-			l.next = e.nextArrival(l, l.next)
-		}
-		if l.prio {
-			c.run++
-		} else {
-			c.run = 0
-		}
-		if rng != nil {
-			// A lognormal of mean 1: exp(-σ²/2 + σN).
-			sig := r.cvs[i]
-			c.free = now + time.Duration(float64(ch.Lines[i].Mean)*math.Exp(sig*(rng.normal()-sig/2)))
-		} else {
-			c.free = now + ch.Lines[i].Mean
-		}
-		r.down(0)
 	}
-	return -1
+	return wake
+}
+
+// head is the first ticket of line l a counter may call at now: its
+// arrival, id, the wait printed on it, and how many wait in the line; n is
+// 0 when nobody waits by now.
+func (e *Engine) head(l *replayLine, now time.Duration) (arrival time.Duration, id int64, promised time.Duration, n int) {
+	if n := len(l.arrivals) - l.called; n > 0 {
+		return l.arrivals[l.called], l.ids[l.called], l.promised[l.called], n
+	}
+	if l.expected == unknown {
+		l.expected = e.nextArrival(l, 0)
+	}
+	if l.expected >= 0 && l.expected <= now {
+		return l.expected, l.expectedID, 0, 1
+	}
+	return 0, 0, 0, 0
+}
+
+// callFrom calls the first ticket of line l, and reports whether it is the
+// target.
+func (e *Engine) callFrom(l *replayLine) bool {
+	if l.called < len(l.arrivals) {
+		if l.called == l.target {
+			return true
+		}
+		l.called++
+		return false
+	}
+	l.expectedID++
+	l.expected = e.nextArrival(l, l.expected)
+	return false
+}
+
+// serviceTime is how long a call of mean service time takes: the mean
+// itself, or with random a lognormal draw of spread sigma.
+func serviceTime(mean time.Duration, sigma float64, random *draws) time.Duration {
+	if random == nil {
+		return mean
+	}
+	// A lognormal of mean 1: exp(-σ²/2 + σN).
+	return time.Duration(float64(mean) * math.Exp(sigma*(random.normal()-sigma/2)))
+}
+
+// sleep puts counter c, the first in the heap, off until at, or out of the
+// replay when no arrival will wake it (wake < 0).
+func (r *replay) sleep(c *replayCounter, wake, at time.Duration) {
+	if wake < 0 {
+		c.active = false
+		r.pop()
+		return
+	}
+	c.free = at
+	r.down(0)
 }
 
 // sooner reports whether counter a calls before counter b in a replay.
