@@ -22,6 +22,7 @@ import (
 	"github.com/sothutu/sothutu/firmware/escpos/escpostest"
 	"github.com/sothutu/sothutu/firmware/kiosk"
 	"github.com/sothutu/sothutu/firmware/ticket"
+	"github.com/sothutu/sothutu/internal/servertest"
 )
 
 var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -282,13 +283,11 @@ func BenchmarkTake(b *testing.B) {
 	}
 }
 
+// freeAddr is a loopback address reserved by servertest: no other test
+// is given it before the touch page listens on it.
 func freeAddr(t testing.TB) string {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
+	t.Helper()
+	return servertest.Addr(t)
 }
 
 // eventually waits up to 15s for ok; explain, if given, logs what was
