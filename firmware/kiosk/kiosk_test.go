@@ -508,3 +508,57 @@ func TestOfflineTicketsSurviveRestart(t *testing.T) {
 		t.Errorf("second offline ticket %+v, %v; first was %s", again.Ticket, err, is.Ticket.Number)
 	}
 }
+
+// An offline ticket whose print failed is handed over only once it is
+// reprinted; one given up is never handed over, and is reported.
+func TestOfflinePrintFails(t *testing.T) {
+	tests := []struct {
+		name    string
+		giveUp  bool
+		printed int
+	}{
+		{"reprinted, then handed over", false, 1},
+		{"given up, never handed over", true, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := newRig(t)
+			r.Stop()
+			r.eventually("kiosk offline", func() bool { return !r.kiosk.State().Online })
+			r.printer.set(protocol.PrinterOK, errors.New("escpos: printer offline: after 2 of 9 bands"))
+			r.printer.mu.Lock()
+			r.printer.then = protocol.PrinterOffline
+			r.printer.mu.Unlock()
+			is, err := r.kiosk.Take(context.Background(), "A", "", "vi")
+			if !errors.Is(err, kiosk.ErrPrintFailed) || !is.Offline || is.Printed {
+				t.Fatalf("take: %+v, %v", is, err)
+			}
+			if tt.giveUp {
+				// The kiosk starts again past the hold with the printer
+				// still off.
+				r.stopKiosk()
+				later := time.Now().Add(kiosk.DefaultHoldFor + time.Minute)
+				r.tune = func(o *kiosk.Options) { o.Clock = func() time.Time { return later } }
+				r.startKiosk()
+			} else {
+				r.printer.set(protocol.PrinterOK, nil)
+			}
+			r.eventually("the ticket reprinted or given up", func() bool {
+				return r.printer.count() == tt.printed && (tt.printed == 1 || r.kiosk.Journalled() == 0)
+			})
+			r.Restart()
+			r.eventually("the journal finished", func() bool { return r.kiosk.Journalled() == 0 })
+			var n int
+			r.eventually("the hand-over settled", func() bool {
+				r.Store.DB().QueryRow(`SELECT count(*) FROM tickets WHERE number = ?`, is.Ticket.Number).Scan(&n)
+				return n == tt.printed
+			})
+			if r.printer.count() != tt.printed {
+				t.Errorf("%d printed, want %d", r.printer.count(), tt.printed)
+			}
+			if tt.giveUp && !strings.Contains(r.health().LastError, is.Ticket.Number) {
+				t.Errorf("health %+v does not report %s", r.health(), is.Ticket.Number)
+			}
+		})
+	}
+}
