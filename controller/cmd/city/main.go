@@ -15,7 +15,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"log/slog"
@@ -25,13 +24,13 @@ import (
 	"os/signal"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"time"
 
 	"github.com/sothutu/sothutu/controller/city"
 	"github.com/sothutu/sothutu/controller/config"
 	"github.com/sothutu/sothutu/controller/web"
+	"github.com/sothutu/sothutu/internal/lifecycle"
 )
 
 type flags struct {
@@ -108,12 +107,10 @@ func run(ctx context.Context, f flags) error {
 		log.Info("city starting", "store", st.Dialect(), "broker", f.broker, "share", f.share)
 	}
 
-	var wg sync.WaitGroup
-	defer wg.Wait()
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	wg.Go(func() { report(ctx, in, log) })
-
+	// The ingest, its report and the city view end together: when one
+	// fails the others stop, and the process exits non-zero.
+	var view *http.Server
+	var viewListener net.Listener
 	if f.http != "" {
 		cfg, err := config.LoadCity(f.config)
 		if err != nil {
@@ -123,24 +120,22 @@ func run(ctx context.Context, f flags) error {
 		if err != nil {
 			return err
 		}
-		ln, err := net.Listen("tcp", f.http)
-		if err != nil {
+		if viewListener, err = net.Listen("tcp", f.http); err != nil {
 			return fmt.Errorf("city view: %w", err)
 		}
-		srv := &http.Server{Handler: pages, ReadHeaderTimeout: 5 * time.Second}
-		go srv.Serve(ln)
-		defer srv.Close()
-		log.Info("city view", "url", "http://"+ln.Addr().String()+"/")
+		view = &http.Server{Handler: pages, ReadHeaderTimeout: 5 * time.Second}
+		log.Info("city view", "url", "http://"+viewListener.Addr().String()+"/")
 		if len(cfg.Users) == 0 {
 			log.Warn("no users in the city's configuration: nobody can sign in to the city view")
 		}
 	}
-
-	err = in.Run(ctx)
-	if errors.Is(err, context.Canceled) {
-		return nil
+	parts, _ := lifecycle.NewGroup(ctx)
+	parts.Go("report", func(ctx context.Context) error { report(ctx, in, log); return nil })
+	if view != nil {
+		parts.Go("city view", func(ctx context.Context) error { return lifecycle.Serve(ctx, view, viewListener) })
 	}
-	return err
+	parts.Go("ingest", in.Run)
+	return parts.Wait()
 }
 
 // report logs the ingest's counters every minute they changed.
