@@ -6,7 +6,6 @@ package main
 import (
 	"bufio"
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"log/slog"
@@ -16,7 +15,6 @@ import (
 	"os/signal"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"time"
 	"unicode/utf8"
@@ -30,6 +28,7 @@ import (
 	"github.com/sothutu/sothutu/controller/store"
 	"github.com/sothutu/sothutu/controller/uplink"
 	"github.com/sothutu/sothutu/controller/web"
+	"github.com/sothutu/sothutu/internal/lifecycle"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -131,13 +130,17 @@ func run(ctx context.Context, f flags) error {
 	if err != nil {
 		return err
 	}
+	// The controller, its pages and its uplink end together: when one
+	// fails (the controller that cannot rebuild its state, say) the others
+	// stop, and the process exits non-zero for systemd to restart it.
+	parts, _ := lifecycle.NewGroup(ctx)
 	if f.http != "" {
 		pages, err := web.New(web.Options{Centre: cfg, Controller: c, Store: st, Logger: log.With("part", "web"),
 			SecureCookies: f.secureCookies})
 		if err != nil {
 			return err
 		}
-		srv := &http.Server{Addr: f.http, Handler: mux(c, cfg, pages), ReadHeaderTimeout: 5 * time.Second}
+		srv := &http.Server{Handler: mux(c, cfg, pages), ReadHeaderTimeout: 5 * time.Second}
 		ln, err := net.Listen("tcp", f.http)
 		if err != nil {
 			return fmt.Errorf("web pages: %w", err)
@@ -146,25 +149,19 @@ func run(ctx context.Context, f flags) error {
 		if len(cfg.Users) == 0 {
 			log.Warn("no users in the configuration: nobody can sign in to the web pages; add a users: section")
 		}
-		go srv.Serve(ln)
-		defer srv.Close()
+		parts.Go("web pages", func(ctx context.Context) error { return lifecycle.Serve(ctx, srv, ln) })
 	}
 	if f.uplink != "" {
 		u, err := newUplink(f, cfg, st, c, log)
 		if err != nil {
+			parts.Stop()
+			parts.Wait()
 			return err
 		}
-		var wg sync.WaitGroup
-		defer wg.Wait()
-		upCtx, cancel := context.WithCancel(ctx)
-		defer cancel()
-		wg.Go(func() { u.Run(upCtx) })
+		parts.Go("uplink", u.Run)
 	}
-	err = c.Run(ctx)
-	if errors.Is(err, context.Canceled) {
-		return nil
-	}
-	return err
+	parts.Go("controller", c.Run)
+	return parts.Wait()
 }
 
 // newUplink sets up the figures sent to the city from the -uplink flags.

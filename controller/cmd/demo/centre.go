@@ -26,6 +26,7 @@ import (
 	"github.com/sothutu/sothutu/controller/web"
 	"github.com/sothutu/sothutu/firmware/link"
 	"github.com/sothutu/sothutu/firmware/sim"
+	"github.com/sothutu/sothutu/internal/lifecycle"
 	"github.com/sothutu/sothutu/protocol"
 )
 
@@ -71,21 +72,25 @@ func run(ctx context.Context, f flags, out io.Writer, log *slog.Logger) error {
 		url, len(cfg.Services), len(cfg.Counters), len(cfg.Devices), f.speed, start.Format("15:04"), end.Format("15:04"))
 	fmt.Fprintf(out, "printed tickets: %s\n\n", filepath.Join(dir, "tickets"))
 
-	runCtx, cancel := context.WithCancel(ctx)
-	var wg sync.WaitGroup
-	defer wg.Wait()
-	defer cancel()
-	wg.Go(func() { ctl.Run(runCtx) })
+	// The controller, the pages and the devices are parts that end
+	// together: the first to fail (the controller, say) stops the others,
+	// and the demo returns its error.
+	parts, runCtx := lifecycle.NewGroup(ctx)
+	defer func() {
+		parts.Stop()
+		parts.Wait()
+	}()
+	parts.Go("controller", ctl.Run)
 	if f.http != "" {
 		hint := "sign in as a user of " + f.config
 		if f.config == "" {
 			hint = "sign in as quanly (manager), lan or minh (staff) or xem (viewer); password doi-mat-khau-<name>"
 		}
-		stop, err := servePages(runCtx, f.http, cfg, ctl, st, log, out, hint)
+		srv, ln, err := pagesServer(f.http, cfg, ctl, st, log, out, hint)
 		if err != nil {
 			return err
 		}
-		defer stop()
+		parts.Go("web pages", func(ctx context.Context) error { return lifecycle.Serve(ctx, srv, ln) })
 	}
 	// The staff of the configuration start at their counters, so that the
 	// reports per staff member name them.
@@ -113,7 +118,7 @@ func run(ctx context.Context, f flags, out io.Writer, log *slog.Logger) error {
 		if err != nil {
 			return err
 		}
-		wg.Go(func() { l.Run(runCtx) })
+		parts.Go(d.ID, l.Run)
 		switch d.Kind {
 		case protocol.DeviceKiosk:
 			k, err := sim.NewKiosk(sim.KioskOptions{Link: l, Folder: filepath.Join(dir, "tickets"),
@@ -138,18 +143,32 @@ func run(ctx context.Context, f flags, out io.Writer, log *slog.Logger) error {
 	var errs errorCount
 	for i, c := range counters {
 		seed := rng.Uint64()
-		wg.Go(func() { c.work(runCtx, clk, rand.New(rand.NewPCG(seed, uint64(i))), mean, &errs) })
+		parts.Go("counter "+c.id, func(ctx context.Context) error {
+			c.work(ctx, clk, rand.New(rand.NewPCG(seed, uint64(i))), mean, &errs)
+			return nil
+		})
 	}
 	a := arrivals{clk: clk, kiosks: kiosks, perDay: f.perDay, services: cfg.Services, rng: rand.New(rand.NewPCG(f.seed, 11))}
 	arrived := make(chan struct{})
-	wg.Go(func() { a.run(runCtx, end, &errs); close(arrived) })
+	parts.Go("arrivals", func(ctx context.Context) error {
+		a.run(ctx, end, &errs)
+		close(arrived)
+		return nil
+	})
+	// stopped is the demo's end when a part failed or ctx ended.
+	stopped := func() error {
+		if err := parts.Wait(); err != nil {
+			return err
+		}
+		return ctx.Err()
+	}
 
 	show := time.NewTicker(time.Second)
 	defer show.Stop()
 	for clk.Now().Before(end) {
 		select {
-		case <-ctx.Done():
-			return ctx.Err()
+		case <-runCtx.Done():
+			return stopped()
 		case <-show.C:
 			s, err := ctl.Status(ctx)
 			if err == nil {
@@ -160,34 +179,39 @@ func run(ctx context.Context, f flags, out io.Writer, log *slog.Logger) error {
 	// The last citizens get their tickets before the devices stop.
 	select {
 	case <-arrived:
-	case <-ctx.Done():
-		return ctx.Err()
+	case <-runCtx.Done():
+		return stopped()
 	}
 	if f.keep && f.http != "" {
 		fmt.Fprintln(out, "\nthe simulated hours are over; the pages stay up until Ctrl-C")
-		<-ctx.Done()
+		<-runCtx.Done()
+		if err := parts.Wait(); err != nil {
+			return err
+		}
 	}
-	cancel()
-	wg.Wait()
+	parts.Stop()
+	if err := parts.Wait(); err != nil {
+		return err
+	}
 	return summary(out, st, cfg, clk.Now(), errs.n.Load())
 }
 
-// servePages serves the managers' and staff's pages, on the real clock so
-// that sessions last as long as they would in a centre.
-func servePages(ctx context.Context, addr string, cfg *config.Centre, ctl *centre.Controller, st *store.Store,
-	log *slog.Logger, out io.Writer, hint string) (stop func(), err error) {
+// pagesServer is the server of the managers' and staff's pages, on the
+// real clock so that sessions last as long as they would in a centre, and
+// its listener.
+func pagesServer(addr string, cfg *config.Centre, ctl *centre.Controller, st *store.Store,
+	log *slog.Logger, out io.Writer, hint string) (*http.Server, net.Listener, error) {
 	pages, err := web.New(web.Options{Centre: cfg, Controller: ctl, Store: st, Logger: log.With("part", "web")})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
-		return nil, fmt.Errorf("web pages on %s: %w (choose another with -http, or -http \"\")", addr, err)
+		return nil, nil, fmt.Errorf("web pages on %s: %w (choose another with -http, or -http \"\")", addr, err)
 	}
 	srv := &http.Server{Handler: pages, ReadHeaderTimeout: 5 * time.Second}
-	go srv.Serve(ln)
 	fmt.Fprintf(out, "web pages: http://%s/\n  %s\n\n", ln.Addr(), hint)
-	return func() { srv.Close() }, nil
+	return srv, ln, nil
 }
 
 func loadConfig(path string) (*config.Centre, error) {
