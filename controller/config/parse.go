@@ -758,92 +758,138 @@ func (d *decoder) devices(top map[string]*yaml.Node, root *yaml.Node, c *Centre,
 	if n == nil {
 		return
 	}
-	ids := newSeen("device")
-	terminals := map[string]string{} // counter id: path of its terminal
-	blocks := map[Block]string{}     // offline blocks taken: path of their kiosk
-	for i, item := range d.list(n, "devices", "a list of devices, each starting with \"- id:\"") {
-		path := index("devices", i)
-		dev := Device{}
-		f := d.fields(item, path, "a device's fields (id, kind, password, ...)", deviceFields)
-		if f == nil {
-			c.Devices = append(c.Devices, dev)
-			continue
-		}
-		if v := d.require(f, item, path, "id", "a short id like kiosk-1"); v != nil {
-			if id, ok := d.id(v, join(path, "id")); ok && ids.add(d, v, join(path, "id"), id) {
-				if id == c.Controller.Username {
-					d.fail(v, join(path, "id"), "%q is the controller's username; give the device another id", id)
-				}
-				dev.ID = id
-			}
-		}
-		if v := d.require(f, item, path, "password", "its MQTT password, at least 8 characters"); v != nil {
-			dev.Password = d.password(v, join(path, "password"))
-		}
-		if v := d.require(f, item, path, "kind", "one of "+strings.Join(kinds, ", ")); v != nil {
-			if k, ok := d.text(v, join(path, "kind")); ok {
-				if slices.Contains(kinds, k) {
-					dev.Kind = protocol.DeviceKind(k)
-				} else {
-					hint := ""
-					if guess := suggest(k, kinds); guess != "" {
-						hint = fmt.Sprintf(" did you mean %q?", guess)
-					}
-					d.fail(v, join(path, "kind"), "unknown kind %q;%s expected one of: %s", k, hint, strings.Join(kinds, ", "))
-				}
-			}
-		}
-		if v, ok := f["counter"]; ok && dev.Kind != "" && dev.Kind != protocol.DeviceCounter {
-			d.fail(v, join(path, "counter"), "only counter terminals belong to a counter; remove it from this %s", dev.Kind)
-		}
-		if v, ok := f["buttons"]; ok && dev.Kind != "" && dev.Kind != protocol.DeviceKiosk {
-			d.fail(v, join(path, "buttons"), "only kiosks have buttons; remove them from this %s", dev.Kind)
-		}
-		if v, ok := f["offline"]; ok && dev.Kind != "" && dev.Kind != protocol.DeviceKiosk {
-			d.fail(v, join(path, "offline"), "only kiosks issue tickets offline; remove it from this %s", dev.Kind)
-		}
-		switch dev.Kind {
-		case protocol.DeviceCounter:
-			v := d.require(f, item, path, "counter", "the id of the counter this terminal sits at")
-			if v == nil {
-				break
-			}
-			if k, ok := d.text(v, join(path, "counter")); ok && counters.known(d, v, join(path, "counter"), k) {
-				if other, dup := terminals[k]; dup {
-					d.fail(v, join(path, "counter"), "counter %q already has the terminal %s; one terminal per counter", k, other)
-				} else {
-					terminals[k] = fmt.Sprintf("%s (line %d)", index("devices", i), v.Line)
-				}
-				dev.Counter = k
-			}
-		case protocol.DeviceKiosk:
-			v := d.require(f, item, path, "buttons", "the services it offers, like [A, B, C]")
-			if v == nil {
-				break
-			}
-			bp := join(path, "buttons")
-			buttons := map[string]bool{}
-			items := d.list(v, bp, "a list of service ids, like [A, B, C]")
-			if v.Kind == yaml.SequenceNode && len(items) == 0 {
-				d.fail(v, bp, "empty; a kiosk offers at least one service")
-			}
-			for j, b := range items {
-				p := index(bp, j)
-				if id, ok := d.text(b, p); ok && services.known(d, b, p, id) {
-					if buttons[id] {
-						d.fail(b, p, "service %q has a button already; keep one", id)
-						continue
-					}
-					buttons[id] = true
-					dev.Buttons = append(dev.Buttons, id)
-				}
-			}
-			if v, ok := f["offline"]; ok {
-				dev.Offline = d.offline(v, join(path, "offline"), blocks)
-			}
-		}
-		c.Devices = append(c.Devices, dev)
+	list := &deviceList{
+		controller: c.Controller.Username,
+		ids:        newSeen("device"),
+		services:   services,
+		counters:   counters,
+		terminals:  map[string]string{},
+		blocks:     map[Block]string{},
 	}
+	for i, item := range d.list(n, "devices", "a list of devices, each starting with \"- id:\"") {
+		c.Devices = append(c.Devices, d.device(item, index("devices", i), list))
+	}
+}
+
+// deviceList is what the devices of the list must not share or must name.
+type deviceList struct {
+	controller         string // the controller's username, which no device may take
+	ids                *seen
+	services, counters *seen
+	terminals          map[string]string // counter id: path of its terminal
+	blocks             map[Block]string  // offline blocks taken: path of their kiosk
+}
+
+// kindFields are the fields only one kind of device has, with the refusal
+// of each on another kind.
+var kindFields = []struct {
+	field, refusal string
+	kind           protocol.DeviceKind
+}{
+	{"counter", "only counter terminals belong to a counter; remove it from this %s", protocol.DeviceCounter},
+	{"buttons", "only kiosks have buttons; remove them from this %s", protocol.DeviceKiosk},
+	{"offline", "only kiosks issue tickets offline; remove it from this %s", protocol.DeviceKiosk},
+}
+
+// device reads the device at path.
+func (d *decoder) device(item *yaml.Node, path string, list *deviceList) Device {
+	dev := Device{}
+	f := d.fields(item, path, "a device's fields (id, kind, password, ...)", deviceFields)
+	if f == nil {
+		return dev
+	}
+	if v := d.require(f, item, path, "id", "a short id like kiosk-1"); v != nil {
+		if id, ok := d.id(v, join(path, "id")); ok && list.ids.add(d, v, join(path, "id"), id) {
+			if id == list.controller {
+				d.fail(v, join(path, "id"), "%q is the controller's username; give the device another id", id)
+			}
+			dev.ID = id
+		}
+	}
+	if v := d.require(f, item, path, "password", "its MQTT password, at least 8 characters"); v != nil {
+		dev.Password = d.password(v, join(path, "password"))
+	}
+	if v := d.require(f, item, path, "kind", "one of "+strings.Join(kinds, ", ")); v != nil {
+		dev.Kind = d.deviceKind(v, join(path, "kind"))
+	}
+	for _, only := range kindFields {
+		if v, ok := f[only.field]; ok && dev.Kind != "" && dev.Kind != only.kind {
+			d.fail(v, join(path, only.field), only.refusal, dev.Kind)
+		}
+	}
+	switch dev.Kind {
+	case protocol.DeviceCounter:
+		dev.Counter = d.terminalCounter(f, item, path, list)
+	case protocol.DeviceKiosk:
+		dev.Buttons, dev.Offline = d.kiosk(f, item, path, list)
+	}
+	return dev
+}
+
+// deviceKind reads a device's kind, "" when it is not one.
+func (d *decoder) deviceKind(v *yaml.Node, path string) protocol.DeviceKind {
+	k, ok := d.text(v, path)
+	if !ok {
+		return ""
+	}
+	if slices.Contains(kinds, k) {
+		return protocol.DeviceKind(k)
+	}
+	hint := ""
+	if guess := suggest(k, kinds); guess != "" {
+		hint = fmt.Sprintf(" did you mean %q?", guess)
+	}
+	d.fail(v, path, "unknown kind %q;%s expected one of: %s", k, hint, strings.Join(kinds, ", "))
+	return ""
+}
+
+// terminalCounter reads the counter a counter terminal sits at: one
+// terminal per counter.
+func (d *decoder) terminalCounter(f map[string]*yaml.Node, item *yaml.Node, path string, list *deviceList) string {
+	v := d.require(f, item, path, "counter", "the id of the counter this terminal sits at")
+	if v == nil {
+		return ""
+	}
+	k, ok := d.text(v, join(path, "counter"))
+	if !ok || !list.counters.known(d, v, join(path, "counter"), k) {
+		return ""
+	}
+	if other, dup := list.terminals[k]; dup {
+		d.fail(v, join(path, "counter"), "counter %q already has the terminal %s; one terminal per counter", k, other)
+	} else {
+		list.terminals[k] = fmt.Sprintf("%s (line %d)", path, v.Line)
+	}
+	return k
+}
+
+// kiosk reads a kiosk's buttons, each a service once, and its block of
+// numbers for offline use.
+func (d *decoder) kiosk(f map[string]*yaml.Node, item *yaml.Node, path string, list *deviceList) ([]string, *Block) {
+	v := d.require(f, item, path, "buttons", "the services it offers, like [A, B, C]")
+	if v == nil {
+		return nil, nil
+	}
+	bp := join(path, "buttons")
+	var buttons []string
+	items := d.list(v, bp, "a list of service ids, like [A, B, C]")
+	if v.Kind == yaml.SequenceNode && len(items) == 0 {
+		d.fail(v, bp, "empty; a kiosk offers at least one service")
+	}
+	for j, b := range items {
+		p := index(bp, j)
+		if id, ok := d.text(b, p); ok && list.services.known(d, b, p, id) {
+			if slices.Contains(buttons, id) {
+				d.fail(b, p, "service %q has a button already; keep one", id)
+				continue
+			}
+			buttons = append(buttons, id)
+		}
+	}
+	var offline *Block
+	if v, ok := f["offline"]; ok {
+		offline = d.offline(v, join(path, "offline"), list.blocks)
+	}
+	return buttons, offline
 }
 
 // offline reads a kiosk's block of numbers for offline use, {from: 900,
