@@ -20,6 +20,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/sothutu/sothutu/internal/lifecycle"
 	"github.com/sothutu/sothutu/protocol"
 )
 
@@ -79,7 +80,8 @@ func Load[T any, P interface {
 // Main is a device program's main function: it reads the flags -config
 // (the configuration file, by default defaultPath) and -v (debug records),
 // loads the configuration and runs the program until SIGINT or SIGTERM. An
-// error ends the process with status 1, after the program's name.
+// error ends the process with status 1, after the program's name, so that
+// systemd restarts it; the end of ctx (the signal) is a clean exit.
 func Main[T any, P interface {
 	*T
 	Checked
@@ -98,7 +100,7 @@ func Main[T any, P interface {
 	if err == nil {
 		err = run(ctx, cfg, log)
 	}
-	if err != nil {
+	if !lifecycle.Clean(err) {
 		fmt.Fprintln(os.Stderr, program+":", err)
 		stop()
 		os.Exit(1)

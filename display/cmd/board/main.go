@@ -5,19 +5,18 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
 	"path/filepath"
-	"sync"
 	"time"
 
 	"github.com/sothutu/sothutu/display/board"
 	"github.com/sothutu/sothutu/display/voice"
 	"github.com/sothutu/sothutu/firmware/devconfig"
 	"github.com/sothutu/sothutu/firmware/link"
+	"github.com/sothutu/sothutu/internal/lifecycle"
 	"github.com/sothutu/sothutu/protocol"
 )
 
@@ -65,23 +64,16 @@ func run(ctx context.Context, cfg *config, log *slog.Logger) error {
 	srv := &http.Server{Handler: b.Handler(), ReadHeaderTimeout: 5 * time.Second}
 	log.Info("board page", "url", "http://"+ln.Addr().String()+"/")
 
-	var wg sync.WaitGroup
-	wg.Go(func() { l.Run(ctx) })
-	// The event streams end with b.Run, so that Shutdown below need not
-	// wait for them.
-	wg.Go(func() { b.Run(ctx) })
+	// The parts end together: the first to fail stops the others, and
+	// its error ends the program, for systemd to restart it.
+	parts, _ := lifecycle.NewGroup(ctx)
+	parts.Go("link", l.Run)
+	// The event streams end with b.Run, so that the page's shutdown need
+	// not wait for them.
+	parts.Go("board", b.Run)
 	if announcer != nil {
-		wg.Go(func() { announcer.Run(ctx) })
+		parts.Go("voice", announcer.Run)
 	}
-	wg.Go(func() {
-		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			log.Error("board page", "err", err)
-		}
-	})
-	<-ctx.Done()
-	shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	srv.Shutdown(shutdown)
-	wg.Wait()
-	return nil
+	parts.Go("board page", func(ctx context.Context) error { return lifecycle.Serve(ctx, srv, ln) })
+	return parts.Wait()
 }

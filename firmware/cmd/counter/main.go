@@ -6,10 +6,8 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
 	"path/filepath"
-	"sync"
 
 	"periph.io/x/conn/v3/gpio"
 
@@ -17,6 +15,7 @@ import (
 	"github.com/sothutu/sothutu/firmware/counter"
 	"github.com/sothutu/sothutu/firmware/devconfig"
 	"github.com/sothutu/sothutu/firmware/link"
+	"github.com/sothutu/sothutu/internal/lifecycle"
 	"github.com/sothutu/sothutu/protocol"
 )
 
@@ -77,23 +76,16 @@ func run(ctx context.Context, cfg *config, hw hardware, log *slog.Logger) error 
 		ks[i].Pin = pins[i]
 	}
 
-	// A terminal whose keys cannot be read is of no use: stop, and let
-	// systemd's restart and the journal tell the technician.
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	var keysErr error
-	var wg sync.WaitGroup
-	wg.Go(func() { l.Run(ctx) })
-	wg.Go(func() { c.Run(ctx) })
+	// The parts end together. A terminal whose keys cannot be read is of
+	// no use: the first part to fail stops the others, and its error ends
+	// the program, so that systemd's restart and the journal tell the
+	// technician.
+	parts, _ := lifecycle.NewGroup(ctx)
+	parts.Go("link", l.Run)
+	parts.Go("terminal", c.Run)
 	if len(ks) > 0 {
-		wg.Go(func() {
-			if err := c.RunKeys(ctx, ks, counter.KeyOptions{}); err != nil {
-				keysErr = fmt.Errorf("keys: %w", err)
-				cancel()
-			}
-		})
+		parts.Go("keys", func(ctx context.Context) error { return c.RunKeys(ctx, ks, counter.KeyOptions{}) })
 	}
 	log.Info("counter terminal started", "device", cfg.Device, "centre", cfg.Centre, "counter", cfg.Counter, "keys", len(ks), "display", cfg.Display.Kind)
-	wg.Wait()
-	return keysErr
+	return parts.Wait()
 }

@@ -7,7 +7,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"image"
 	"log/slog"
@@ -25,6 +24,7 @@ import (
 	"github.com/sothutu/sothutu/firmware/kiosk"
 	"github.com/sothutu/sothutu/firmware/link"
 	"github.com/sothutu/sothutu/firmware/ticket"
+	"github.com/sothutu/sothutu/internal/lifecycle"
 	"github.com/sothutu/sothutu/protocol"
 )
 
@@ -81,31 +81,27 @@ func run(ctx context.Context, cfg *config, pins func(names, fields []string) ([]
 	srv := &http.Server{Handler: k.Handler(), ReadHeaderTimeout: 5 * time.Second}
 	log.Info("touch page", "url", "http://"+ln.Addr().String()+"/")
 
-	var wg sync.WaitGroup
-	wg.Go(func() { l.Run(ctx) })
-	wg.Go(func() { k.Run(ctx) })
-	wg.Go(func() {
-		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			log.Error("touch page", "err", err)
-		}
-	})
+	// The parts end together: the first to fail stops the others, and its
+	// error ends the program, for systemd to restart it.
+	parts, _ := lifecycle.NewGroup(ctx)
+	parts.Go("link", l.Run)
+	parts.Go("kiosk", k.Run)
+	parts.Go("touch page", func(ctx context.Context) error { return lifecycle.Serve(ctx, srv, ln) })
 	if len(gp) > 0 {
 		buttons := make([]kiosk.Button, len(gp))
 		for i, b := range cfg.Buttons {
 			buttons[i] = kiosk.Button{Pin: gp[i], Service: b.Service}
 		}
-		wg.Go(func() {
-			if err := k.RunButtons(ctx, buttons, kiosk.ButtonOptions{Lang: cfg.Lang}); err != nil {
+		// Buttons that cannot be read leave the touch page: logged, not
+		// the kiosk's end.
+		parts.Go("buttons", func(ctx context.Context) error {
+			if err := k.RunButtons(ctx, buttons, kiosk.ButtonOptions{Lang: cfg.Lang}); !lifecycle.Clean(err) {
 				log.Error("buttons", "err", err)
 			}
+			return nil
 		})
 	}
-	<-ctx.Done()
-	shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	srv.Shutdown(shutdown)
-	wg.Wait()
-	return nil
+	return parts.Wait()
 }
 
 // printer adapts the ESC/POS driver to the kiosk.
