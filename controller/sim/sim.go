@@ -348,8 +348,17 @@ func (dy *day) do(t time.Duration, a engine.Actor, req protocol.Request) protoco
 }
 
 func (dy *day) run() {
+	dy.setup()
+	dy.scheduleDay()
+	for len(dy.ev) > 0 {
+		dy.handle(dy.ev.pop())
+	}
+	dy.end()
+}
+
+// setup makes the day's counters and what each serves.
+func (dy *day) setup() {
 	s := dy.s
-	o := dy.r.Options
 	for _, cs := range s.Counters {
 		speed := cs.Speed
 		if speed == 0 {
@@ -365,6 +374,14 @@ func (dy *day) run() {
 			dy.skills[i][dy.svcIndex[sk.Service]] = true
 		}
 	}
+}
+
+// scheduleDay schedules the day's sessions, arrivals, breaks and outages,
+// and the manager's looks at the advice, and counts the counters' open
+// time.
+func (dy *day) scheduleDay() {
+	s := dy.s
+	o := dy.r.Options
 	for i, se := range s.Sessions {
 		dy.schedule(time.Duration(se.Open), evOpen, i)
 		dy.schedule(time.Duration(se.Close), evClose, i)
@@ -375,12 +392,12 @@ func (dy *day) run() {
 	for i := range dy.cs {
 		dy.schedule(dy.cs[i].at, evArrive, i)
 	}
-	idx := map[string]int{}
+	counterIndex := map[string]int{}
 	for i, c := range dy.counters {
-		idx[c.id] = i
+		counterIndex[c.id] = i
 	}
 	for _, b := range append(append([]Break(nil), s.Breaks...), s.Outages...) {
-		k := idx[b.Counter]
+		k := counterIndex[b.Counter]
 		dy.schedule(time.Duration(b.From), evBreak, k)
 		dy.schedule(time.Duration(b.To), evBack, k)
 		dy.r.Open -= time.Duration(b.To - b.From)
@@ -392,54 +409,66 @@ func (dy *day) run() {
 			}
 		}
 	}
-	for len(dy.ev) > 0 {
-		ev := dy.ev.pop()
-		t := ev.at
-		switch ev.kind {
-		case evOpen:
-			for k := range dy.counters {
-				if dy.counters[k].state == idle {
-					dy.callNext(t, k)
-				}
+}
+
+// handle plays one event.
+func (dy *day) handle(ev event) {
+	t := ev.at
+	switch ev.kind {
+	case evOpen:
+		for k := range dy.counters {
+			if dy.counters[k].state == idle {
+				dy.callNext(t, k)
 			}
-		case evClose:
-			// No more arrivals; the counters serve whoever still waits.
-		case evArrive:
-			c := &dy.cs[ev.i]
-			r := dy.do(t, dy.kiosk, protocol.Request{Op: protocol.OpTicket, Service: s.Services[c.service].ID, Priority: c.priority})
-			if !r.OK {
-				panic(fmt.Sprintf("sim: issue refused: %+v", r.Error))
-			}
-			c.number, c.queued = r.Ticket.Number, t
-			c.printed = time.Duration(r.Ticket.WaitSeconds) * time.Second
-			dy.byNumber[c.number] = ev.i
-			dy.wake(t, c.service)
-		case evDone:
-			dy.done(t, ev.i)
-		case evBreak:
-			c := &dy.counters[ev.i]
-			c.onBreak = true
-			if c.state == idle {
-				dy.do(t, c.actor, protocol.Request{Op: protocol.OpPause})
-				c.state, c.since = paused, t
-			}
-		case evBack:
-			c := &dy.counters[ev.i]
-			c.onBreak = false
-			if c.state == paused {
-				c.state = idle
-				dy.callNext(t, ev.i)
-			}
-		case evAdvice:
-			dy.advise(t)
 		}
+	case evClose:
+		// No more arrivals; the counters serve whoever still waits.
+	case evArrive:
+		dy.arrive(t, ev.i)
+	case evDone:
+		dy.done(t, ev.i)
+	case evBreak:
+		c := &dy.counters[ev.i]
+		c.onBreak = true
+		if c.state == idle {
+			dy.do(t, c.actor, protocol.Request{Op: protocol.OpPause})
+			c.state, c.since = paused, t
+		}
+	case evBack:
+		c := &dy.counters[ev.i]
+		c.onBreak = false
+		if c.state == paused {
+			c.state = idle
+			dy.callNext(t, ev.i)
+		}
+	case evAdvice:
+		dy.advise(t)
 	}
+}
+
+// arrive issues citizen i a ticket at the kiosk and lets an idle counter
+// call.
+func (dy *day) arrive(t time.Duration, i int) {
+	c := &dy.cs[i]
+	r := dy.do(t, dy.kiosk, protocol.Request{Op: protocol.OpTicket, Service: dy.s.Services[c.service].ID, Priority: c.priority})
+	if !r.OK {
+		panic(fmt.Sprintf("sim: issue refused: %+v", r.Error))
+	}
+	c.number, c.queued = r.Ticket.Number, t
+	c.printed = time.Duration(r.Ticket.WaitSeconds) * time.Second
+	dy.byNumber[c.number] = i
+	dy.wake(t, c.service)
+}
+
+// end closes the day: whoever still waits is recorded, the counters are put
+// back and the engine goes past midnight.
+func (dy *day) end() {
 	// Whoever is still waiting at the end of the day (nobody, normally)
 	// counts as served at midnight.
 	for i := range dy.cs {
 		dy.record(i)
 	}
-	if o.Advice {
+	if dy.r.Options.Advice {
 		// The manager puts every counter back for tomorrow.
 		for _, c := range dy.counters {
 			dy.e.Reassign(dy.at(24*time.Hour-time.Minute), c.id, nil)
