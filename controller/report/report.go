@@ -509,32 +509,10 @@ type event struct {
 	service, counter, actor, detail string
 }
 
+// add counts one event.
 func (b *builder) add(ev *event) {
 	day := b.day(ev.at)
-	key := func() string {
-		switch b.by {
-		case ByService:
-			return ev.service
-		case ByCounter:
-			return ev.counter
-		}
-		return b.staff(ev.at, ev.counter, ev.actor, day)
-	}
-	each := func(f func(a *acc)) {
-		a := b.row(key())
-		a.seen = true
-		f(a)
-		f(&b.total)
-		f(&b.days[day])
-	}
-	v := b.visits[ev.ticket]
-	if v == nil && ev.ticket != 0 {
-		v = &visit{}
-		if ev.issued != 0 {
-			v.queued = time.Unix(0, ev.issued)
-		}
-		b.visits[ev.ticket] = v
-	}
+	v := b.visitOf(ev)
 	at := time.Unix(0, ev.at)
 	switch ev.kind {
 	case kIssued, kIssuedOffline:
@@ -552,52 +530,100 @@ func (b *builder) add(ev *event) {
 		b.total.row.Issued--
 		b.days[day].row.Issued--
 	case kCalled, kCalledOutOfOrder, kRecalled, kCalledAgain:
-		if v == nil {
-			return
+		if v != nil {
+			b.called(ev, v, at, day)
 		}
-		if ev.kind != kCalledAgain && !v.waited {
-			v.waited = true
-			if !v.queued.IsZero() {
-				w := at.Sub(v.queued)
-				target, ok := b.targets[ev.service]
-				within := ok && w <= target
-				each(func(a *acc) {
-					a.waits = append(a.waits, w)
-					if within {
-						a.within++
-					}
-				})
-			}
-		}
-		v.lastCall = at
 	case kServed:
-		var d time.Duration
-		ok := v != nil && !v.lastCall.IsZero()
-		if ok {
-			d = at.Sub(v.lastCall)
-		}
-		each(func(a *acc) {
-			a.row.Served++
-			if ok {
-				a.svcs = append(a.svcs, d)
-			}
-		})
+		b.served(ev, v, at, day)
 	case kNoShow:
-		each(func(a *acc) { a.row.NoShows++ })
+		b.each(ev, day, func(a *acc) { a.row.NoShows++ })
 	case kTransferred:
-		each(func(a *acc) { a.row.Transferred++ })
+		b.each(ev, day, func(a *acc) { a.row.Transferred++ })
 		if v != nil {
 			*v = visit{queued: at}
 		}
 	case kRated:
-		i := slices.Index(protocol.Ratings, protocol.Rating(ev.detail))
-		if i < 0 || ev.ticket == 0 {
-			return
-		}
-		k := key()
-		b.row(k).seen = true
-		b.ratings[ev.ticket] = rating{key: k, day: day, r: i}
+		b.rated(ev, day)
 	}
+}
+
+// key is the row an event counts in.
+func (b *builder) key(ev *event, day int) string {
+	switch b.by {
+	case ByService:
+		return ev.service
+	case ByCounter:
+		return ev.counter
+	}
+	return b.staff(ev.at, ev.counter, ev.actor, day)
+}
+
+// each counts with f in the event's row, the total and its day.
+func (b *builder) each(ev *event, day int, f func(a *acc)) {
+	a := b.row(b.key(ev, day))
+	a.seen = true
+	f(a)
+	f(&b.total)
+	f(&b.days[day])
+}
+
+// visitOf is the visit of the event's ticket, nil for an event of none.
+func (b *builder) visitOf(ev *event) *visit {
+	v := b.visits[ev.ticket]
+	if v == nil && ev.ticket != 0 {
+		v = &visit{}
+		if ev.issued != 0 {
+			v.queued = time.Unix(0, ev.issued)
+		}
+		b.visits[ev.ticket] = v
+	}
+	return v
+}
+
+// called counts a call: the first ends the visit's wait, a call again
+// does not.
+func (b *builder) called(ev *event, v *visit, at time.Time, day int) {
+	if ev.kind != kCalledAgain && !v.waited {
+		v.waited = true
+		if !v.queued.IsZero() {
+			w := at.Sub(v.queued)
+			target, ok := b.targets[ev.service]
+			within := ok && w <= target
+			b.each(ev, day, func(a *acc) {
+				a.waits = append(a.waits, w)
+				if within {
+					a.within++
+				}
+			})
+		}
+	}
+	v.lastCall = at
+}
+
+// served counts a citizen served, and the service time from the last call.
+func (b *builder) served(ev *event, v *visit, at time.Time, day int) {
+	var d time.Duration
+	ok := v != nil && !v.lastCall.IsZero()
+	if ok {
+		d = at.Sub(v.lastCall)
+	}
+	b.each(ev, day, func(a *acc) {
+		a.row.Served++
+		if ok {
+			a.svcs = append(a.svcs, d)
+		}
+	})
+}
+
+// rated keeps a ticket's rating, the last one given, for its row and day.
+func (b *builder) rated(ev *event, day int) {
+	i := slices.Index(protocol.Ratings, protocol.Rating(ev.detail))
+	if i < 0 || ev.ticket == 0 {
+		return
+	}
+	k := b.key(ev, day)
+	b.row(k).seen = true
+	b.ratings[ev.ticket] = rating{key: k, day: day, r: i}
 }
 
 // nextMidnight is the first local midnight after t.
