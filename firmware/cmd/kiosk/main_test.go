@@ -185,12 +185,12 @@ func startKiosk(t testing.TB) *e2e {
 }
 
 // waitReady waits until the touch page says the kiosk is online with its
-// printer ready.
+// printer ready and knows the services' names, which its tickets print.
 func waitReady(t testing.TB, url string) {
 	t.Helper()
 	eventually(t, "kiosk online with its printer ready", func() bool {
 		st, err := pageState(url)
-		return err == nil && st.Online && st.Ready
+		return err == nil && st.Online && st.Ready && len(st.Services) > 0 && st.Services[0].Names["vi"] != st.Services[0].ID
 	})
 }
 
