@@ -183,17 +183,27 @@ func (k *Kiosk) Run(ctx context.Context) error {
 			work.Go(func() { k.finish(ctx, e.Key) })
 		}
 	}
-	k.checkPrinter(ctx)
-	tick := time.NewTicker(k.opts.StatusEvery)
-	defer tick.Stop()
+	// The printer is polled on its own: a printer that answers late must
+	// not hold back the health it makes worse.
+	work.Go(func() {
+		k.checkPrinter(ctx)
+		tick := time.NewTicker(k.opts.StatusEvery)
+		defer tick.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-tick.C:
+				k.checkPrinter(ctx)
+			}
+		}
+	})
 	for {
 		select {
 		case <-ctx.Done():
 			return nil
 		case key := <-k.confirms:
 			work.Go(func() { k.confirm(ctx, key) })
-		case <-tick.C:
-			k.checkPrinter(ctx)
 		case <-k.changed:
 			k.opts.Link.PublishPresence()
 		}
