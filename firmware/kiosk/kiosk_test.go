@@ -111,7 +111,7 @@ type rig struct {
 }
 
 func newRig(t *testing.T) *rig {
-	r := &rig{t: t, Centre: centretest.Start(t, centretest.Options{TickEvery: 100 * time.Millisecond}),
+	r := &rig{t: t, Centre: centretest.Start(t, centretest.Options{}),
 		printer: &printer{state: protocol.PrinterOK}, render: &renderer{}}
 	r.startKiosk()
 	r.eventually("kiosk online and knowing the services", func() bool {
