@@ -58,6 +58,11 @@ type printerConfig struct {
 	Addr      string `yaml:"addr"`
 	PaperMM   int    `yaml:"paper_mm"`
 	NoStatus  bool   `yaml:"no_status"`
+	// Confirm is how the kiosk learns that a ticket printed in full: "gs-r"
+	// (the default: the printer answers GS r after the data before it) or
+	// "drain" for a printer that does not answer GS r (the kiosk waits the
+	// ticket's print time, then asks the real-time status).
+	Confirm string `yaml:"confirm"`
 	// StatusEvery is how often the printer is asked for its state between
 	// tickets; 0 is every 10s.
 	StatusEvery time.Duration `yaml:"status_every"`
@@ -159,6 +164,12 @@ func (c *config) Check() error {
 	}
 	if c.HoldFor < 0 || c.HoldFor > 2*time.Hour {
 		bad("hold_for", "%s: copy rules.hold_for from the centre's configuration (30s to 2h)", c.HoldFor)
+	}
+	switch p.Confirm {
+	case "", escpos.ConfirmTransmitStatus, escpos.ConfirmDrain:
+	default:
+		bad("printer.confirm", "%q: use %s (the printer answers GS r) or %s (it does not: tickets are then taken as printed after their print time)",
+			p.Confirm, escpos.ConfirmTransmitStatus, escpos.ConfirmDrain)
 	}
 	if p.StatusEvery < 0 || p.StatusEvery > 10*time.Minute {
 		bad("printer.status_every", "%s: give a duration like 10s, at most 10m", p.StatusEvery)

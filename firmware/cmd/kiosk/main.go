@@ -47,7 +47,7 @@ func run(ctx context.Context, cfg *config, pins func(names, fields []string) ([]
 		return err
 	}
 	dev, err := escpos.New(escpos.Options{Transport: cfg.Printer.Transport, Path: cfg.Printer.Path, Baud: cfg.Printer.Baud,
-		Addr: cfg.Printer.Addr, PaperDots: cfg.Printer.paperDots(), NoStatus: cfg.Printer.NoStatus, Logger: log.With("part", "printer")})
+		Addr: cfg.Printer.Addr, PaperDots: cfg.Printer.paperDots(), NoStatus: cfg.Printer.NoStatus, Confirm: cfg.Printer.Confirm, Logger: log.With("part", "printer")})
 	if err != nil {
 		return err
 	}
