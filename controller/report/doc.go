@@ -81,7 +81,7 @@
 //
 // # Wiring
 //
-//	r, err := report.Build(ctx, st.DB(), report.Options{Centre: centre, StaffName: displayName},
+//	r, err := report.Build(ctx, st, report.Options{Centre: centre, StaffName: displayName},
 //		report.Query{Period: report.Week, Day: time.Now(), By: report.ByService, Lang: "vi"})
 //	if errors.Is(err, report.ErrPeriod) { /* 400 */ }
 //	w.Header().Set("Content-Type", "text/csv; charset=utf-8")

@@ -65,11 +65,11 @@ func TestBuildRefusesBadQueries(t *testing.T) {
 		{report.Query{Period: report.Day, Day: day, By: "kiosk"}, report.ErrBy},
 		{report.Query{Period: report.Day, By: report.ByService}, report.ErrDay},
 	} {
-		if _, err := report.Build(t.Context(), st.DB(), report.Options{Centre: c}, tt.q); !errors.Is(err, tt.want) {
+		if _, err := report.Build(t.Context(), st, report.Options{Centre: c}, tt.q); !errors.Is(err, tt.want) {
 			t.Errorf("Build(%+v) = %v, want %v", tt.q, err, tt.want)
 		}
 	}
-	r, err := report.Build(t.Context(), st.DB(), report.Options{Centre: c}, report.Query{Period: report.Month, Day: day, By: report.ByStaff})
+	r, err := report.Build(t.Context(), st, report.Options{Centre: c}, report.Query{Period: report.Month, Day: day, By: report.ByStaff})
 	if err != nil || len(r.Rows) != 0 || len(r.Days) != 30 || r.Total.Served != 0 {
 		t.Errorf("empty month: %+v, %v", r, err)
 	}
@@ -273,7 +273,7 @@ func TestSVG(t *testing.T) {
 			}
 		}
 	}
-	empty, err := report.Build(t.Context(), s.st.DB(), report.Options{}, report.Query{Period: report.Day, Day: s.now.AddDate(0, 0, 3), By: report.ByStaff})
+	empty, err := report.Build(t.Context(), s.st, report.Options{}, report.Query{Period: report.Day, Day: s.now.AddDate(0, 0, 3), By: report.ByStaff})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,14 +3,15 @@ package report
 import (
 	"cmp"
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
+	"iter"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/sothutu/sothutu/controller/config"
+	"github.com/sothutu/sothutu/controller/store"
 	"github.com/sothutu/sothutu/protocol"
 )
 
@@ -220,9 +221,14 @@ type builder struct {
 	ratings map[int64]rating
 }
 
-// Build reads the events of the period containing q.Day from db (the
-// store's database) and returns the report.
-func Build(ctx context.Context, db *sql.DB, opts Options, q Query) (*Report, error) {
+// Source is where a report reads its events: the centre's store has them.
+type Source interface {
+	Events(ctx context.Context, span store.Span, q store.EventQuery) iter.Seq2[store.Event, error]
+}
+
+// Build reads the events of the period containing q.Day from events and
+// returns the report.
+func Build(ctx context.Context, events Source, opts Options, q Query) (*Report, error) {
 	switch q.Period {
 	case Day, Week, Month:
 	default:
@@ -232,7 +238,7 @@ func Build(ctx context.Context, db *sql.DB, opts Options, q Query) (*Report, err
 		return nil, fmt.Errorf("report.Build: %w", ErrDay)
 	}
 	from, to := Range(q.Period, q.Day, location(opts))
-	r, err := build(ctx, db, opts, q, from, to)
+	r, err := build(ctx, events, opts, q, from, to)
 	if err != nil {
 		return nil, err
 	}
@@ -243,11 +249,11 @@ func Build(ctx context.Context, db *sql.DB, opts Options, q Query) (*Report, err
 // Span is a report of any span [from, to), such as the five minutes of a
 // figures record; its Days are the local days the span touches, each
 // counted within the span.
-func Span(ctx context.Context, db *sql.DB, opts Options, from, to time.Time, by By) (*Report, error) {
+func Span(ctx context.Context, events Source, opts Options, from, to time.Time, by By) (*Report, error) {
 	if !to.After(from) {
 		return nil, fmt.Errorf("report.Span %s to %s: empty span", from, to)
 	}
-	return build(ctx, db, opts, Query{By: by, Day: from}, from, to)
+	return build(ctx, events, opts, Query{By: by, Day: from}, from, to)
 }
 
 func location(opts Options) *time.Location {
@@ -257,7 +263,7 @@ func location(opts Options) *time.Location {
 	return vietnam
 }
 
-func build(ctx context.Context, db *sql.DB, opts Options, q Query, from, to time.Time) (*Report, error) {
+func build(ctx context.Context, events Source, opts Options, q Query, from, to time.Time) (*Report, error) {
 	switch q.By {
 	case ByService, ByCounter, ByStaff:
 	default:
@@ -279,10 +285,10 @@ func build(ctx context.Context, db *sql.DB, opts Options, q Query, from, to time
 	b.starts = append(b.starts, to.UnixNano())
 	b.configRows(opts.Centre)
 
-	if err := b.readSignIns(ctx, db, from, to); err != nil {
+	if err := b.readSignIns(ctx, events, from, to); err != nil {
 		return nil, err
 	}
-	if err := b.readEvents(ctx, db, from, to); err != nil {
+	if err := b.readEvents(ctx, events, from, to); err != nil {
 		return nil, err
 	}
 	for _, rt := range b.ratings {
@@ -394,29 +400,23 @@ func (b *builder) day(at int64) int {
 	return b.dayHint
 }
 
-func (b *builder) readSignIns(ctx context.Context, db *sql.DB, from, to time.Time) error {
+func (b *builder) readSignIns(ctx context.Context, events Source, from, to time.Time) error {
 	// From is a local midnight, so the whole day of any event in range
 	// starts at or after it.
 	dayStart, _ := Range(Day, from, b.loc)
-	rows, err := db.QueryContext(ctx, `SELECT at, counter, actor FROM events
-		WHERE kind = 'signed_in' AND at >= ? AND at < ? ORDER BY at, id`, dayStart.UnixNano(), to.UnixNano())
-	if err != nil {
-		return fmt.Errorf("report: read sign-ins: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var s signIn
-		var counter, actor string
-		if err := rows.Scan(&s.at, &counter, &actor); err != nil {
-			return fmt.Errorf("report: read sign-in: %w", err)
+	q := store.EventQuery{Kinds: []string{"signed_in"}, Actor: true}
+	for e, err := range events.Events(ctx, store.Span{From: dayStart, To: to}, q) {
+		if err != nil {
+			return fmt.Errorf("report: read sign-ins: %w", err)
 		}
-		if user, ok := strings.CutPrefix(actor, "web:"); ok {
-			s.user = user
-			b.signIns[counter] = append(b.signIns[counter], s)
+		if user, ok := strings.CutPrefix(e.Actor, "web:"); ok {
+			b.signIns[e.Counter] = append(b.signIns[e.Counter], signIn{at: e.At.UnixNano(), user: user})
 		}
 	}
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("report: read sign-ins: %w", err)
+	// The events come in commit order; staff searches them by time, the
+	// earlier committed first among sign-ins at one time.
+	for _, s := range b.signIns {
+		slices.SortStableFunc(s, func(x, y signIn) int { return cmp.Compare(x.at, y.at) })
 	}
 	return nil
 }
@@ -435,131 +435,78 @@ func (b *builder) staff(at int64, counter, actor string, day int) string {
 	return s[i-1].user
 }
 
-// kinds are the events a report reads, by their number in the query.
+// kinds are the events a report reads.
 var kinds = []string{"issued", "issued_offline", "replaced", "called", "called_again", "recalled",
 	"called_out_of_order", "served", "no_show", "transferred", "rated"}
 
-const (
-	kIssued = iota
-	kIssuedOffline
-	kReplaced
-	kCalled
-	kCalledAgain
-	kRecalled
-	kCalledOutOfOrder
-	kServed
-	kNoShow
-	kTransferred
-	kRated
-)
-
-// eventsQuery reads the events of [from, to) that count, in id order. The
-// kind comes as its index in kinds, the actor only for staff reports and
-// the detail only for ratings, to spare a string per column and row.
-func eventsQuery(staff bool) string {
-	var k strings.Builder
-	k.WriteString("CASE e.kind")
-	for i, kind := range kinds {
-		fmt.Fprintf(&k, " WHEN '%s' THEN %d", kind, i)
-	}
-	k.WriteString(" ELSE -1 END")
-	actor := "''"
-	if staff {
-		actor = "e.actor"
-	}
-	// Ids grow with time: scan the id range of the period's events in id
-	// order rather than sort them.
-	return `SELECT e.at, ` + k.String() + `, e.ticket, e.service, e.counter, ` + actor + `,
-		CASE e.kind WHEN 'rated' THEN e.detail ELSE '' END, coalesce(t.issued, 0)
-		FROM events e LEFT JOIN tickets t ON t.id = e.ticket
-		WHERE e.id BETWEEN ? AND ? AND +e.at >= ? AND +e.at < ? AND e.kind IN ('` + strings.Join(kinds, "','") + `')
-		ORDER BY e.id`
+// eventsRead is the query of a report's events: the actor only for staff
+// reports and the detail only for ratings, to spare a string per column
+// and event.
+func eventsRead(staff bool) store.EventQuery {
+	return store.EventQuery{Kinds: kinds, Actor: staff, Details: []string{"rated"}}
 }
 
-func (b *builder) readEvents(ctx context.Context, db *sql.DB, from, to time.Time) error {
-	var lo, hi sql.NullInt64
-	if err := db.QueryRowContext(ctx, `SELECT min(id), max(id) FROM events WHERE at >= ? AND at < ?`,
-		from.UnixNano(), to.UnixNano()).Scan(&lo, &hi); err != nil {
-		return fmt.Errorf("report: read event ids: %w", err)
-	}
-	if !lo.Valid {
-		return nil
-	}
-	rows, err := db.QueryContext(ctx, eventsQuery(b.by == ByStaff), lo.Int64, hi.Int64, from.UnixNano(), to.UnixNano())
-	if err != nil {
-		return fmt.Errorf("report: read events: %w", err)
-	}
-	defer rows.Close()
-	var ev event
-	for rows.Next() {
-		if err := rows.Scan(&ev.at, &ev.kind, &ev.ticket, &ev.service, &ev.counter, &ev.actor, &ev.detail, &ev.issued); err != nil {
-			return fmt.Errorf("report: read event: %w", err)
+func (b *builder) readEvents(ctx context.Context, events Source, from, to time.Time) error {
+	for e, err := range events.Events(ctx, store.Span{From: from, To: to}, eventsRead(b.by == ByStaff)) {
+		if err != nil {
+			return fmt.Errorf("report: read events: %w", err)
 		}
-		b.add(&ev)
-	}
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("report: read events: %w", err)
+		b.add(&e)
 	}
 	return nil
 }
 
-type event struct {
-	at, ticket, issued              int64
-	kind                            int
-	service, counter, actor, detail string
-}
-
 // add counts one event.
-func (b *builder) add(ev *event) {
-	day := b.day(ev.at)
+func (b *builder) add(ev *store.Event) {
+	at := ev.At
+	day := b.day(at.UnixNano())
 	v := b.visitOf(ev)
-	at := time.Unix(0, ev.at)
-	switch ev.kind {
-	case kIssued, kIssuedOffline:
+	switch ev.Kind {
+	case "issued", "issued_offline":
 		if b.by == ByService {
-			a := b.row(ev.service)
+			a := b.row(ev.Service)
 			a.seen = true
 			a.row.Issued++
 		}
 		b.total.row.Issued++
 		b.days[day].row.Issued++
-	case kReplaced:
+	case "replaced":
 		if b.by == ByService {
-			b.row(ev.service).row.Issued--
+			b.row(ev.Service).row.Issued--
 		}
 		b.total.row.Issued--
 		b.days[day].row.Issued--
-	case kCalled, kCalledOutOfOrder, kRecalled, kCalledAgain:
+	case "called", "called_out_of_order", "recalled", "called_again":
 		if v != nil {
 			b.called(ev, v, at, day)
 		}
-	case kServed:
+	case "served":
 		b.served(ev, v, at, day)
-	case kNoShow:
+	case "no_show":
 		b.each(ev, day, func(a *acc) { a.row.NoShows++ })
-	case kTransferred:
+	case "transferred":
 		b.each(ev, day, func(a *acc) { a.row.Transferred++ })
 		if v != nil {
 			*v = visit{queued: at}
 		}
-	case kRated:
+	case "rated":
 		b.rated(ev, day)
 	}
 }
 
 // key is the row an event counts in.
-func (b *builder) key(ev *event, day int) string {
+func (b *builder) key(ev *store.Event, day int) string {
 	switch b.by {
 	case ByService:
-		return ev.service
+		return ev.Service
 	case ByCounter:
-		return ev.counter
+		return ev.Counter
 	}
-	return b.staff(ev.at, ev.counter, ev.actor, day)
+	return b.staff(ev.At.UnixNano(), ev.Counter, ev.Actor, day)
 }
 
 // each counts with f in the event's row, the total and its day.
-func (b *builder) each(ev *event, day int, f func(a *acc)) {
+func (b *builder) each(ev *store.Event, day int, f func(a *acc)) {
 	a := b.row(b.key(ev, day))
 	a.seen = true
 	f(a)
@@ -568,26 +515,24 @@ func (b *builder) each(ev *event, day int, f func(a *acc)) {
 }
 
 // visitOf is the visit of the event's ticket, nil for an event of none.
-func (b *builder) visitOf(ev *event) *visit {
-	v := b.visits[ev.ticket]
-	if v == nil && ev.ticket != 0 {
+func (b *builder) visitOf(ev *store.Event) *visit {
+	v := b.visits[ev.Ticket]
+	if v == nil && ev.Ticket != 0 {
 		v = &visit{}
-		if ev.issued != 0 {
-			v.queued = time.Unix(0, ev.issued)
-		}
-		b.visits[ev.ticket] = v
+		v.queued = ev.Issued // zero if unknown
+		b.visits[ev.Ticket] = v
 	}
 	return v
 }
 
 // called counts a call: the first ends the visit's wait, a call again
 // does not.
-func (b *builder) called(ev *event, v *visit, at time.Time, day int) {
-	if ev.kind != kCalledAgain && !v.waited {
+func (b *builder) called(ev *store.Event, v *visit, at time.Time, day int) {
+	if ev.Kind != "called_again" && !v.waited {
 		v.waited = true
 		if !v.queued.IsZero() {
 			w := at.Sub(v.queued)
-			target, ok := b.targets[ev.service]
+			target, ok := b.targets[ev.Service]
 			within := ok && w <= target
 			b.each(ev, day, func(a *acc) {
 				a.waits = append(a.waits, w)
@@ -601,7 +546,7 @@ func (b *builder) called(ev *event, v *visit, at time.Time, day int) {
 }
 
 // served counts a citizen served, and the service time from the last call.
-func (b *builder) served(ev *event, v *visit, at time.Time, day int) {
+func (b *builder) served(ev *store.Event, v *visit, at time.Time, day int) {
 	var d time.Duration
 	ok := v != nil && !v.lastCall.IsZero()
 	if ok {
@@ -616,14 +561,14 @@ func (b *builder) served(ev *event, v *visit, at time.Time, day int) {
 }
 
 // rated keeps a ticket's rating, the last one given, for its row and day.
-func (b *builder) rated(ev *event, day int) {
-	i := slices.Index(protocol.Ratings, protocol.Rating(ev.detail))
-	if i < 0 || ev.ticket == 0 {
+func (b *builder) rated(ev *store.Event, day int) {
+	i := slices.Index(protocol.Ratings, protocol.Rating(ev.Detail))
+	if i < 0 || ev.Ticket == 0 {
 		return
 	}
 	k := b.key(ev, day)
 	b.row(k).seen = true
-	b.ratings[ev.ticket] = rating{key: k, day: day, r: i}
+	b.ratings[ev.Ticket] = rating{key: k, day: day, r: i}
 }
 
 // nextMidnight is the first local midnight after t.

@@ -166,7 +166,7 @@ func scriptedDay(t *testing.T) *script {
 
 func build(t *testing.T, s *script, p report.Period, day time.Time, by report.By) *report.Report {
 	t.Helper()
-	r, err := report.Build(s.ctx, s.st.DB(), report.Options{Centre: s.c}, report.Query{Period: p, Day: day, By: by})
+	r, err := report.Build(s.ctx, s.st, report.Options{Centre: s.c}, report.Query{Period: p, Day: day, By: by})
 	if err != nil {
 		t.Fatal(err)
 	}

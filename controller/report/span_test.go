@@ -27,16 +27,16 @@ func TestSpan(t *testing.T) {
 	opts := report.Options{Centre: s.c}
 	day := time.Date(2026, 11, 23, 0, 0, 0, 0, hcm)
 	whole := build(t, s, report.Day, day.Add(12*time.Hour), report.ByService)
-	span, err := report.Span(ctx, s.st.DB(), opts, day, day.AddDate(0, 0, 1), report.ByService)
+	span, err := report.Span(ctx, s.st, opts, day, day.AddDate(0, 0, 1), report.ByService)
 	if err != nil {
 		t.Fatal(err)
 	}
 	noon := day.Add(12 * time.Hour)
-	morning, err := report.Span(ctx, s.st.DB(), opts, day, noon, report.ByService)
+	morning, err := report.Span(ctx, s.st, opts, day, noon, report.ByService)
 	if err != nil {
 		t.Fatal(err)
 	}
-	afternoon, err := report.Span(ctx, s.st.DB(), opts, noon, day.AddDate(0, 0, 1), report.ByService)
+	afternoon, err := report.Span(ctx, s.st, opts, noon, day.AddDate(0, 0, 1), report.ByService)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -80,7 +80,7 @@ func TestSpan(t *testing.T) {
 	if len(span.Days) != 1 || len(morning.Days) != 1 {
 		t.Errorf("days: whole %d, morning %d", len(span.Days), len(morning.Days))
 	}
-	if _, err := report.Span(ctx, s.st.DB(), opts, noon, noon, report.ByService); err == nil {
+	if _, err := report.Span(ctx, s.st, opts, noon, noon, report.ByService); err == nil {
 		t.Error("an empty span gave no error")
 	}
 }

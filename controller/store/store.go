@@ -151,9 +151,6 @@ func (s *Store) Close() error {
 	return errors.Join(err, s.lock.Release())
 }
 
-// DB is the database, for reports that read it.
-func (s *Store) DB() *sql.DB { return s.db }
-
 func nanos(t time.Time) int64 {
 	if t.IsZero() {
 		return 0
