@@ -53,7 +53,7 @@ func (s *Server) build(w http.ResponseWriter, r *http.Request) (*report.Report, 
 		}
 		return user
 	}}
-	rep, err := report.Build(r.Context(), s.opts.Store.DB(), opts, q)
+	rep, err := report.Build(r.Context(), s.opts.Store, opts, q)
 	if err != nil {
 		s.log.Error("build report", "err", err)
 		s.problem(w, r, http.StatusInternalServerError, "error.busy")
