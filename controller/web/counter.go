@@ -15,13 +15,13 @@ import (
 // for a manager the one asked for (the first by default). ok is false, and
 // the answer written, when the user may not act there.
 func (s *Server) counterOf(w http.ResponseWriter, r *http.Request, ss *session, asked string) (string, bool) {
-	if ss.user.Role == config.RoleStaff {
-		if asked != "" && asked != ss.user.Counter {
-			s.log.Warn("staff refused at another counter", "user", ss.user.Name, "counter", asked)
+	if ss.User.Role == config.RoleStaff {
+		if asked != "" && asked != ss.User.Counter {
+			s.log.Warn("staff refused at another counter", "user", ss.User.Name, "counter", asked)
 			s.problem(w, r, http.StatusForbidden, "error.counter")
 			return "", false
 		}
-		return ss.user.Counter, true
+		return ss.User.Counter, true
 	}
 	if asked == "" {
 		return s.opts.Centre.Counters[0].ID, true
@@ -100,7 +100,7 @@ func (s *Server) counterPage(w http.ResponseWriter, r *http.Request, ss *session
 	}
 	cfg, _ := s.opts.Centre.Counter(v.Counter)
 	s.render(w, r, http.StatusOK, "counter", ss, map[string]any{"Meta": s.meta(lang(r)), "State": v,
-		"Name": cfg.Name.In(lang(r)), "Counters": s.opts.Centre.Counters, "Manager": ss.user.Role == config.RoleManager})
+		"Name": cfg.Name.In(lang(r)), "Counters": s.opts.Centre.Counters, "Manager": ss.User.Role == config.RoleManager})
 }
 
 func (s *Server) counterJSON(w http.ResponseWriter, r *http.Request, ss *session) {
@@ -141,7 +141,7 @@ func (s *Server) act(w http.ResponseWriter, r *http.Request, ss *session) {
 	req := protocol.Request{V: protocol.Version, Key: r.PostFormValue("key"), Op: op, Counter: id,
 		ToService: r.PostFormValue("to_service"), ToCounter: r.PostFormValue("to_counter"),
 		Ticket: r.PostFormValue("ticket"), Reason: r.PostFormValue("reason")}
-	actor := engine.Actor{Device: "web:" + ss.user.Name, Kind: protocol.DeviceCounter, Counter: id}
+	actor := engine.Actor{Device: "web:" + ss.User.Name, Kind: protocol.DeviceCounter, Counter: id}
 	ctx, cancel := context.WithTimeout(r.Context(), 10*time.Second)
 	defer cancel()
 	reply, err := s.opts.Controller.Do(ctx, actor, req)

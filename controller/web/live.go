@@ -1,12 +1,9 @@
 package web
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"log/slog"
 	"net/http"
 	"strconv"
 	"strings"
@@ -14,6 +11,7 @@ import (
 
 	"github.com/sothutu/sothutu/controller/config"
 	"github.com/sothutu/sothutu/controller/engine"
+	"github.com/sothutu/sothutu/controller/pages"
 	"github.com/sothutu/sothutu/protocol"
 )
 
@@ -50,7 +48,7 @@ func (s *Server) live(w http.ResponseWriter, r *http.Request, ss *session) {
 		return
 	}
 	s.render(w, r, http.StatusOK, "live", ss, map[string]any{"Meta": s.meta(lang(r)), "Overview": o,
-		"Manager": ss.user.Role == config.RoleManager})
+		"Manager": ss.User.Role == config.RoleManager})
 }
 
 func (s *Server) overviewJSON(w http.ResponseWriter, r *http.Request, _ *session) {
@@ -72,59 +70,7 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request, state func(conte
 	defer stop()
 	heartbeat := time.NewTicker(s.opts.Heartbeat)
 	defer heartbeat.Stop()
-	streamState(w, r, s.log, changes, heartbeat.C, state, func() { s.session(r) })
-}
-
-// streamState sends state as server-sent events: now, and again whenever
-// changes says so and the state differs from the last sent, until the
-// client goes; a comment on every heartbeat, when keepAlive renews the
-// session (a page left open keeps it).
-func streamState[C, H any](w http.ResponseWriter, r *http.Request, log *slog.Logger, changes <-chan C, heartbeat <-chan H,
-	state func(context.Context) (any, error), keepAlive func()) {
-	flusher, ok := w.(http.Flusher)
-	if !ok {
-		http.Error(w, "streaming unsupported", http.StatusInternalServerError)
-		return
-	}
-	w.Header().Set("Content-Type", "text/event-stream; charset=utf-8")
-	w.Header().Set("X-Accel-Buffering", "no")
-	w.WriteHeader(http.StatusOK)
-	var last []byte
-	send := func() bool {
-		v, err := state(r.Context())
-		if err != nil {
-			return false
-		}
-		b, err := json.Marshal(v)
-		if err != nil {
-			log.Error("encode live state", "err", err)
-			return false
-		}
-		if bytes.Equal(b, last) {
-			return true
-		}
-		last = b
-		fmt.Fprintf(w, "data: %s\n\n", b)
-		flusher.Flush()
-		return true
-	}
-	if !send() {
-		return
-	}
-	for {
-		select {
-		case <-r.Context().Done():
-			return
-		case <-changes:
-			if !send() {
-				return
-			}
-		case <-heartbeat:
-			keepAlive()
-			fmt.Fprint(w, ": ♥\n\n")
-			flusher.Flush()
-		}
-	}
+	pages.StreamState(w, r, s.log, changes, heartbeat.C, state, func() { s.Session(r) })
 }
 
 // move changes a counter's services: form fields counter, and skills
@@ -143,7 +89,7 @@ func (s *Server) move(w http.ResponseWriter, r *http.Request, ss *session) {
 			return
 		}
 	}
-	actor := engine.Actor{Device: "web:" + ss.user.Name}
+	actor := engine.Actor{Device: "web:" + ss.User.Name}
 	ctx, cancel := context.WithTimeout(r.Context(), 10*time.Second)
 	defer cancel()
 	if err := s.opts.Controller.Reassign(ctx, actor, id, skills); err != nil {
@@ -151,7 +97,7 @@ func (s *Server) move(w http.ResponseWriter, r *http.Request, ss *session) {
 		s.problem(w, r, http.StatusServiceUnavailable, "error.busy")
 		return
 	}
-	s.log.Info("counter moved", "counter", id, "skills", r.PostFormValue("skills"), "user", ss.user.Name)
+	s.log.Info("counter moved", "counter", id, "skills", r.PostFormValue("skills"), "user", ss.User.Name)
 	writeJSON(w, http.StatusOK, map[string]any{"ok": true, "counter": id})
 }
 

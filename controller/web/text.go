@@ -1,33 +1,17 @@
 package web
 
-// texts are the pages' words, Vietnamese then English.
-var texts = map[string][2]string{
-	"app":                      {"Hệ thống xếp hàng", "Queue system"},
+import "github.com/sothutu/sothutu/controller/pages"
+
+// texts are the centre's pages' own words, Vietnamese then English; the
+// shared layout's are pages.Frame.
+var texts = pages.Texts{
 	"nav.live":                 {"Tình hình trực tiếp", "Live view"},
 	"nav.counter":              {"Quầy của tôi", "My counter"},
 	"nav.reports":              {"Báo cáo", "Reports"},
 	"nav.alerts":               {"Cảnh báo", "Alerts"},
-	"nav.signout":              {"Đăng xuất", "Sign out"},
-	"nav.lang":                 {"English", "Tiếng Việt"},
-	"role.manager":             {"Quản lý", "Manager"},
-	"role.staff":               {"Cán bộ", "Staff"},
-	"role.viewer":              {"Xem", "Viewer"},
-	"signin.title":             {"Đăng nhập", "Sign in"},
-	"signin.name":              {"Tên đăng nhập", "User name"},
-	"signin.password":          {"Mật khẩu", "Password"},
-	"signin.submit":            {"Đăng nhập", "Sign in"},
-	"signin.wrong":             {"Sai tên đăng nhập hoặc mật khẩu.", "Wrong user name or password."},
-	"signin.limited":           {"Quá nhiều lần thử. Vui lòng đợi một phút rồi thử lại.", "Too many attempts. Wait a minute and try again."},
-	"signin.expired":           {"Trang đăng nhập đã cũ. Vui lòng thử lại.", "The sign-in page had expired. Please try again."},
-	"error.signin":             {"Vui lòng đăng nhập.", "Please sign in."},
-	"error.csrf":               {"Yêu cầu không hợp lệ (mã bảo vệ sai). Tải lại trang rồi thử lại.", "Request refused (bad security token). Reload the page and try again."},
-	"error.role":               {"Bạn không có quyền mở trang này.", "You do not have access to this page."},
 	"error.counter":            {"Bạn chỉ thao tác được tại quầy của mình.", "You can only act at your own counter."},
 	"error.nocounter":          {"Không có quầy này.", "No such counter."},
-	"error.busy":               {"Hệ thống đang bận, vui lòng thử lại.", "The system is busy; try again."},
 	"error.input":              {"Dữ liệu không hợp lệ", "Invalid input"},
-	"error.title":              {"Lỗi", "Error"},
-	"error.back":               {"Về trang chính", "Back to the start"},
 	"live.services":            {"Lĩnh vực", "Services"},
 	"live.counters":            {"Quầy", "Counters"},
 	"live.devices":             {"Thiết bị", "Devices"},
@@ -56,15 +40,12 @@ var texts = map[string][2]string{
 	"live.kind":                {"Loại", "Kind"},
 	"live.printer":             {"Máy in", "Printer"},
 	"live.since":               {"Từ", "Since"},
-	"live.updated":             {"Cập nhật", "Updated"},
-	"live.offline":             {"Mất kết nối với bộ điều khiển", "Disconnected from the controller"},
 	"status.serving":           {"Đang phục vụ", "Serving"},
 	"status.idle":              {"Rảnh", "Idle"},
 	"status.paused":            {"Tạm nghỉ", "Paused"},
 	"status.closed":            {"Đóng", "Closed"},
 	"status.idlewait":          {"Rảnh khi có người chờ", "Idle while people wait"},
 	"status.online":            {"Trực tuyến", "Online"},
-	"status.offline":           {"Mất kết nối", "Offline"},
 	"status.never":             {"Chưa kết nối", "Never connected"},
 	"alert.wait_over_target":   {"Vượt thời gian chờ mục tiêu", "Over target wait"},
 	"alert.idle_while_waiting": {"Quầy rảnh khi có người chờ", "Counter idle while people wait"},
@@ -112,12 +93,9 @@ var texts = map[string][2]string{
 	"report.counter":           {"Quầy", "Counter"},
 	"report.staff":             {"Cán bộ", "Staff"},
 	"report.show":              {"Xem", "Show"},
-	"report.csv":               {"Tải CSV", "Download CSV"},
 	"report.xlsx":              {"Tải Excel", "Download Excel"},
 	"report.from":              {"Từ", "From"},
 	"report.to":                {"đến hết", "to the end of"},
-	"report.date":              {"Ngày", "Date"},
-	"min":                      {"phút", "min"},
 	"code.unknown_service":     {"Không có lĩnh vực này.", "No such service."},
 	"code.unknown_counter":     {"Không có quầy này.", "No such counter."},
 	"code.unknown_ticket":      {"Không có số này hôm nay, hoặc số không ở trạng thái này.", "No such ticket today, or not in that state."},
@@ -125,49 +103,14 @@ var texts = map[string][2]string{
 	"code.no_ticket":           {"Quầy chưa có số nào đang phục vụ.", "The counter has no current ticket."},
 	"code.conflict":            {"Không thực hiện được lúc này (ví dụ: hãy hoàn thành số đang phục vụ trước).", "Not possible now (for example: finish the current ticket first)."},
 	"code.internal":            {"Hệ thống chưa lưu được, vui lòng thử lại.", "Not saved; please try again."},
-	"nav.city":                 {"Các trung tâm", "Centres"},
-	"city.title":               {"Thời gian chờ tại các trung tâm", "Waiting at the centres"},
-	"city.centres":             {"Trung tâm", "Centres"},
-	"city.centre":              {"Trung tâm", "Centre"},
-	"city.id":                  {"Mã", "Code"},
-	"city.rank":                {"Hạng", "Rank"},
-	"city.waiting":             {"Đang chờ", "Waiting"},
-	"city.issued":              {"Số phiếu hôm nay", "Issued today"},
-	"city.served":              {"Đã phục vụ hôm nay", "Served today"},
-	"city.noshows":             {"Vắng mặt", "No-shows"},
 	"city.p50":                 {"Chờ trung vị (phút)", "Median wait (min)"},
 	"city.p90":                 {"Chờ P90 (phút)", "90th pct wait (min)"},
-	"city.within":              {"Trong mục tiêu (%)", "Within target (%)"},
-	"city.satisfied":           {"Hài lòng (%)", "Satisfied (%)"},
-	"city.uplink":              {"Kết nối", "Uplink"},
-	"city.up":                  {"Bình thường", "Up"},
-	"city.down":                {"Mất kết nối", "Down"},
-	"city.downcount":           {"Mất kết nối", "Uplink down"},
-	"city.last":                {"Số liệu cuối", "Latest figures"},
-	"city.devices":             {"Thiết bị", "Devices"},
-	"city.offline":             {"Thiết bị mất kết nối", "Devices offline"},
-	"city.faults":              {"lỗi", "faults"},
-	"city.trend":               {"Xu hướng 30 ngày", "30-day trend"},
-	"city.nodays":              {"Chưa có số liệu ngày nào.", "No day's figures yet."},
-	"city.note":                {"Xếp hạng theo tỷ lệ lượt chờ trong thời gian mục tiêu hôm nay, rồi theo thời gian chờ P90. Trung tâm mất kết nối xếp sau cùng.", "Ranked by today's share of waits within target, then by the 90th percentile wait; centres whose uplink is down come last."},
 }
 
-func translate(lang, key string) string {
-	t, ok := texts[key]
-	if !ok {
-		return key
-	}
-	if lang == "en" {
-		return t[1]
-	}
-	return t[0]
-}
+// words are the centre's pages' words and the shared ones.
+var words = pages.Frame.With(texts)
+
+func translate(lang, key string) string { return words.Translate(lang, key) }
 
 // dictionary is every text in one language, for the pages' scripts.
-func dictionary(lang string) map[string]string {
-	out := make(map[string]string, len(texts))
-	for k := range texts {
-		out[k] = translate(lang, k)
-	}
-	return out
-}
+func dictionary(lang string) map[string]string { return words.Dictionary(lang) }

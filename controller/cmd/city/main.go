@@ -28,8 +28,8 @@ import (
 	"time"
 
 	"github.com/sothutu/sothutu/controller/city"
+	"github.com/sothutu/sothutu/controller/city/view"
 	"github.com/sothutu/sothutu/controller/config"
-	"github.com/sothutu/sothutu/controller/web"
 	"github.com/sothutu/sothutu/internal/lifecycle"
 )
 
@@ -109,21 +109,21 @@ func run(ctx context.Context, f flags) error {
 
 	// The ingest, its report and the city view end together: when one
 	// fails the others stop, and the process exits non-zero.
-	var view *http.Server
+	var viewServer *http.Server
 	var viewListener net.Listener
 	if f.http != "" {
 		cfg, err := config.LoadCity(f.config)
 		if err != nil {
 			return err
 		}
-		pages, err := web.NewCity(web.CityOptions{City: cfg, Store: st, Logger: log.With("part", "web")})
+		pages, err := view.New(view.Options{City: cfg, Store: st, Logger: log.With("part", "web")})
 		if err != nil {
 			return err
 		}
 		if viewListener, err = net.Listen("tcp", f.http); err != nil {
 			return fmt.Errorf("city view: %w", err)
 		}
-		view = &http.Server{Handler: pages, ReadHeaderTimeout: 5 * time.Second}
+		viewServer = &http.Server{Handler: pages, ReadHeaderTimeout: 5 * time.Second}
 		log.Info("city view", "url", "http://"+viewListener.Addr().String()+"/")
 		if len(cfg.Users) == 0 {
 			log.Warn("no users in the city's configuration: nobody can sign in to the city view")
@@ -131,8 +131,8 @@ func run(ctx context.Context, f flags) error {
 	}
 	parts, _ := lifecycle.NewGroup(ctx)
 	parts.Go("report", func(ctx context.Context) error { report(ctx, in, log); return nil })
-	if view != nil {
-		parts.Go("city view", func(ctx context.Context) error { return lifecycle.Serve(ctx, view, viewListener) })
+	if viewServer != nil {
+		parts.Go("city view", func(ctx context.Context) error { return lifecycle.Serve(ctx, viewServer, viewListener) })
 	}
 	parts.Go("ingest", in.Run)
 	return parts.Wait()

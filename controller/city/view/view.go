@@ -1,11 +1,13 @@
-package web
+package view
 
 import (
 	"context"
+	"embed"
 	"encoding/csv"
 	"errors"
 	"fmt"
 	"html/template"
+	"io/fs"
 	"log/slog"
 	"math"
 	"net/http"
@@ -17,16 +19,22 @@ import (
 
 	"github.com/sothutu/sothutu/controller/city"
 	"github.com/sothutu/sothutu/controller/config"
+	"github.com/sothutu/sothutu/controller/pages"
 )
 
-// CityOptions configures the city's pages.
-type CityOptions struct {
+// ErrOptions is wrapped by New's error for options without a city or a store.
+var ErrOptions = errors.New("city view: City and Store are required")
+
+// Options configures the city's pages.
+type Options struct {
 	City  *config.City
 	Store *city.Store
-	// Clock, Logger, MaxAge, IdleTimeout, SignInEvery, SignInBurst and
-	// SecureCookies are as in Options.
-	Clock         func() time.Time
-	Logger        *slog.Logger
+	// Clock tells the time; nil means time.Now. Sessions, rate limits and
+	// when a centre's uplink counts as down follow it.
+	Clock  func() time.Time
+	Logger *slog.Logger
+	// MaxAge, IdleTimeout, SignInEvery, SignInBurst and SecureCookies are
+	// as in pages.Options.
 	MaxAge        time.Duration
 	IdleTimeout   time.Duration
 	SignInEvery   time.Duration
@@ -37,91 +45,55 @@ type CityOptions struct {
 	Refresh time.Duration
 }
 
-// CityServer serves the city's view of its centres.
-type CityServer struct {
-	*gate
-	opts      CityOptions
-	pages     *template.Template
-	mux       *http.ServeMux
-	routeList []Route
+// Server serves the city's view of its centres.
+type Server struct {
+	*pages.Site
+	opts Options
+	now  func() time.Time
+	log  *slog.Logger
 }
 
-// NewCity returns the city's pages.
-func NewCity(opts CityOptions) (*CityServer, error) {
+//go:embed assets
+var assets embed.FS
+
+// New returns the city's pages.
+func New(opts Options) (*Server, error) {
 	if opts.City == nil || opts.Store == nil {
-		return nil, errors.New("web.NewCity: City and Store are required")
+		return nil, fmt.Errorf("view.New: %w", ErrOptions)
 	}
-	def := Options{Clock: opts.Clock, Logger: opts.Logger, MaxAge: opts.MaxAge, IdleTimeout: opts.IdleTimeout,
-		SignInEvery: opts.SignInEvery, SignInBurst: opts.SignInBurst}
-	defaults(&def)
-	opts.Clock, opts.Logger, opts.MaxAge, opts.IdleTimeout = def.Clock, def.Logger, def.MaxAge, def.IdleTimeout
-	opts.SignInEvery, opts.SignInBurst = def.SignInEvery, def.SignInBurst
+	if opts.Clock == nil {
+		opts.Clock = time.Now
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
 	if opts.Refresh == 0 {
 		opts.Refresh = 5 * time.Second
 	}
-	pages, err := parsePages()
+	s := &Server{opts: opts, now: opts.Clock, log: opts.Logger.With("city", opts.City.ID)}
+	own, err := fs.Sub(assets, "assets")
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("view.New: %w", err)
 	}
-	s := &CityServer{opts: opts, pages: pages}
-	s.gate = newGate(gateOptions{MaxAge: opts.MaxAge, IdleTimeout: opts.IdleTimeout, SignInEvery: opts.SignInEvery,
-		SignInBurst: opts.SignInBurst, SecureCookies: opts.SecureCookies, Clock: opts.Clock,
-		Logger: opts.Logger.With("city", opts.City.ID)}, opts.City.User)
-	s.gate.render, s.gate.problem = s.render, s.problem
-	s.gate.home = func(*config.User) string { return "/city" }
-	s.mux = http.NewServeMux()
-	static := staticFiles()
-	s.mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(static)))
-	s.mux.HandleFunc("GET /signin", s.signIn)
-	s.mux.HandleFunc("POST /signin", s.signIn)
-	s.mux.HandleFunc("GET /lang", setLang)
+	s.Site, err = pages.New(pages.Options{Users: opts.City.User, Assets: own, Texts: texts, Name: opts.City.Name.In,
+		Nav:   func(*config.User) []pages.Link { return []pages.Link{{Href: "/city", Key: "nav.city"}} },
+		Home:  func(*config.User) string { return "/city" },
+		Clock: opts.Clock, Logger: s.log, MaxAge: opts.MaxAge, IdleTimeout: opts.IdleTimeout,
+		SignInEvery: opts.SignInEvery, SignInBurst: opts.SignInBurst, SecureCookies: opts.SecureCookies})
+	if err != nil {
+		return nil, fmt.Errorf("view.New: %w", err)
+	}
 	watchers := []config.Role{config.RoleManager, config.RoleViewer}
-	for _, r := range []struct {
-		pattern string
-		h       handler
-	}{
-		{"GET /{$}", func(w http.ResponseWriter, r *http.Request, _ *session) {
-			http.Redirect(w, r, "/city", http.StatusSeeOther)
-		}},
-		{"POST /signout", s.signOut},
-		{"GET /city", s.cityPage},
-		{"GET /api/city", s.cityJSON},
-		{"GET /city/events", s.cityEvents},
-		{"GET /city/centre", s.centrePage},
-		{"GET /city/export.csv", s.cityCSV},
-	} {
-		method, path, _ := strings.Cut(r.pattern, " ")
-		s.routeList = append(s.routeList, Route{Method: method, Path: path, Roles: watchers})
-		s.mux.HandleFunc(r.pattern, s.allow(r.h, watchers...))
-	}
+	s.Handle("GET /{$}", func(w http.ResponseWriter, r *http.Request, _ *pages.Session) {
+		http.Redirect(w, r, "/city", http.StatusSeeOther)
+	}, watchers)
+	s.HandleSignOut(watchers)
+	s.Handle("GET /city", s.cityPage, watchers)
+	s.Handle("GET /api/city", s.cityJSON, watchers)
+	s.Handle("GET /city/events", s.cityEvents, watchers)
+	s.Handle("GET /city/centre", s.centrePage, watchers)
+	s.Handle("GET /city/export.csv", s.cityCSV, watchers)
 	return s, nil
-}
-
-// Routes lists every endpoint with who may use it.
-func (s *CityServer) Routes() []Route { return s.routeList }
-
-// ServeHTTP serves the pages.
-func (s *CityServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	secure(w, r)
-	s.mux.ServeHTTP(w, r)
-}
-
-func (s *CityServer) render(w http.ResponseWriter, r *http.Request, status int, name string, ss *session, data any) {
-	p := page{Lang: lang(r), Path: r.URL.Path, Data: data}
-	p.Centre = s.opts.City.Name.In(p.Lang)
-	if ss != nil {
-		p.User, p.CSRF, p.Nav = ss.user, ss.csrf, []link{{"/city", "nav.city"}}
-	}
-	execute(w, s.pages, s.log, status, name, p)
-}
-
-func (s *CityServer) problem(w http.ResponseWriter, r *http.Request, status int, key string) {
-	if r.Method != http.MethodGet || r.Header.Get("Accept") == "application/json" {
-		writeJSON(w, status, map[string]string{"error": translate(lang(r), key)})
-		return
-	}
-	ss, _ := s.session(r)
-	s.render(w, r, status, "problem", ss, map[string]any{"Status": status, "Message": translate(lang(r), key)})
 }
 
 // cityRow is one centre on the city view.
@@ -154,7 +126,7 @@ type cityView struct {
 	Served  int       `json:"served"`
 }
 
-func (s *CityServer) view(ctx context.Context, lang string) (cityView, error) {
+func (s *Server) view(ctx context.Context, lang string) (cityView, error) {
 	sums, err := s.opts.Store.Centres(ctx)
 	if err != nil {
 		return cityView{}, err
@@ -232,55 +204,63 @@ func (s *CityServer) view(ctx context.Context, lang string) (cityView, error) {
 	return v, nil
 }
 
-func (s *CityServer) meta(lang string) meta {
-	return meta{Lang: lang, Dict: dictionary(lang), Zone: s.opts.City.Location.String()}
+// meta is what the page's script needs besides the view: the words and
+// the city's time zone.
+type meta struct {
+	Lang string            `json:"lang"`
+	Dict map[string]string `json:"dict"`
+	Zone string            `json:"zone"`
 }
 
-func (s *CityServer) cityPage(w http.ResponseWriter, r *http.Request, ss *session) {
-	v, err := s.view(r.Context(), lang(r))
+func (s *Server) meta(lang string) meta {
+	return meta{Lang: lang, Dict: words.Dictionary(lang), Zone: s.opts.City.Location.String()}
+}
+
+func (s *Server) cityPage(w http.ResponseWriter, r *http.Request, ss *pages.Session) {
+	v, err := s.view(r.Context(), pages.Lang(r))
 	if err != nil {
 		s.log.Error("city view", "err", err)
-		s.problem(w, r, http.StatusServiceUnavailable, "error.busy")
+		s.Problem(w, r, http.StatusServiceUnavailable, "error.busy")
 		return
 	}
-	s.render(w, r, http.StatusOK, "city", ss, map[string]any{"Meta": s.meta(lang(r)), "View": v})
+	s.Render(w, r, http.StatusOK, "city", ss, map[string]any{"Meta": s.meta(pages.Lang(r)), "View": v})
 }
 
-func (s *CityServer) cityJSON(w http.ResponseWriter, r *http.Request, _ *session) {
-	v, err := s.view(r.Context(), lang(r))
+func (s *Server) cityJSON(w http.ResponseWriter, r *http.Request, _ *pages.Session) {
+	v, err := s.view(r.Context(), pages.Lang(r))
 	if err != nil {
-		s.problem(w, r, http.StatusServiceUnavailable, "error.busy")
+		s.Problem(w, r, http.StatusServiceUnavailable, "error.busy")
 		return
 	}
-	writeJSON(w, http.StatusOK, v)
+	pages.WriteJSON(w, http.StatusOK, v)
 }
 
 // cityEvents streams the city view, read again every Refresh.
-func (s *CityServer) cityEvents(w http.ResponseWriter, r *http.Request, _ *session) {
+func (s *Server) cityEvents(w http.ResponseWriter, r *http.Request, _ *pages.Session) {
 	tick := time.NewTicker(s.opts.Refresh)
 	defer tick.Stop()
 	heartbeat := time.NewTicker(15 * time.Second)
 	defer heartbeat.Stop()
-	l := lang(r)
-	streamState(w, r, s.log, tick.C, heartbeat.C, func(ctx context.Context) (any, error) {
+	l := pages.Lang(r)
+	pages.StreamState(w, r, s.log, tick.C, heartbeat.C, func(ctx context.Context) (any, error) {
 		return s.view(ctx, l)
-	}, func() { s.session(r) })
+	}, func() { s.Session(r) })
 }
 
 // centrePage shows one centre's days.
-func (s *CityServer) centrePage(w http.ResponseWriter, r *http.Request, ss *session) {
+func (s *Server) centrePage(w http.ResponseWriter, r *http.Request, ss *pages.Session) {
 	id := r.URL.Query().Get("id")
 	days, err := s.opts.Store.Trend(r.Context(), id, 30)
 	if err != nil {
-		s.problem(w, r, http.StatusServiceUnavailable, "error.busy")
+		s.Problem(w, r, http.StatusServiceUnavailable, "error.busy")
 		return
 	}
-	l := lang(r)
+	l := pages.Lang(r)
 	name := id
 	if cc, ok := s.opts.City.Centre(id); ok {
 		name = cc.Name.In(l)
 	}
-	s.render(w, r, http.StatusOK, "citycentre", ss, map[string]any{"ID": id, "Name": name, "Days": days,
+	s.Render(w, r, http.StatusOK, "citycentre", ss, map[string]any{"ID": id, "Name": name, "Days": days,
 		"Chart": template.HTML(trendSVG(days, l)), "Rows": trendRows(days)})
 }
 
@@ -343,11 +323,11 @@ func trendSVG(days []city.DayFigures, lang string) string {
 }
 
 // cityCSV exports the city view's table.
-func (s *CityServer) cityCSV(w http.ResponseWriter, r *http.Request, _ *session) {
-	l := lang(r)
+func (s *Server) cityCSV(w http.ResponseWriter, r *http.Request, _ *pages.Session) {
+	l := pages.Lang(r)
 	v, err := s.view(r.Context(), l)
 	if err != nil {
-		s.problem(w, r, http.StatusServiceUnavailable, "error.busy")
+		s.Problem(w, r, http.StatusServiceUnavailable, "error.busy")
 		return
 	}
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")

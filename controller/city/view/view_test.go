@@ -1,29 +1,68 @@
-package web_test
+package view_test
 
 import (
 	"context"
 	"encoding/csv"
+	"flag"
+	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
 
 	"github.com/sothutu/sothutu/controller/city"
+	"github.com/sothutu/sothutu/controller/city/view"
 	"github.com/sothutu/sothutu/controller/config"
-	"github.com/sothutu/sothutu/controller/web"
+	"github.com/sothutu/sothutu/controller/pages/pagestest"
 	"github.com/sothutu/sothutu/controller/web/webtest"
 	"github.com/sothutu/sothutu/protocol"
 )
 
+var (
+	quiet   = slog.New(slog.NewTextHandler(io.Discard, nil))
+	screens = flag.Bool("screens", false, "write the pages' screenshots into testdata/")
+)
+
+// clock is the pages' settable clock: sessions and the uplinks' state follow it.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *clock) add(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
+}
+
+// save keeps a screenshot in testdata/ when -screens is given.
+func save(t *testing.T, name string, png []byte) {
+	t.Helper()
+	if *screens {
+		if err := os.WriteFile(filepath.Join("testdata", name), png, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
 // citySite is the example city's pages over a real city store.
 type citySite struct {
 	store *city.Store
-	pages *web.CityServer
+	pages *view.Server
 	url   string
 	clock *clock
 	seq   map[string]int64
@@ -42,7 +81,7 @@ func startCity(t *testing.T) *citySite {
 	t.Cleanup(func() { st.Close() })
 	loc, _ := time.LoadLocation("Asia/Ho_Chi_Minh")
 	clk := &clock{t: time.Date(2026, 11, 23, 10, 2, 0, 0, loc)}
-	pages, err := web.NewCity(web.CityOptions{City: cfg, Store: st, Clock: clk.now, Logger: quiet, Refresh: 100 * time.Millisecond})
+	pages, err := view.New(view.Options{City: cfg, Store: st, Clock: clk.now, Logger: quiet, Refresh: 100 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -75,12 +114,11 @@ func (c *citySite) send(t *testing.T, centre string, to time.Time, served int, w
 // The city's pages need a session and a token like the centre's.
 func TestCityPagesNeedSignIn(t *testing.T) {
 	c := startCity(t)
-	s := &site{url: c.url}
-	anon := s.anonymous(t)
+	anon := pagestest.Anonymous(t, c.url)
 	for _, r := range c.pages.Routes() {
 		path := strings.TrimSuffix(r.Path, "{$}")
 		if r.Method == http.MethodPost {
-			if status, _ := anon.post(path, url.Values{}, ""); status != http.StatusUnauthorized {
+			if status, _ := anon.Post(path, url.Values{}, ""); status != http.StatusUnauthorized {
 				t.Errorf("POST %s without a session: %d", path, status)
 			}
 			continue
@@ -89,15 +127,15 @@ func TestCityPagesNeedSignIn(t *testing.T) {
 		if strings.HasPrefix(path, "/api/") || strings.HasSuffix(path, "/events") {
 			want = http.StatusUnauthorized
 		}
-		if status, _ := anon.get(path); status != want {
+		if status, _ := anon.Get(path); status != want {
 			t.Errorf("GET %s without a session: %d, want %d", path, status, want)
 		}
 	}
-	m := s.signIn(t, "xem")
-	if status, _ := m.get("/city"); status != http.StatusOK {
+	m := pagestest.SignIn(t, c.url, "xem", "doi-mat-khau-xem")
+	if status, _ := m.Get("/city"); status != http.StatusOK {
 		t.Errorf("viewer on /city: %d", status)
 	}
-	if status, _ := m.post("/signout", nil, "wrong"); status != http.StatusForbidden {
+	if status, _ := m.Post("/signout", nil, "wrong"); status != http.StatusForbidden {
 		t.Errorf("sign-out with a wrong token: %d", status)
 	}
 }

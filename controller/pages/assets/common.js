@@ -1,4 +1,4 @@
-// Shared by the live view and the counter page.
+// Shared by the centre's live view and counter page and the city view.
 "use strict";
 const Q = {
   meta: JSON.parse(document.getElementById("meta").textContent),
