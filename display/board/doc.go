@@ -23,7 +23,7 @@
 //	l, err := link.New(link.Options{..., Kind: protocol.DeviceBoard, OnConnection: b.SetConnected})
 //	// The call events first, then the whole state tree in one filter: with
 //	// the embedded broker, live messages on a later subscription were seen
-//	// not to arrive (see display/cmd/board).
+//	// not to arrive (see firmware/cmd/board).
 //	l.Subscribe(protocol.CallTopic(centre), b.HandleMessage)
 //	l.Subscribe(protocol.AllState(centre), b.HandleMessage)
 //	wg.Go(func() { b.Run(ctx) })

@@ -96,7 +96,7 @@ func save(t *testing.T, name string, png []byte) {
 	if !*screens {
 		return
 	}
-	if err := os.WriteFile(filepath.Join("..", "..", "board", "testdata", name), png, 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join("..", "..", "..", "display", "board", "testdata", name), png, 0o644); err != nil {
 		t.Log(err)
 	}
 }
