@@ -2,6 +2,11 @@
 // and tells a refusal from a grant: paho completes a refused subscription's
 // token without an error, leaving the failure code in its result, and a
 // client that trusted it would wait for messages that never come.
+//
+// Session builds on it the one way the server-side clients (the
+// controller, the uplink, the city's ingest) keep their subscriptions:
+// subscribed on every connection, tried again with backoff until granted,
+// connections and losses reported.
 package mqttwait
 
 import (
