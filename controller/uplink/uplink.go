@@ -343,42 +343,74 @@ func (u *Uplink) make(ctx context.Context) error {
 
 // add builds the record of [from, to) and commits it.
 func (u *Uplink) add(ctx context.Context, kind string, from, to time.Time, live bool) error {
-	rep, err := report.Span(ctx, u.opts.Store.DB(), report.Options{Centre: u.opts.Centre}, from, to, report.ByService)
+	rep, err := report.Span(ctx, u.opts.Store, report.Options{Centre: u.opts.Centre}, from, to, report.ByService)
 	if err != nil {
 		return err
 	}
 	f := protocol.Figures{Centre: u.opts.Centre.ID, Kind: kind, Day: u.opts.Centre.Day(from), From: from, To: to}
 	var o *centre.Overview
-	if live && u.opts.Controller != nil {
-		octx, cancel := context.WithTimeout(ctx, 5*time.Second)
-		o, err = u.opts.Controller.Overview(octx)
-		cancel()
-		if err != nil {
-			o = nil // the record goes without the live values rather than not at all
+	if live {
+		o = u.overview(ctx)
+	}
+	if o != nil {
+		countLive(&f, o)
+	} else {
+		f.Devices.Total = len(u.opts.Centre.Devices)
+	}
+	f.Services = u.services(rep, o)
+	f, err = u.opts.Store.AddFigures(ctx, f, u.opts.Clock.Now())
+	if err != nil {
+		return err
+	}
+	u.log.Debug("figures made", "seq", f.Seq, "kind", kind, "from", from, "to", to)
+	u.poke()
+	return nil
+}
+
+// overview is the controller's live values, or nil without them: the
+// record goes without the live values rather than not at all.
+func (u *Uplink) overview(ctx context.Context) *centre.Overview {
+	if u.opts.Controller == nil {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	o, err := u.opts.Controller.Overview(ctx)
+	if err != nil {
+		return nil
+	}
+	return o
+}
+
+// countLive counts the counters open and the devices' health of o into f.
+func countLive(f *protocol.Figures, o *centre.Overview) {
+	for _, c := range o.Counters {
+		if c.Status != protocol.CounterClosed {
+			f.CountersOpen++
 		}
 	}
+	for _, d := range o.Devices {
+		f.Devices.Total++
+		switch {
+		case !d.Online:
+			f.Devices.Offline++
+		case d.Health != nil && (d.Health.Status == protocol.HealthFault || d.Health.Printer == protocol.PrinterPaperOut):
+			f.Devices.Faults++
+		}
+	}
+}
+
+// services are the figures of rep's configured services that saw
+// anything, at most protocol.MaxFiguresServices; the people waiting come
+// from o, and are -1 (unknown) without it.
+func (u *Uplink) services(rep *report.Report, o *centre.Overview) []protocol.ServiceFigures {
 	waiting := map[string]int{}
 	if o != nil {
 		for _, s := range o.Services {
 			waiting[s.Service] = s.Waiting
 		}
-		for _, c := range o.Counters {
-			if c.Status != protocol.CounterClosed {
-				f.CountersOpen++
-			}
-		}
-		for _, d := range o.Devices {
-			f.Devices.Total++
-			switch {
-			case !d.Online:
-				f.Devices.Offline++
-			case d.Health != nil && (d.Health.Status == protocol.HealthFault || d.Health.Printer == protocol.PrinterPaperOut):
-				f.Devices.Faults++
-			}
-		}
-	} else {
-		f.Devices.Total = len(u.opts.Centre.Devices)
 	}
+	var out []protocol.ServiceFigures
 	for _, row := range rep.Rows {
 		svc, ok := u.opts.Centre.Service(row.Key)
 		if !ok {
@@ -395,20 +427,21 @@ func (u *Uplink) add(ctx context.Context, kind string, from, to time.Time, live 
 		for i, r := range protocol.Ratings {
 			sf.Ratings[i] = row.Ratings[r]
 		}
-		if sf.Issued == 0 && sf.Served == 0 && sf.NoShows == 0 && sf.Transferred == 0 && sf.Wait.N == 0 && w <= 0 && sf.Ratings == [4]int{} {
+		if quiet(sf) {
 			continue
 		}
-		if len(f.Services) < protocol.MaxFiguresServices {
-			f.Services = append(f.Services, sf)
+		if len(out) < protocol.MaxFiguresServices {
+			out = append(out, sf)
 		}
 	}
-	f, err = u.opts.Store.AddFigures(ctx, f, u.opts.Clock.Now())
-	if err != nil {
-		return err
-	}
-	u.log.Debug("figures made", "seq", f.Seq, "kind", kind, "from", from, "to", to)
-	u.poke()
-	return nil
+	return out
+}
+
+// quiet is a service that saw nothing and has no one waiting: its
+// figures are left out of the record.
+func quiet(sf protocol.ServiceFigures) bool {
+	return sf.Issued == 0 && sf.Served == 0 && sf.NoShows == 0 && sf.Transferred == 0 && sf.Wait.N == 0 &&
+		sf.Waiting <= 0 && sf.Ratings == [4]int{}
 }
 
 // floor is the start of the interval holding t, counted from local midnight.
