@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"maps"
 	"os/exec"
 	"slices"
 	"strings"
@@ -138,8 +139,9 @@ func TestLayers(t *testing.T) {
 	for _, r := range rules {
 		t.Run(r.name, func(t *testing.T) {
 			covered := 0
-			for _, p := range packages {
-				if !r.covers(p.ImportPath) {
+			for _, path := range slices.Sorted(maps.Keys(packages)) {
+				p := packages[path]
+				if !r.covers(path) {
 					continue
 				}
 				covered++
