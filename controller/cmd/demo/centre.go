@@ -41,14 +41,11 @@ func run(ctx context.Context, f flags, out io.Writer, log *slog.Logger) error {
 			return err
 		}
 	}
-	start, err := time.ParseInLocation("15:04", f.start, cfg.Location)
+	clk, err := simulatedDay(f, cfg.Location)
 	if err != nil {
-		return fmt.Errorf("-start %q: write it like 07:30", f.start)
+		return err
 	}
-	today := time.Now().In(cfg.Location)
-	start = time.Date(today.Year(), today.Month(), today.Day(), start.Hour(), start.Minute(), 0, 0, cfg.Location)
-	clk := &clock{start: start, real: time.Now(), speed: f.speed}
-	end := start.Add(time.Duration(f.hours * float64(time.Hour)))
+	start, end := clk.start, clk.start.Add(time.Duration(f.hours*float64(time.Hour)))
 
 	st, err := store.Open(filepath.Join(dir, "centre.db"))
 	if err != nil {
@@ -92,47 +89,12 @@ func run(ctx context.Context, f flags, out io.Writer, log *slog.Logger) error {
 		}
 		parts.Go("web pages", func(ctx context.Context) error { return lifecycle.Serve(ctx, srv, ln) })
 	}
-	// The staff of the configuration start at their counters, so that the
-	// reports per staff member name them.
-	for _, u := range cfg.Users {
-		if u.Role == config.RoleStaff {
-			actor := engine.Actor{Device: "web:" + u.Name, Kind: protocol.DeviceCounter, Counter: u.Counter}
-			if err := ctl.Note(ctx, "signed_in", u.Counter, actor, ""); err != nil {
-				return err
-			}
-		}
+	if err := signInStaff(ctx, ctl, cfg); err != nil {
+		return err
 	}
-
-	names := map[string]string{}
-	for _, s := range cfg.Services {
-		names[s.ID] = s.Name.VI
-	}
-	var kiosks []*sim.Kiosk
-	var counters []*demoCounter
-	for _, d := range cfg.Devices {
-		if d.Kind == protocol.DeviceBoard {
-			continue
-		}
-		l, err := link.New(link.Options{Broker: url, Centre: cfg.ID, Device: d.ID, Kind: d.Kind, Password: d.Password,
-			Firmware: "demo", StateDir: filepath.Join(dir, "devices", d.ID), Logger: log.With("device", d.ID)})
-		if err != nil {
-			return err
-		}
-		parts.Go(d.ID, l.Run)
-		switch d.Kind {
-		case protocol.DeviceKiosk:
-			k, err := sim.NewKiosk(sim.KioskOptions{Link: l, Folder: filepath.Join(dir, "tickets"),
-				CentreName: cfg.Name.VI, ServiceNames: names, Location: cfg.Location})
-			if err != nil {
-				return err
-			}
-			kiosks = append(kiosks, k)
-		case protocol.DeviceCounter:
-			counters = append(counters, &demoCounter{id: d.Counter, term: sim.NewCounter(l)})
-		}
-	}
-	if len(kiosks) == 0 || len(counters) == 0 {
-		return errors.New("the configuration needs at least one kiosk and one counter terminal")
+	kiosks, counters, err := startDevices(parts, cfg, url, dir, log)
+	if err != nil {
+		return err
 	}
 
 	rng := rand.New(rand.NewPCG(f.seed, 7))
@@ -163,23 +125,7 @@ func run(ctx context.Context, f flags, out io.Writer, log *slog.Logger) error {
 		return ctx.Err()
 	}
 
-	show := time.NewTicker(time.Second)
-	defer show.Stop()
-	for clk.Now().Before(end) {
-		select {
-		case <-runCtx.Done():
-			return stopped()
-		case <-show.C:
-			s, err := ctl.Status(ctx)
-			if err == nil {
-				fmt.Fprintln(out, progress(clk.Now(), s))
-			}
-		}
-	}
-	// The last citizens get their tickets before the devices stop.
-	select {
-	case <-arrived:
-	case <-runCtx.Done():
+	if !watch(runCtx, out, ctl, clk, end, arrived) {
 		return stopped()
 	}
 	if f.keep && f.http != "" {
@@ -193,7 +139,97 @@ func run(ctx context.Context, f flags, out io.Writer, log *slog.Logger) error {
 	if err := parts.Wait(); err != nil {
 		return err
 	}
-	return summary(out, st, cfg, clk.Now(), errs.n.Load())
+	return summary(ctx, out, st, cfg, clk.Now(), errs.n.Load())
+}
+
+// simulatedDay is the clock of the simulated day: today at -start, at
+// -speed.
+func simulatedDay(f flags, loc *time.Location) (*clock, error) {
+	start, err := time.ParseInLocation("15:04", f.start, loc)
+	if err != nil {
+		return nil, fmt.Errorf("-start %q: write it like 07:30", f.start)
+	}
+	today := time.Now().In(loc)
+	start = time.Date(today.Year(), today.Month(), today.Day(), start.Hour(), start.Minute(), 0, 0, loc)
+	return &clock{start: start, real: time.Now(), speed: f.speed}, nil
+}
+
+// signInStaff starts the staff of the configuration at their counters, so
+// that the reports per staff member name them.
+func signInStaff(ctx context.Context, ctl *centre.Controller, cfg *config.Centre) error {
+	for _, u := range cfg.Users {
+		if u.Role == config.RoleStaff {
+			actor := engine.Actor{Device: "web:" + u.Name, Kind: protocol.DeviceCounter, Counter: u.Counter}
+			if err := ctl.Note(ctx, "signed_in", u.Counter, actor, ""); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// startDevices links every kiosk and counter terminal of the
+// configuration to the broker at url, each link a part of parts, and
+// returns the simulated kiosks and counters on them.
+func startDevices(parts *lifecycle.Group, cfg *config.Centre, url, dir string, log *slog.Logger) ([]*sim.Kiosk, []*demoCounter, error) {
+	names := map[string]string{}
+	for _, s := range cfg.Services {
+		names[s.ID] = s.Name.VI
+	}
+	var kiosks []*sim.Kiosk
+	var counters []*demoCounter
+	for _, d := range cfg.Devices {
+		if d.Kind == protocol.DeviceBoard {
+			continue
+		}
+		l, err := link.New(link.Options{Broker: url, Centre: cfg.ID, Device: d.ID, Kind: d.Kind, Password: d.Password,
+			Firmware: "demo", StateDir: filepath.Join(dir, "devices", d.ID), Logger: log.With("device", d.ID)})
+		if err != nil {
+			return nil, nil, err
+		}
+		parts.Go(d.ID, l.Run)
+		switch d.Kind {
+		case protocol.DeviceKiosk:
+			k, err := sim.NewKiosk(sim.KioskOptions{Link: l, Folder: filepath.Join(dir, "tickets"),
+				CentreName: cfg.Name.VI, ServiceNames: names, Location: cfg.Location})
+			if err != nil {
+				return nil, nil, err
+			}
+			kiosks = append(kiosks, k)
+		case protocol.DeviceCounter:
+			counters = append(counters, &demoCounter{id: d.Counter, term: sim.NewCounter(l)})
+		}
+	}
+	if len(kiosks) == 0 || len(counters) == 0 {
+		return nil, nil, errors.New("the configuration needs at least one kiosk and one counter terminal")
+	}
+	return kiosks, counters, nil
+}
+
+// watch shows the centre's progress every second until the simulated
+// hours end and the last citizens have their tickets (arrived closes);
+// false if ctx ended first.
+func watch(ctx context.Context, out io.Writer, ctl *centre.Controller, clk *clock, end time.Time, arrived <-chan struct{}) bool {
+	show := time.NewTicker(time.Second)
+	defer show.Stop()
+	for clk.Now().Before(end) {
+		select {
+		case <-ctx.Done():
+			return false
+		case <-show.C:
+			s, err := ctl.Status(ctx)
+			if err == nil {
+				fmt.Fprintln(out, progress(clk.Now(), s))
+			}
+		}
+	}
+	// The last citizens get their tickets before the devices stop.
+	select {
+	case <-arrived:
+		return true
+	case <-ctx.Done():
+		return false
+	}
 }
 
 // pagesServer is the server of the managers' and staff's pages, on the
@@ -334,39 +370,30 @@ type errorCount struct{ n atomic.Int64 }
 
 func (e *errorCount) add() { e.n.Add(1) }
 
-func summary(out io.Writer, st *store.Store, cfg *config.Centre, now time.Time, errors int64) error {
-	rows, err := st.DB().Query(`SELECT number, service, issued, called, state, outcome FROM tickets WHERE day = ?`, cfg.Day(now))
-	if err != nil {
-		return fmt.Errorf("read tickets: %w", err)
-	}
-	defer rows.Close()
+func summary(ctx context.Context, out io.Writer, st *store.Store, cfg *config.Centre, now time.Time, errors int64) error {
+	day := cfg.Day(now)
 	var issued, served, noShow, waiting int
 	var waits []time.Duration
 	var longest time.Duration
-	for rows.Next() {
-		var number, service, state, outcome string
-		var iss, called int64
-		if err := rows.Scan(&number, &service, &iss, &called, &state, &outcome); err != nil {
+	for t, err := range st.Tickets(ctx, day, nextDay(day)) {
+		if err != nil {
 			return err
 		}
 		issued++
 		switch {
-		case outcome == "served":
+		case t.Outcome == engine.Served:
 			served++
-		case outcome == "no_show":
+		case t.Outcome == engine.NoShow:
 			noShow++
-		case state == "waiting":
+		case t.State == engine.Waiting:
 			waiting++
 		}
-		w := now.Sub(time.Unix(0, iss))
-		if called != 0 {
-			w = time.Duration(called - iss)
+		w := now.Sub(t.Issued)
+		if !t.Called.IsZero() {
+			w = t.Called.Sub(t.Issued)
 			waits = append(waits, w)
 		}
 		longest = max(longest, w)
-	}
-	if err := rows.Err(); err != nil {
-		return err
 	}
 	var sum time.Duration
 	for _, w := range waits {
@@ -381,6 +408,15 @@ func summary(out io.Writer, st *store.Store, cfg *config.Centre, now time.Time, 
 	}
 	fmt.Fprintf(out, "  device errors %d\n", errors)
 	return nil
+}
+
+// nextDay is the date after day, both "2006-01-02".
+func nextDay(day string) string {
+	t, err := time.Parse(time.DateOnly, day)
+	if err != nil {
+		return ""
+	}
+	return t.AddDate(0, 0, 1).Format(time.DateOnly)
 }
 
 func minutes(d time.Duration) string { return fmt.Sprintf("%.1f min", d.Minutes()) }
