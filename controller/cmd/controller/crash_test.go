@@ -18,6 +18,7 @@ import (
 
 	"github.com/sothutu/sothutu/controller/config"
 	"github.com/sothutu/sothutu/controller/store"
+	"github.com/sothutu/sothutu/controller/store/storetest"
 	"github.com/sothutu/sothutu/firmware/link"
 	"github.com/sothutu/sothutu/internal/servertest"
 	"github.com/sothutu/sothutu/protocol"
@@ -233,27 +234,28 @@ func TestCrashRestart(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	rows, err := st.DB().Query(`SELECT day, number FROM tickets`)
-	if err != nil {
-		t.Fatal(err)
-	}
 	stored := map[string]bool{}
-	for rows.Next() {
-		var day, number string
-		rows.Scan(&day, &number)
-		stored[day+number] = true
+	for _, tk := range storetest.Tickets(t, st) {
+		stored[tk.Day+tk.Number] = true
 	}
-	rows.Close()
 	for n, key := range given {
 		if !stored[n] {
 			t.Errorf("ticket %s given to %s is not in the store", n, key)
 		}
 	}
 	// The store's history agrees: each ticket called by one counter only.
-	var twice int
-	if err := st.DB().QueryRow(`SELECT count(*) FROM (SELECT ticket FROM events WHERE kind = 'called'
-		GROUP BY ticket HAVING count(DISTINCT counter) > 1)`).Scan(&twice); err != nil {
-		t.Fatal(err)
+	callers := map[int64]map[string]bool{}
+	for _, e := range storetest.Events(t, st, "called") {
+		if callers[e.Ticket] == nil {
+			callers[e.Ticket] = map[string]bool{}
+		}
+		callers[e.Ticket][e.Counter] = true
+	}
+	twice := 0
+	for _, counters := range callers {
+		if len(counters) > 1 {
+			twice++
+		}
 	}
 	if twice > 0 {
 		t.Errorf("%d tickets called by more than one counter in the store", twice)
