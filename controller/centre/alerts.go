@@ -33,54 +33,83 @@ func (c *Controller) loadAlerts(ctx context.Context) error {
 	return nil
 }
 
+// alerts gathers the alerts that are true, one per kind and subject.
+type alerts map[alertKey]protocol.Alert
+
+func (w alerts) add(kind protocol.AlertKind, subject string, since time.Time, format string, args ...any) {
+	w[alertKey{kind, subject}] = protocol.Alert{Kind: kind, Subject: subject, Since: since, Detail: fmt.Sprintf(format, args...)}
+}
+
+// printerAlerts are the alerts of a kiosk's printer statuses, with their
+// details.
+var printerAlerts = map[string]struct {
+	kind   protocol.AlertKind
+	detail string
+}{
+	protocol.PrinterPaperOut: {protocol.AlertPaperOut, "printer out of paper"},
+	protocol.PrinterPaperLow: {protocol.AlertPaperLow, "printer paper low"},
+	protocol.PrinterOffline:  {protocol.AlertPrinterOffline, "printer not answering: check its cable and power"},
+	protocol.PrinterCover:    {protocol.AlertPrinterFault, "printer cover open"},
+	protocol.PrinterError:    {protocol.AlertPrinterFault, "printer reports an error"},
+}
+
 // wanted computes the alerts that are true now, by the rules documented on
 // protocol.AlertKind.
 func (c *Controller) wanted(now time.Time) map[alertKey]protocol.Alert {
-	out := map[alertKey]protocol.Alert{}
-	add := func(kind protocol.AlertKind, subject string, since time.Time, format string, args ...any) {
-		out[alertKey{kind, subject}] = protocol.Alert{Kind: kind, Subject: subject, Since: since, Detail: fmt.Sprintf(format, args...)}
-	}
+	out := alerts{}
+	c.waitAlerts(out, now)
+	c.idleAlerts(out, now)
+	c.deviceAlerts(out, now)
+	return out
+}
+
+// waitAlerts: a service whose longest wait is over its target.
+func (c *Controller) waitAlerts(out alerts, now time.Time) {
 	for _, id := range c.engine.Services() {
 		n, longest := c.engine.Longest(id, now)
 		cfg, _ := c.centre.Service(id)
 		if n > 0 && cfg.TargetWait > 0 && longest > cfg.TargetWait {
-			add(protocol.AlertWait, id, now.Add(cfg.TargetWait-longest), "longest wait %d min, target %d min",
+			out.add(protocol.AlertWait, id, now.Add(cfg.TargetWait-longest), "longest wait %d min, target %d min",
 				int(longest.Minutes()), int(cfg.TargetWait.Minutes()))
 		}
 	}
+}
+
+// idleAlerts: a counter idle for IdleAlertAfter while people wait for it.
+func (c *Controller) idleAlerts(out alerts, now time.Time) {
 	for _, id := range c.engine.Counters() {
 		s := c.engine.CounterState(id)
 		if s.Status != protocol.CounterIdle || now.Sub(s.Since) < c.opts.IdleAlertAfter {
 			continue
 		}
-		n := c.engine.WaitingFor(id)
-		if n > 0 {
-			add(protocol.AlertIdle, id, s.Since.Add(c.opts.IdleAlertAfter), "idle since %s, %d waiting for it",
+		if n := c.engine.WaitingFor(id); n > 0 {
+			out.add(protocol.AlertIdle, id, s.Since.Add(c.opts.IdleAlertAfter), "idle since %s, %d waiting for it",
 				s.Since.In(c.centre.Location).Format("15:04"), n)
 		}
 	}
+}
+
+// deviceAlerts: a device of the configuration never heard of since
+// OfflineAlertAfter after the start, disconnected, or with a printer
+// fault; one alert per device, the first that holds.
+func (c *Controller) deviceAlerts(out alerts, now time.Time) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for _, d := range c.centre.Devices {
 		ds, seen := c.devices[d.ID]
 		switch {
-		case !seen && now.Sub(c.started) >= c.opts.OfflineAlertAfter:
-			add(protocol.AlertOffline, d.ID, c.started.Add(c.opts.OfflineAlertAfter), "not connected since the controller started")
-		case seen && !ds.Online:
-			add(protocol.AlertOffline, d.ID, ds.Since, "disconnected")
-		case seen && ds.Health != nil && ds.Health.Printer == protocol.PrinterPaperOut:
-			add(protocol.AlertPaperOut, d.ID, ds.Since, "printer out of paper")
-		case seen && ds.Health != nil && ds.Health.Printer == protocol.PrinterPaperLow:
-			add(protocol.AlertPaperLow, d.ID, ds.Since, "printer paper low")
-		case seen && ds.Health != nil && ds.Health.Printer == protocol.PrinterOffline:
-			add(protocol.AlertPrinterOffline, d.ID, ds.Since, "printer not answering: check its cable and power")
-		case seen && ds.Health != nil && ds.Health.Printer == protocol.PrinterCover:
-			add(protocol.AlertPrinterFault, d.ID, ds.Since, "printer cover open")
-		case seen && ds.Health != nil && ds.Health.Printer == protocol.PrinterError:
-			add(protocol.AlertPrinterFault, d.ID, ds.Since, "printer reports an error")
+		case !seen:
+			if now.Sub(c.started) >= c.opts.OfflineAlertAfter {
+				out.add(protocol.AlertOffline, d.ID, c.started.Add(c.opts.OfflineAlertAfter), "not connected since the controller started")
+			}
+		case !ds.Online:
+			out.add(protocol.AlertOffline, d.ID, ds.Since, "disconnected")
+		case ds.Health != nil:
+			if p, ok := printerAlerts[ds.Health.Printer]; ok {
+				out.add(p.kind, d.ID, ds.Since, "%s", p.detail)
+			}
 		}
 	}
-	return out
 }
 
 // checkAlerts opens the alerts that became true and closes those that no

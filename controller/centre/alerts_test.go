@@ -4,41 +4,44 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/sothutu/sothutu/controller/centre"
 	"github.com/sothutu/sothutu/controller/engine"
+	"github.com/sothutu/sothutu/internal/clock"
 	"github.com/sothutu/sothutu/protocol"
 )
 
-// clock is a settable clock for the controller.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) add(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
+// withinTicks is within on a controller whose clock is clk: while nothing
+// that satisfies ok comes, the clock moves on by step, the alert checks'
+// interval, so that the check after a message still on its way runs.
+func withinTicks(t testing.TB, what string, ch <-chan []byte, clk *clock.Fake, step time.Duration, ok func([]byte) bool) {
+	t.Helper()
+	timeout := time.After(10 * time.Second)
+	for {
+		select {
+		case b := <-ch:
+			if ok(b) {
+				return
+			}
+		case <-time.After(50 * time.Millisecond): // a message on the network: no clock to fake
+			clk.Advance(step)
+		case <-timeout:
+			t.Fatalf("no %s within 10s", what)
+		}
+	}
 }
 
 // Every kind of alert opens when its rule becomes true, is published on
 // state/alerts and kept in the store, and closes when the rule no longer holds.
 func TestAlerts(t *testing.T) {
 	loc, _ := time.LoadLocation("Asia/Ho_Chi_Minh")
-	clk := &clock{t: time.Date(2026, 11, 23, 8, 0, 0, 0, loc)}
+	clk := clock.NewFake(time.Date(2026, 11, 23, 8, 0, 0, 0, loc))
+	const alertEvery = 20 * time.Millisecond
 	c := startCentre(t, brokers[0].start, func(o *centre.Options) {
-		o.Clock = clk.now
-		o.AlertEvery = 20 * time.Millisecond
+		o.Clock = clk
+		o.AlertEvery = alertEvery
 		o.IdleAlertAfter = time.Minute
 		o.OfflineAlertAfter = time.Minute
 	})
@@ -82,15 +85,15 @@ func TestAlerts(t *testing.T) {
 
 	// A minute on: counter 1 has been idle while A waits; devices never
 	// heard of are offline; board-1 is not.
-	clk.add(61 * time.Second)
-	within(t, "idle and offline alerts", alerts, func(b []byte) bool {
+	clk.Advance(61 * time.Second)
+	withinTicks(t, "idle and offline alerts", alerts, clk, alertEvery, func(b []byte) bool {
 		return has(protocol.AlertIdle, "1")(b) && has(protocol.AlertOffline, "kiosk-2")(b) &&
 			hasNot(protocol.AlertOffline, "board-1")(b)
 	})
 
 	// Half an hour on, land's citizen is past the target.
-	clk.add(30 * time.Minute)
-	within(t, "wait alert", alerts, has(protocol.AlertWait, "A"))
+	clk.Advance(30 * time.Minute)
+	withinTicks(t, "wait alert", alerts, clk, alertEvery, has(protocol.AlertWait, "A"))
 
 	// Counter 1 calls: both close.
 	do(counter1, protocol.Request{Key: "next", Op: protocol.OpCallNext})
@@ -105,10 +108,10 @@ func TestAlerts(t *testing.T) {
 	if tok := k2.Publish(protocol.PresenceTopic(c.cfg.ID, "kiosk-2"), 1, true, birth); !tok.WaitTimeout(5*time.Second) || tok.Error() != nil {
 		t.Fatal(tok.Error())
 	}
-	within(t, "paper low", alerts, has(protocol.AlertPaperLow, "kiosk-2"))
+	withinTicks(t, "paper low", alerts, clk, alertEvery, has(protocol.AlertPaperLow, "kiosk-2"))
 
 	// The store keeps them all, the closed ones with their end.
-	recs, err := c.ctl.Alerts(ctx, clk.now().Add(-24*time.Hour))
+	recs, err := c.ctl.Alerts(ctx, clk.Now().Add(-24*time.Hour))
 	if err != nil {
 		t.Fatal(err)
 	}

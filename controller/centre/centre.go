@@ -14,6 +14,8 @@ import (
 	"github.com/sothutu/sothutu/controller/config"
 	"github.com/sothutu/sothutu/controller/engine"
 	"github.com/sothutu/sothutu/controller/store"
+	"github.com/sothutu/sothutu/internal/clock"
+	"github.com/sothutu/sothutu/internal/mqttwait"
 	"github.com/sothutu/sothutu/protocol"
 )
 
@@ -26,8 +28,9 @@ type Options struct {
 	Store  *store.Store
 	// Broker is the MQTT broker's URL, "tcp://127.0.0.1:1883".
 	Broker string
-	// Clock tells the time; nil means time.Now.
-	Clock   func() time.Time
+	// Clock tells the time and times the ticks, the alert checks and the
+	// subscription's retries; nil is the real clock in the centre's zone.
+	Clock   clock.Clock
 	Logger  *slog.Logger
 	Version string
 	// MaxBatch bounds how many requests are committed together; default 256.
@@ -53,14 +56,14 @@ type Controller struct {
 	centre  *config.Centre
 	engine  *engine.Engine
 	store   *store.Store
-	now     func() time.Time
+	clock   clock.Clock
 	started time.Time
 
 	in        chan job
 	reads     chan func()   // run by the writer, which owns the engine
 	republish chan struct{} // asks the writer to publish the whole state
 	stopped   chan struct{} // closed when the writer has stopped
-	connected chan struct{} // signalled on each connection, for the subscriber
+	session   *mqttwait.Session
 	client    mqtt.Client
 	live      atomic.Pointer[mqtt.Client] // client, for other goroutines
 
@@ -95,8 +98,7 @@ func New(ctx context.Context, opts Options) (*Controller, error) {
 		return nil, errors.New("centre.New: Centre and Store are required")
 	}
 	if opts.Clock == nil {
-		loc := opts.Centre.Location
-		opts.Clock = func() time.Time { return time.Now().In(loc) }
+		opts.Clock = clock.Real{Location: opts.Centre.Location}
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
@@ -121,13 +123,12 @@ func New(ctx context.Context, opts Options) (*Controller, error) {
 		return nil, err
 	}
 	c := &Controller{
-		opts: opts, centre: opts.Centre, store: opts.Store, now: opts.Clock,
+		opts: opts, centre: opts.Centre, store: opts.Store, clock: opts.Clock,
 		log:       opts.Logger.With("centre", opts.Centre.ID),
 		in:        make(chan job, 4096),
 		reads:     make(chan func()),
 		republish: make(chan struct{}, 1),
 		stopped:   make(chan struct{}),
-		connected: make(chan struct{}, 1),
 		devices:   map[string]DeviceStatus{},
 	}
 	// The wait printed on tickets learns from the last four weeks of
@@ -148,6 +149,9 @@ func New(ctx context.Context, opts Options) (*Controller, error) {
 	}
 	return c, nil
 }
+
+// now is the controller's time.
+func (c *Controller) now() time.Time { return c.clock.Now() }
 
 func (c *Controller) restore(snap *engine.Snapshot) {
 	c.engine.Restore(snap)
@@ -173,7 +177,7 @@ func (c *Controller) Run(ctx context.Context) error {
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	var subscriber sync.WaitGroup
-	subscriber.Go(func() { c.subscriber(ctx) })
+	subscriber.Go(func() { c.session.Run(ctx, c.client) })
 	defer func() {
 		cancel()
 		subscriber.Wait()
@@ -201,28 +205,14 @@ func (c *Controller) connect() error {
 		SetConnectRetry(true).
 		SetMaxReconnectInterval(5*time.Second).
 		SetKeepAlive(10*time.Second).
-		SetBinaryWill(protocol.ControllerTopic(c.centre.ID), will, 1, true).
-		SetOnConnectHandler(c.onConnect).
-		SetConnectionLostHandler(func(_ mqtt.Client, err error) {
-			c.log.Warn("broker connection lost", "err", err)
-		})
-	c.client = mqtt.NewClient(o)
+		SetBinaryWill(protocol.ControllerTopic(c.centre.ID), will, 1, true)
+	c.session = c.subscriptions()
+	c.client = mqtt.NewClient(c.session.Configure(o))
 	c.live.Store(&c.client)
 	// With ConnectRetry the token completes at the first success; Run goes
 	// on meanwhile and answers once the link is up.
 	c.client.Connect()
 	return nil
-}
-
-// onConnect hands the connection to the subscriber (subscribe.go), which
-// renews the subscriptions (paho does not) and then has the complete
-// state published, which a restarted broker may have lost.
-func (c *Controller) onConnect(mqtt.Client) {
-	c.log.Info("connected to broker", "broker", c.opts.Broker)
-	select {
-	case c.connected <- struct{}{}:
-	default: // the subscriber has one to take already
-	}
 }
 
 // onMessage runs on paho's goroutines: it decodes and queues, never blocks

@@ -7,6 +7,7 @@ import (
 
 	"github.com/sothutu/sothutu/controller/centre"
 	"github.com/sothutu/sothutu/controller/engine"
+	"github.com/sothutu/sothutu/internal/clock"
 	"github.com/sothutu/sothutu/protocol"
 )
 
@@ -18,9 +19,9 @@ func TestHeldTicketsOverTheWire(t *testing.T) {
 	for _, b := range brokers {
 		t.Run(b.name, func(t *testing.T) {
 			loc, _ := time.LoadLocation("Asia/Ho_Chi_Minh")
-			clk := &clock{t: time.Date(2026, 11, 23, 8, 0, 0, 0, loc)}
+			clk := clock.NewFake(time.Date(2026, 11, 23, 8, 0, 0, 0, loc))
 			c := startCentre(t, b.start, func(o *centre.Options) {
-				o.Clock = clk.now
+				o.Clock = clk
 				o.TickEvery = 20 * time.Millisecond
 			})
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -68,7 +69,7 @@ func TestHeldTicketsOverTheWire(t *testing.T) {
 			}
 
 			second := request(kiosk, protocol.Request{Op: protocol.OpTicket, Service: "A", Hold: true}).Ticket.Number
-			clk.add(c.cfg.Rules.HoldFor)
+			clk.Advance(c.cfg.Rules.HoldFor) // and the writer's tick with it
 			waitState(t, c, second, engine.Done, engine.Voided)
 			totals(1, 0)
 			if r := request(kiosk, protocol.Request{Op: protocol.OpPrinted, Ticket: second}); !r.OK {
@@ -98,7 +99,7 @@ func waitState(t *testing.T, c *centreUnderTest, number string, state engine.Sta
 		if time.Now().After(deadline) {
 			t.Fatalf("%s not %s/%s in the store within 10s", number, state, outcome)
 		}
-		time.Sleep(10 * time.Millisecond) // the writer's tick runs on its own timer
+		<-time.After(10 * time.Millisecond) // the store's commit: no clock to fake
 	}
 }
 

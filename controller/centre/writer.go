@@ -21,10 +21,9 @@ type answer struct {
 // requests waiting (up to MaxBatch), applies them, commits the changes in one
 // transaction, then replies and publishes.
 func (c *Controller) write(ctx context.Context) error {
-	tick := time.NewTicker(c.opts.TickEvery)
-	defer tick.Stop()
-	alertTick := time.NewTicker(c.opts.AlertEvery)
-	defer alertTick.Stop()
+	// Ticks on the clock, so that a test moving it moves them too.
+	tick := c.clock.After(c.opts.TickEvery)
+	alertTick := c.clock.After(c.opts.AlertEvery)
 	var answers []answer
 	for {
 		answers = answers[:0]
@@ -38,10 +37,12 @@ func (c *Controller) write(ctx context.Context) error {
 			continue
 		case <-c.republish:
 			republish = true
-		case <-alertTick.C:
+		case <-alertTick:
+			alertTick = c.clock.After(c.opts.AlertEvery)
 			c.checkAlerts(ctx, c.now())
 			continue
-		case <-tick.C:
+		case <-tick:
+			tick = c.clock.After(c.opts.TickEvery)
 			c.engine.Tick(c.now())
 			republish = true
 		case j := <-c.in:

@@ -17,6 +17,7 @@ import (
 	"github.com/sothutu/sothutu/controller/centre"
 	"github.com/sothutu/sothutu/controller/config"
 	"github.com/sothutu/sothutu/controller/store"
+	"github.com/sothutu/sothutu/internal/clock"
 )
 
 // Options tune the controller under test.
@@ -28,7 +29,7 @@ type Options struct {
 	// discards them.
 	Logger *slog.Logger
 	// Clock is the controller's clock; nil is the real one.
-	Clock func() time.Time
+	Clock clock.Clock
 }
 
 // Centre is a running controller of the example centre
