@@ -58,8 +58,10 @@ func run(ctx context.Context, f flags, out io.Writer, log *slog.Logger) error {
 	}
 	defer b.Close()
 	url := "tcp://" + b.Addr()
-	ctl, err := centre.New(ctx, centre.Options{Centre: cfg, Store: st, Broker: url, Clock: clk.Now,
-		Logger: log.With("part", "controller"), Version: "demo", TickEvery: time.Second})
+	ctl, err := centre.New(ctx, centre.Options{Centre: cfg, Store: st, Broker: url, Clock: clk,
+		Logger: log.With("part", "controller"), Version: "demo",
+		// Once a second and every 5 seconds of real time, as a real centre's.
+		TickEvery: time.Duration(f.speed * float64(time.Second)), AlertEvery: time.Duration(f.speed * float64(5*time.Second))})
 	if err != nil {
 		return err
 	}

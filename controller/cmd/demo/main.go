@@ -69,6 +69,14 @@ func (c *clock) Now() time.Time {
 	return c.start.Add(time.Duration(float64(time.Since(c.real)) * c.speed))
 }
 
+// After is time.After for a simulated duration: the controller's ticks
+// and alert checks run on the demo's time.
+func (c *clock) After(d time.Duration) <-chan time.Time {
+	fired := make(chan time.Time, 1)
+	time.AfterFunc(time.Duration(float64(d)/c.speed), func() { fired <- c.Now() })
+	return fired
+}
+
 // sleep waits for a simulated duration.
 func (c *clock) sleep(ctx context.Context, d time.Duration) bool {
 	t := time.NewTimer(time.Duration(float64(d) / c.speed))
