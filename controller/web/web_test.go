@@ -16,6 +16,8 @@ import (
 
 	"github.com/sothutu/sothutu/controller/centre/centretest"
 	"github.com/sothutu/sothutu/controller/engine"
+	"github.com/sothutu/sothutu/controller/store"
+	"github.com/sothutu/sothutu/controller/store/storetest"
 	"github.com/sothutu/sothutu/controller/web"
 	"github.com/sothutu/sothutu/protocol"
 )
@@ -391,10 +393,15 @@ func TestMoveIsKept(t *testing.T) {
 	if status, body := m.post("/manage/move", url.Values{"counter": {"3"}, "skills": {"D:1 C:2"}}, m.csrf); status != http.StatusOK {
 		t.Fatalf("move: %d %s", status, body)
 	}
-	var actor, detail string
-	err := s.centre.Store.DB().QueryRow(`SELECT actor, detail FROM events WHERE kind = 'reassigned' AND counter = '3'`).Scan(&actor, &detail)
-	if err != nil || actor != "web:quanly" || detail != "D:1 C:2" {
-		t.Errorf("reassigned event: %q %q %v", actor, detail, err)
+	var moved *store.Event
+	for _, e := range storetest.Events(t, s.centre.Store, "reassigned") {
+		if e.Counter == "3" {
+			moved = &e
+			break
+		}
+	}
+	if moved == nil || moved.Actor != "web:quanly" || moved.Detail != "D:1 C:2" {
+		t.Errorf("reassigned event of counter 3: %+v", moved)
 	}
 	s.centre.Stop()
 	s.centre.Restart()
