@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -262,34 +263,11 @@ type centreRow struct {
 // counted. When Put returns nil the records are on disk; on error none of
 // the batch is stored.
 func (s *Store) Put(ctx context.Context, records []protocol.Figures, received time.Time) (stored int, err error) {
-	payloads := make([][]byte, len(records))
-	for i := range records {
-		if payloads[i], err = protocol.Encode(records[i]); err != nil {
-			return 0, fmt.Errorf("city.Store.Put: %w: %s record %d: %w", ErrRecord, records[i].Centre, records[i].Seq, err)
-		}
+	payloads, err := encodeRecords(records)
+	if err != nil {
+		return 0, err
 	}
-	// A record twice in the batch is the same record sent twice: the
-	// first copy is the one offered.
-	type key struct {
-		centre string
-		seq    int64
-	}
-	seen := make(map[key]bool, len(records))
-	var recs []int // indexes into records
-	for i, f := range records {
-		if k := (key{f.Centre, f.Seq}); !seen[k] {
-			seen[k] = true
-			recs = append(recs, i)
-		}
-	}
-	// In one order, so that two instances storing the same records at
-	// once wait for each other rather than deadlock.
-	slices.SortFunc(recs, func(a, b int) int {
-		if c := strings.Compare(records[a].Centre, records[b].Centre); c != 0 {
-			return c
-		}
-		return cmp.Compare(records[a].Seq, records[b].Seq)
-	})
+	recs := distinctInOrder(records)
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return 0, fmt.Errorf("city.Store.Put: begin: %w", err)
@@ -299,10 +277,88 @@ func (s *Store) Put(ctx context.Context, records []protocol.Figures, received ti
 			tx.Rollback()
 		}
 	}()
-	// Many rows a statement: a round trip to PostgreSQL costs more than
-	// the rows it carries.
 	at := received.UnixNano()
-	inserted := make(map[key]bool, len(recs))
+	inserted, err := s.insertRecords(ctx, tx, records, payloads, recs, at)
+	if err != nil {
+		return 0, err
+	}
+	services := serviceBatch{store: s, tx: tx}
+	centres := map[string]*centreRow{}
+	days := map[dayKey]*dayCounts{}
+	for _, i := range recs {
+		f := &records[i]
+		if !inserted[recordKey{f.Centre, f.Seq}] {
+			continue
+		}
+		stored++
+		if err := services.add(ctx, f); err != nil {
+			return 0, err
+		}
+		addToDay(days, f)
+		noteCentre(centres, f, at)
+	}
+	if err := services.flush(ctx); err != nil {
+		return 0, err
+	}
+	if err := s.putDays(ctx, tx, days); err != nil {
+		return 0, err
+	}
+	if err := s.putCentres(ctx, tx, centres); err != nil {
+		return 0, err
+	}
+	if err := tx.Commit(); err != nil {
+		return 0, fmt.Errorf("city.Store.Put: commit: %w", err)
+	}
+	return stored, nil
+}
+
+// recordKey names a record: its centre and its number there.
+type recordKey struct {
+	centre string
+	seq    int64
+}
+
+// encodeRecords is each record's canonical JSON, checking it on the way.
+func encodeRecords(records []protocol.Figures) ([][]byte, error) {
+	payloads := make([][]byte, len(records))
+	for i := range records {
+		var err error
+		if payloads[i], err = protocol.Encode(records[i]); err != nil {
+			return nil, fmt.Errorf("city.Store.Put: %w: %s record %d: %w", ErrRecord, records[i].Centre, records[i].Seq, err)
+		}
+	}
+	return payloads, nil
+}
+
+// distinctInOrder is the indexes of records, each record once, by centre
+// and number. A record twice in the batch is the same record sent twice:
+// the first copy is the one offered. In one order, so that two instances
+// storing the same records at once wait for each other rather than
+// deadlock.
+func distinctInOrder(records []protocol.Figures) []int {
+	seen := make(map[recordKey]bool, len(records))
+	var recs []int
+	for i, f := range records {
+		if k := (recordKey{f.Centre, f.Seq}); !seen[k] {
+			seen[k] = true
+			recs = append(recs, i)
+		}
+	}
+	slices.SortFunc(recs, func(a, b int) int {
+		if c := strings.Compare(records[a].Centre, records[b].Centre); c != 0 {
+			return c
+		}
+		return cmp.Compare(records[a].Seq, records[b].Seq)
+	})
+	return recs
+}
+
+// insertRecords inserts the records at recs that the store does not hold
+// yet and returns those it inserted. Many rows a statement: a round trip
+// to PostgreSQL costs more than the rows it carries.
+func (s *Store) insertRecords(ctx context.Context, tx *sql.Tx, records []protocol.Figures, payloads [][]byte, recs []int,
+	at int64) (map[recordKey]bool, error) {
+	inserted := make(map[recordKey]bool, len(recs))
 	for chunk := range slices.Chunk(recs, recordsPerInsert) {
 		args := make([]any, 0, len(chunk)*recordColumns)
 		for _, i := range chunk {
@@ -310,108 +366,122 @@ func (s *Store) Put(ctx context.Context, records []protocol.Figures, received ti
 			args = append(args, f.Centre, f.Seq, f.Kind, f.Day, f.From.UnixNano(), f.To.UnixNano(),
 				f.CountersOpen, d.Total, d.Offline, d.Faults, string(payloads[i]), at)
 		}
-		rows, err := tx.QueryContext(ctx, s.q(insertRecords(len(chunk))), args...)
-		if err != nil {
-			return 0, fmt.Errorf("city.Store.Put: insert records: %w", err)
-		}
-		for rows.Next() {
-			var k key
-			if err := rows.Scan(&k.centre, &k.seq); err != nil {
-				rows.Close()
-				return 0, fmt.Errorf("city.Store.Put: insert records: %w", err)
-			}
-			inserted[k] = true
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return 0, fmt.Errorf("city.Store.Put: insert records: %w", err)
+		if err := scanInserted(ctx, tx, s.q(insertRecords(len(chunk))), args, inserted); err != nil {
+			return nil, fmt.Errorf("city.Store.Put: insert records: %w", err)
 		}
 	}
-	var args []any
-	flush := func() error {
-		if len(args) == 0 {
-			return nil
+	return inserted, nil
+}
+
+// scanInserted runs an insert returning the keys of the rows it inserted
+// and adds them to inserted.
+func scanInserted(ctx context.Context, tx *sql.Tx, query string, args []any, inserted map[recordKey]bool) error {
+	rows, err := tx.QueryContext(ctx, query, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var k recordKey
+		if err := rows.Scan(&k.centre, &k.seq); err != nil {
+			return err
 		}
-		n := len(args) / serviceColumnsN
-		if _, err := tx.ExecContext(ctx, s.q(insertServices(n)), args...); err != nil {
-			return fmt.Errorf("city.Store.Put: insert services: %w", err)
+		inserted[k] = true
+	}
+	return rows.Err()
+}
+
+// serviceBatch gathers the service rows of new records and inserts them
+// servicesPerInsert a statement.
+type serviceBatch struct {
+	store *Store
+	tx    *sql.Tx
+	args  []any
+}
+
+// add takes the service rows of f, inserting a full batch.
+func (b *serviceBatch) add(ctx context.Context, f *protocol.Figures) error {
+	for _, v := range f.Services {
+		w, st, r := v.Wait, v.ServiceTime, v.Ratings
+		b.args = append(b.args, f.Centre, f.Seq, v.Service, v.Issued, v.Served, v.NoShows, v.Transferred,
+			w.N, w.P50, w.P90, w.P95, w.Max, st.N, st.P50, st.P90, st.P95, st.Max,
+			v.Waiting, v.TargetSeconds, r[0], r[1], r[2], r[3], v.WithinTarget)
+		if len(b.args) >= servicesPerInsert*serviceColumnsN {
+			if err := b.flush(ctx); err != nil {
+				return err
+			}
 		}
-		args = args[:0]
+	}
+	return nil
+}
+
+// flush inserts the rows gathered.
+func (b *serviceBatch) flush(ctx context.Context) error {
+	if len(b.args) == 0 {
 		return nil
 	}
-	centres := map[string]*centreRow{}
-	days := map[dayKey]*dayCounts{}
-	for _, i := range recs {
-		f := &records[i]
-		if !inserted[key{f.Centre, f.Seq}] {
-			continue
-		}
-		stored++
-		for _, v := range f.Services {
-			w, st, r := v.Wait, v.ServiceTime, v.Ratings
-			args = append(args, f.Centre, f.Seq, v.Service, v.Issued, v.Served, v.NoShows, v.Transferred,
-				w.N, w.P50, w.P90, w.P95, w.Max, st.N, st.P50, st.P90, st.P95, st.Max,
-				v.Waiting, v.TargetSeconds, r[0], r[1], r[2], r[3], v.WithinTarget)
-			if len(args) >= servicesPerInsert*serviceColumnsN {
-				if err := flush(); err != nil {
-					return 0, err
-				}
-			}
-		}
-		if f.Kind == protocol.FiguresInterval {
-			k := dayKey{f.Centre, f.Day}
-			d := days[k]
-			if d == nil {
-				d = &dayCounts{}
-				days[k] = d
-			}
-			d.records++
-			d.lastSeq = max(d.lastSeq, f.Seq)
-			for _, v := range f.Services {
-				d.add(v)
-			}
-		}
-		c := centres[f.Centre]
-		if c == nil {
-			c = &centreRow{waiting: -1}
-			centres[f.Centre] = c
-		}
-		c.lastSeq, c.lastReceived = max(c.lastSeq, f.Seq), at
-		if to := f.To.UnixNano(); f.Kind == protocol.FiguresInterval && to > c.latestTo {
-			d := f.Devices
-			*c = centreRow{lastSeq: c.lastSeq, lastReceived: at, latestSeq: f.Seq, latestDay: f.Day,
-				latestFrom: f.From.UnixNano(), latestTo: to, countersOpen: f.CountersOpen,
-				devTotal: d.Total, devOffline: d.Offline, devErr: d.Faults, waiting: -1}
-			for _, v := range f.Services {
-				if v.Waiting >= 0 {
-					c.waiting = max(c.waiting, 0) + v.Waiting
-				}
-			}
+	n := len(b.args) / serviceColumnsN
+	if _, err := b.tx.ExecContext(ctx, b.store.q(insertServices(n)), b.args...); err != nil {
+		return fmt.Errorf("city.Store.Put: insert services: %w", err)
+	}
+	b.args = b.args[:0]
+	return nil
+}
+
+// addToDay adds an interval record to its centre's day; a day record
+// adds nothing (the intervals already did).
+func addToDay(days map[dayKey]*dayCounts, f *protocol.Figures) {
+	if f.Kind != protocol.FiguresInterval {
+		return
+	}
+	k := dayKey{f.Centre, f.Day}
+	d := days[k]
+	if d == nil {
+		d = &dayCounts{}
+		days[k] = d
+	}
+	d.records++
+	d.lastSeq = max(d.lastSeq, f.Seq)
+	for _, v := range f.Services {
+		d.add(v)
+	}
+}
+
+// noteCentre keeps in centres what f changes of its centre's row: the last
+// record received, and the latest interval with its devices and waiting.
+func noteCentre(centres map[string]*centreRow, f *protocol.Figures, at int64) {
+	c := centres[f.Centre]
+	if c == nil {
+		c = &centreRow{waiting: -1}
+		centres[f.Centre] = c
+	}
+	c.lastSeq, c.lastReceived = max(c.lastSeq, f.Seq), at
+	to := f.To.UnixNano()
+	if f.Kind != protocol.FiguresInterval || to <= c.latestTo {
+		return
+	}
+	d := f.Devices
+	*c = centreRow{lastSeq: c.lastSeq, lastReceived: at, latestSeq: f.Seq, latestDay: f.Day,
+		latestFrom: f.From.UnixNano(), latestTo: to, countersOpen: f.CountersOpen,
+		devTotal: d.Total, devOffline: d.Offline, devErr: d.Faults, waiting: -1}
+	for _, v := range f.Services {
+		if v.Waiting >= 0 {
+			c.waiting = max(c.waiting, 0) + v.Waiting
 		}
 	}
-	if err := flush(); err != nil {
-		return 0, err
-	}
-	if err := s.putDays(ctx, tx, days); err != nil {
-		return 0, err
-	}
-	// In a fixed order, so that two writers lock centres alike.
-	ids := make([]string, 0, len(centres))
-	for id := range centres {
-		ids = append(ids, id)
-	}
-	slices.Sort(ids)
-	for _, id := range ids {
+}
+
+// putCentres writes the centres' rows, in a fixed order so that two
+// writers lock centres alike.
+func (s *Store) putCentres(ctx context.Context, tx *sql.Tx, centres map[string]*centreRow) error {
+	for _, id := range slices.Sorted(maps.Keys(centres)) {
 		c := centres[id]
 		if _, err := tx.ExecContext(ctx, s.q(upsertCentre), id, c.lastSeq, c.lastReceived, c.latestSeq, c.latestDay,
 			c.latestFrom, c.latestTo, c.countersOpen, c.devTotal, c.devOffline, c.devErr, c.waiting); err != nil {
-			return 0, fmt.Errorf("city.Store.Put: update centre %s: %w", id, err)
+			return fmt.Errorf("city.Store.Put: update centre %s: %w", id, err)
 		}
 	}
-	if err := tx.Commit(); err != nil {
-		return 0, fmt.Errorf("city.Store.Put: commit: %w", err)
-	}
-	return stored, nil
+	return nil
 }
 
 // Records counts the records stored for centre, or for every centre when
