@@ -15,6 +15,7 @@ import (
 
 	"github.com/sothutu/sothutu/controller/centre/centretest"
 	"github.com/sothutu/sothutu/controller/engine"
+	"github.com/sothutu/sothutu/controller/store/storetest"
 	"github.com/sothutu/sothutu/firmware/kiosk"
 	"github.com/sothutu/sothutu/firmware/link"
 	"github.com/sothutu/sothutu/protocol"
@@ -221,11 +222,11 @@ func TestPrinterNotReady(t *testing.T) {
 // ticket of today.
 func (r *rig) ticket(number string) (state, outcome string) {
 	r.t.Helper()
-	err := r.Store.DB().QueryRow(`SELECT state, outcome FROM tickets WHERE number = ? ORDER BY id DESC LIMIT 1`, number).Scan(&state, &outcome)
-	if err != nil {
-		r.t.Fatalf("ticket %s: %v", number, err)
+	t := storetest.Ticket(r.t, r.Store, number)
+	if t == nil {
+		r.t.Fatalf("ticket %s is not in the store", number)
 	}
-	return state, outcome
+	return string(t.State), string(t.Outcome)
 }
 
 // callNext has counter 1 (services A and B) call its next ticket and
@@ -256,9 +257,7 @@ func TestFreshQueryBeforeTake(t *testing.T) {
 	if _, err := r.kiosk.Take(context.Background(), "A", "", "vi"); !errors.Is(err, kiosk.ErrPrinterNotReady) {
 		t.Fatalf("take: %v, want ErrPrinterNotReady", err)
 	}
-	var n int
-	r.Store.DB().QueryRow(`SELECT count(*) FROM tickets`).Scan(&n)
-	if n != 0 || r.kiosk.Journalled() != 0 {
+	if n := len(storetest.Tickets(t, r.Store)); n != 0 || r.kiosk.Journalled() != 0 {
 		t.Errorf("%d tickets numbered, %d journalled for a printer out of paper", n, r.kiosk.Journalled())
 	}
 }
@@ -471,9 +470,8 @@ func TestOfflineIssuing(t *testing.T) {
 	r.eventually("offline tickets filed", func() bool { return r.totals().issued == 3 })
 	r.eventually("kiosk online again", func() bool { return r.kiosk.State().Online })
 	for _, n := range []string{"A900", "A901"} {
-		var issued int64
-		if err := r.Store.DB().QueryRow(`SELECT issued FROM tickets WHERE number = ?`, n).Scan(&issued); err != nil {
-			t.Fatalf("%s not in the store: %v", n, err)
+		if storetest.Ticket(t, r.Store, n) == nil {
+			t.Fatalf("%s not in the store", n)
 		}
 	}
 	next, err := r.kiosk.Take(context.Background(), "A", "", "vi")
@@ -496,9 +494,8 @@ func TestOfflineTicketsSurviveRestart(t *testing.T) {
 	r.startKiosk()
 	r.Restart()
 	r.eventually("the offline ticket filed after the restarts", func() bool { return r.totals().issued == 1 })
-	var n int
-	if err := r.Store.DB().QueryRow(`SELECT count(*) FROM tickets WHERE number = ?`, is.Ticket.Number).Scan(&n); err != nil || n != 1 {
-		t.Errorf("%s stored %d times: %v", is.Ticket.Number, n, err)
+	if n := storetest.Count(t, r.Store, is.Ticket.Number); n != 1 {
+		t.Errorf("%s stored %d times", is.Ticket.Number, n)
 	}
 	// The next offline number continues after the restart: no collision.
 	r.Stop()
@@ -550,7 +547,7 @@ func TestOfflinePrintFails(t *testing.T) {
 			r.eventually("the journal finished", func() bool { return r.kiosk.Journalled() == 0 })
 			var n int
 			r.eventually("the hand-over settled", func() bool {
-				r.Store.DB().QueryRow(`SELECT count(*) FROM tickets WHERE number = ?`, is.Ticket.Number).Scan(&n)
+				n = storetest.Count(t, r.Store, is.Ticket.Number)
 				return n == tt.printed
 			})
 			if r.printer.count() != tt.printed {
