@@ -16,6 +16,7 @@ import (
 	"github.com/sothutu/sothutu/controller/config"
 	"github.com/sothutu/sothutu/controller/report"
 	"github.com/sothutu/sothutu/controller/store"
+	"github.com/sothutu/sothutu/internal/clock"
 	"github.com/sothutu/sothutu/internal/mqttwait"
 	"github.com/sothutu/sothutu/protocol"
 )
@@ -45,23 +46,12 @@ type Options struct {
 	// store for records to send; default 1s.
 	Poll time.Duration
 	// Clock dates the records and times the waits between attempts to
-	// subscribe to the acknowledgements; nil is the system's.
-	Clock  Clock
+	// subscribe to the acknowledgements; nil is the real one. Tests pass a
+	// fake one, so that they move the centre's day on and do not sleep
+	// through backoffs.
+	Clock  clock.Clock
 	Logger *slog.Logger
 }
-
-// Clock is the time the uplink goes by. Tests pass a fake one, so that
-// they move the centre's day on and do not sleep through backoffs.
-type Clock interface {
-	Now() time.Time
-	After(d time.Duration) <-chan time.Time
-}
-
-// systemClock is the system's clock.
-type systemClock struct{}
-
-func (systemClock) Now() time.Time                         { return time.Now() }
-func (systemClock) After(d time.Duration) <-chan time.Time { return time.After(d) }
 
 // The backoff between attempts to subscribe to the acknowledgements, and
 // the wait for the broker's answer to one.
@@ -73,14 +63,13 @@ const (
 
 // Uplink makes and sends a centre's figures.
 type Uplink struct {
-	opts   Options
-	log    *slog.Logger
-	client mqtt.Client
-	limit  *rate.Limiter
-	wake   chan struct{}
-	// connected is signalled on each connection, for the subscriber.
-	connected chan struct{}
-	first     time.Time // the first interval, before any record is made
+	opts    Options
+	log     *slog.Logger
+	client  mqtt.Client
+	session *mqttwait.Session
+	limit   *rate.Limiter
+	wake    chan struct{}
+	first   time.Time // the first interval, before any record is made
 
 	mu       sync.Mutex
 	inFlight map[int64]time.Time // sent, not acknowledged: when last sent
@@ -110,9 +99,7 @@ func New(opts Options) (*Uplink, error) {
 	if opts.Poll == 0 {
 		opts.Poll = time.Second
 	}
-	if opts.Clock == nil {
-		opts.Clock = systemClock{}
-	}
+	opts.Clock = clock.Or(opts.Clock)
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
@@ -124,7 +111,8 @@ func New(opts Options) (*Uplink, error) {
 	}
 	u := &Uplink{opts: opts, log: opts.Logger.With("centre", opts.Centre.ID, "part", "uplink"),
 		limit: rate.NewLimiter(rate.Limit(opts.Rate), 1), wake: make(chan struct{}, 1),
-		connected: make(chan struct{}, 1), inFlight: map[int64]time.Time{}}
+		inFlight: map[int64]time.Time{}}
+	u.session = u.subscriptions()
 	return u, nil
 }
 
@@ -134,7 +122,7 @@ func (u *Uplink) Run(ctx context.Context) error {
 	defer u.client.Disconnect(250)
 	ctx, cancel := context.WithCancel(ctx)
 	var subscriber sync.WaitGroup
-	subscriber.Go(func() { u.subscriber(ctx) })
+	subscriber.Go(func() { u.session.Run(ctx, u.client) })
 	defer func() {
 		cancel()
 		subscriber.Wait()
@@ -172,77 +160,45 @@ func (u *Uplink) connect() {
 		SetClientID(u.opts.ClientID).SetUsername(u.opts.Username).SetPassword(u.opts.Password).
 		SetCleanSession(true).SetAutoReconnect(true).SetConnectRetry(true).
 		SetConnectRetryInterval(time.Second).SetMaxReconnectInterval(30 * time.Second).
-		SetKeepAlive(30 * time.Second).SetOrderMatters(false).
-		SetOnConnectHandler(u.onConnect).
-		SetConnectionLostHandler(func(_ mqtt.Client, err error) {
-			u.log.Warn("city broker connection lost", "err", err)
-		})
+		SetKeepAlive(30 * time.Second).SetOrderMatters(false)
 	if u.opts.TLS != nil {
 		o.SetTLSConfig(u.opts.TLS)
 	}
-	u.client = mqtt.NewClient(o)
+	u.client = mqtt.NewClient(u.session.Configure(o))
 	u.client.Connect()
 }
 
-// onConnect sends again whatever was on its way, since the connection
-// that carried it is gone, and has the subscriber subscribe to the
-// acknowledgements.
-func (u *Uplink) onConnect(mqtt.Client) {
-	u.log.Info("connected to the city broker", "broker", u.opts.Broker)
+// subscriptions is the uplink's session: the acknowledgements subscribed
+// on every connection and tried again with backoff on the Clock while the
+// connection lasts, for a clustered broker refuses subscriptions for a
+// few seconds while a lost node's streams move. They are taken at QoS 0:
+// a lost one only means the record is sent, stored once and acknowledged
+// again, and on NATS a QoS 0 subscription keeps receiving while the
+// cluster recovers.
+func (u *Uplink) subscriptions() *mqttwait.Session {
+	return mqttwait.NewSession(mqttwait.SessionOptions{
+		Broker:       u.opts.Broker,
+		Filters:      map[string]byte{protocol.FiguresAckTopic(u.opts.Centre.ID): 0},
+		Handler:      u.onAck,
+		What:         "acknowledgements",
+		Advice:       "the records are sent but none is acknowledged (check the account's rights on the city broker)",
+		FailureLevel: slog.LevelWarn,
+		OnConnection: u.onConnection,
+		FirstRetry:   subscribeFirstRetry, MaxRetry: subscribeMaxRetry, Wait: subscribeWait,
+		Clock: u.opts.Clock, Logger: u.log,
+	})
+}
+
+// onConnection sends again, on a new connection, whatever was on its way,
+// since the connection that carried it is gone.
+func (u *Uplink) onConnection(up bool) {
+	if !up {
+		return
+	}
 	u.mu.Lock()
 	clear(u.inFlight)
 	u.mu.Unlock()
 	u.poke()
-	select {
-	case u.connected <- struct{}{}:
-	default: // the subscriber has one to take already
-	}
-}
-
-// subscriber subscribes to the acknowledgements on every connection,
-// trying again with backoff on the Clock while the connection lasts: a
-// clustered broker refuses subscriptions for a few seconds while a lost
-// node's streams move. It returns when ctx ends.
-func (u *Uplink) subscriber(ctx context.Context) {
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-u.connected:
-		}
-		u.subscribeAcks(ctx)
-	}
-}
-
-// subscribeAcks subscribes until the broker grants it, the connection ends
-// or ctx does. The acknowledgements are taken at QoS 0: a lost one only
-// means the record is sent, stored once and acknowledged again, and on
-// NATS a QoS 0 subscription keeps receiving while the cluster recovers.
-func (u *Uplink) subscribeAcks(ctx context.Context) {
-	delay := subscribeFirstRetry
-	for attempt := 1; ; attempt++ {
-		tok := u.client.Subscribe(protocol.FiguresAckTopic(u.opts.Centre.ID), 0, u.onAck)
-		err := mqttwait.Subscribed(ctx, tok, subscribeWait)
-		if err == nil {
-			if attempt > 1 {
-				u.log.Info("subscribed to acknowledgements", "attempts", attempt)
-			}
-			return
-		}
-		if ctx.Err() != nil || !u.client.IsConnectionOpen() {
-			return // the next connection tries again
-		}
-		u.log.Warn("subscribe to acknowledgements failed; trying again (check the account's rights on the city broker)",
-			"err", err, "attempt", attempt, "in", delay)
-		select {
-		case <-ctx.Done():
-			return
-		case <-u.connected:
-			delay = subscribeFirstRetry // a new connection: try on it at once
-		case <-u.opts.Clock.After(delay):
-			delay = min(2*delay, subscribeMaxRetry)
-		}
-	}
 }
 
 func (u *Uplink) onAck(_ mqtt.Client, m mqtt.Message) {
@@ -289,6 +245,9 @@ func (u *Uplink) send(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	// The wait for an acknowledgement is the network's, in real time, as
+	// mqttwait's wait for an answer is: a test's clock moves the centre's
+	// day, not the round trips.
 	now := time.Now()
 	for _, r := range pending {
 		u.mu.Lock()

@@ -22,31 +22,29 @@ import (
 	"github.com/sothutu/sothutu/controller/config"
 	"github.com/sothutu/sothutu/controller/engine"
 	"github.com/sothutu/sothutu/controller/uplink"
+	fakeclock "github.com/sothutu/sothutu/internal/clock"
 	"github.com/sothutu/sothutu/protocol"
 )
 
 var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
 
-// clock is the centre's simulated time. Its timers fire at once, and it
-// keeps what they were set for.
+// clock is the centre's simulated time: a clock.Fake for the controller,
+// whose ticks the test moves with the day. The uplink's timers fire at
+// once, and it keeps what they were set for.
 type clock struct {
+	*fakeclock.Fake
 	mu     sync.Mutex
-	t      time.Time
 	timers []time.Duration
 }
 
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
+func newClock(start time.Time) *clock { return &clock{Fake: fakeclock.NewFake(start)} }
 
 func (c *clock) After(d time.Duration) <-chan time.Time {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.timers = append(c.timers, d)
 	fired := make(chan time.Time, 1)
-	fired <- c.t
+	fired <- c.Now()
 	return fired
 }
 
@@ -56,11 +54,7 @@ func (c *clock) waits() []time.Duration {
 	return slices.Clone(c.timers)
 }
 
-func (c *clock) add(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
+func (c *clock) add(d time.Duration) { c.Advance(d) }
 
 // link is a TCP proxy standing for the centre's uplink: cut drops its
 // connections and refuses new ones until mend.
@@ -173,8 +167,8 @@ func eventually(t *testing.T, what string, within time.Duration, ok func() bool)
 // add up to the tickets the centre issued.
 func TestOutage(t *testing.T) {
 	loc, _ := time.LoadLocation("Asia/Ho_Chi_Minh")
-	clk := &clock{t: time.Date(2026, 11, 23, 7, 0, 0, 0, loc)}
-	c := centretest.Start(t, centretest.Options{Clock: clk.Now})
+	clk := newClock(time.Date(2026, 11, 23, 7, 0, 0, 0, loc))
+	c := centretest.Start(t, centretest.Options{Clock: clk.Fake})
 	up := mosquittotest.Start(t, []broker.Account{
 		{Username: "centre-ninh-kieu", Password: "uplink-secret", Centre: "ninh-kieu"},
 		{Username: "city", Password: "city-secret", Centre: "ninh-kieu"},
@@ -333,8 +327,8 @@ func TestOutage(t *testing.T) {
 // an uplink that does not trust the broker sends nothing.
 func TestTLS(t *testing.T) {
 	loc, _ := time.LoadLocation("Asia/Ho_Chi_Minh")
-	clk := &clock{t: time.Date(2026, 11, 23, 7, 0, 0, 0, loc)}
-	c := centretest.Start(t, centretest.Options{Clock: clk.Now})
+	clk := newClock(time.Date(2026, 11, 23, 7, 0, 0, 0, loc))
+	c := centretest.Start(t, centretest.Options{Clock: clk.Fake})
 	up := mosquittotest.StartTLS(t, []broker.Account{
 		{Username: "centre-ninh-kieu", Password: "uplink-secret", Centre: "ninh-kieu"},
 		{Username: "city", Password: "city-secret", Centre: "ninh-kieu"},
@@ -389,8 +383,8 @@ func TestTLS(t *testing.T) {
 // acknowledged.
 func TestAcksSubscriptionRetried(t *testing.T) {
 	loc, _ := time.LoadLocation("Asia/Ho_Chi_Minh")
-	clk := &clock{t: time.Date(2026, 11, 23, 7, 0, 0, 0, loc)}
-	c := centretest.Start(t, centretest.Options{Clock: clk.Now})
+	clk := newClock(time.Date(2026, 11, 23, 7, 0, 0, 0, loc))
+	c := centretest.Start(t, centretest.Options{Clock: clk.Fake})
 	const refusals = 3
 	var refused atomic.Int32
 	acks := protocol.FiguresAckTopic("ninh-kieu")
