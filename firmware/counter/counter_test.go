@@ -18,6 +18,7 @@ import (
 
 	"github.com/sothutu/sothutu/controller/centre/centretest"
 	"github.com/sothutu/sothutu/controller/engine"
+	"github.com/sothutu/sothutu/controller/store/storetest"
 	"github.com/sothutu/sothutu/display/displaytest"
 	"github.com/sothutu/sothutu/firmware/counter"
 	"github.com/sothutu/sothutu/firmware/link"
@@ -249,9 +250,8 @@ func TestCompleteThenRate(t *testing.T) {
 	r.eventually("the display idle", func() bool { return r.display.Last() == counter.TextIdle })
 	r.press(r.rate)
 	r.eventually("the rating stored", func() bool {
-		var rating string
-		err := r.Store.DB().QueryRow(`SELECT rating FROM tickets WHERE number = ?`, n).Scan(&rating)
-		return err == nil && rating == string(protocol.RatingVerySatisfied)
+		ticket := storetest.Ticket(t, r.Store, n)
+		return ticket != nil && ticket.Rating == protocol.RatingVerySatisfied
 	})
 	if slices.Contains(r.display.Shown(), counter.TextError) {
 		t.Errorf("an error was shown: %q", r.display.Shown())

@@ -15,6 +15,7 @@ import (
 
 	"github.com/sothutu/sothutu/controller/centre/centretest"
 	"github.com/sothutu/sothutu/controller/engine"
+	"github.com/sothutu/sothutu/controller/store/storetest"
 	"github.com/sothutu/sothutu/firmware/counter"
 	"github.com/sothutu/sothutu/protocol"
 )
@@ -194,9 +195,8 @@ func TestCounterEndToEnd(t *testing.T) {
 	eventually(t, "the display idle", func() bool { return scr.shown() == counter.TextIdle })
 	press("GPIO13") // satisfied
 	eventually(t, "the rating stored", func() bool {
-		var rating string
-		err := c.Store.DB().QueryRow(`SELECT rating FROM tickets WHERE number = 'A001'`).Scan(&rating)
-		return err == nil && rating == string(protocol.RatingSatisfied)
+		ticket := storetest.Ticket(t, c.Store, "A001")
+		return ticket != nil && ticket.Rating == protocol.RatingSatisfied
 	})
 	eventually(t, "the terminal's health at the controller", func() bool {
 		d := ctl.Devices()["counter-1"]

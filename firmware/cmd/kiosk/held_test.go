@@ -17,6 +17,7 @@ import (
 
 	"github.com/sothutu/sothutu/controller/centre/centretest"
 	"github.com/sothutu/sothutu/controller/engine"
+	"github.com/sothutu/sothutu/controller/store/storetest"
 	"github.com/sothutu/sothutu/firmware/escpos/escpostest"
 	"github.com/sothutu/sothutu/protocol"
 )
@@ -35,18 +36,9 @@ func TestMain(m *testing.M) {
 // store.
 func ticketsOf(t testing.TB, c *centretest.Centre) map[string][2]string {
 	t.Helper()
-	rows, err := c.Store.DB().Query(`SELECT number, state, outcome FROM tickets`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
 	out := map[string][2]string{}
-	for rows.Next() {
-		var n, s, o string
-		if err := rows.Scan(&n, &s, &o); err != nil {
-			t.Fatal(err)
-		}
-		out[n] = [2]string{s, o}
+	for _, ticket := range storetest.Tickets(t, c.Store) {
+		out[ticket.Number] = [2]string{string(ticket.State), string(ticket.Outcome)}
 	}
 	return out
 }
@@ -284,19 +276,9 @@ func TestPrinterClosesMidJob(t *testing.T) {
 // controller, by number: what the kiosk was given.
 func lastTickets(t testing.TB, c *centretest.Centre) map[string]protocol.Ticket {
 	t.Helper()
-	rows, err := c.Store.DB().Query(`SELECT reply FROM requests WHERE device = 'kiosk-1'`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
 	out := map[string]protocol.Ticket{}
-	for rows.Next() {
-		var b []byte
-		if err := rows.Scan(&b); err != nil {
-			t.Fatal(err)
-		}
-		r, err := protocol.Decode[protocol.Reply](b)
-		if err == nil && r.Op == protocol.OpTicket && r.Ticket != nil {
+	for _, r := range storetest.Replies(t, c.Store, "kiosk-1") {
+		if r.Op == protocol.OpTicket && r.Ticket != nil {
 			out[r.Ticket.Number] = *r.Ticket
 		}
 	}
