@@ -1,7 +1,8 @@
 // Package city holds the city's side of the figures uplink: the Store of
 // the figures records every centre sends (protocol.Figures) and the
 // Ingest that takes them off the city's MQTT broker, stores them and
-// acknowledges them.
+// acknowledges them. The city's pages that read the Store are in
+// controller/city/view; controller/cmd/city runs both.
 //
 // # Store
 //
