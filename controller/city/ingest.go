@@ -12,6 +12,8 @@ import (
 
 	mqtt "github.com/eclipse/paho.mqtt.golang"
 
+	"github.com/sothutu/sothutu/internal/clock"
+	"github.com/sothutu/sothutu/internal/mqttwait"
 	"github.com/sothutu/sothutu/protocol"
 )
 
@@ -44,8 +46,10 @@ type IngestOptions struct {
 	Share string
 	// Batch is how many records are committed at most per transaction;
 	// default 500.
-	Batch  int
-	Clock  func() time.Time
+	Batch int
+	// Clock dates the records' receipt and times the waits between
+	// attempts to subscribe; nil is the real one.
+	Clock  clock.Clock
 	Logger *slog.Logger
 }
 
@@ -89,9 +93,7 @@ func NewIngest(opts IngestOptions) *Ingest {
 	if opts.Batch <= 0 {
 		opts.Batch = 500
 	}
-	if opts.Clock == nil {
-		opts.Clock = time.Now
-	}
+	opts.Clock = clock.Or(opts.Clock)
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
@@ -131,18 +133,16 @@ func (g *Ingest) Run(ctx context.Context) error {
 		// Records are taken in the order they arrive, so that a centre's
 		// records are stored in the order it sent them; taking one only
 		// queues it for the writer.
-		SetKeepAlive(30 * time.Second).SetOrderMatters(true).
-		SetOnConnectHandler(func(c mqtt.Client) { g.onConnect(ctx, c) }).
-		SetConnectionLostHandler(func(_ mqtt.Client, err error) {
-			g.log.Warn("city broker connection lost", "err", err)
-		})
+		SetKeepAlive(30 * time.Second).SetOrderMatters(true)
 	if g.opts.TLS != nil {
 		o.SetTLSConfig(g.opts.TLS)
 	}
-	client := mqtt.NewClient(o)
+	session := g.subscriptions(ctx)
+	client := mqtt.NewClient(session.Configure(o))
 	client.Connect()
 
 	var wg sync.WaitGroup
+	wg.Go(func() { session.Run(ctx, client) })
 	wg.Go(func() { g.write(ctx, mqttAcks{client}) })
 	<-ctx.Done()
 	wg.Wait()
@@ -150,18 +150,20 @@ func (g *Ingest) Run(ctx context.Context) error {
 	return nil
 }
 
-// onConnect subscribes again: with a clean session the broker forgot the
-// subscription along with the connection.
-func (g *Ingest) onConnect(ctx context.Context, c mqtt.Client) {
-	filter := g.subscription()
-	tok := c.Subscribe(filter, 1, func(_ mqtt.Client, m mqtt.Message) { g.take(ctx, m.Topic(), m.Payload()) })
-	if !tok.WaitTimeout(10*time.Second) || tok.Error() != nil {
-		g.log.Error("subscribe to figures failed; check the account's rights on the city broker",
-			"filter", filter, "err", tok.Error())
-		return
-	}
-	g.subscribed.Add(1)
-	g.log.Info("receiving figures", "broker", g.opts.Broker, "filter", filter)
+// subscriptions is the ingest's session: the figures subscribed on every
+// connection, since with a clean session the broker forgot the
+// subscription along with the connection, and tried again with backoff
+// until the broker grants it.
+func (g *Ingest) subscriptions(ctx context.Context) *mqttwait.Session {
+	return mqttwait.NewSession(mqttwait.SessionOptions{
+		Broker:       g.opts.Broker,
+		Filters:      map[string]byte{g.subscription(): 1},
+		Handler:      func(_ mqtt.Client, m mqtt.Message) { g.take(ctx, m.Topic(), m.Payload()) },
+		What:         "figures",
+		Advice:       "the city receives no figures (check the account's rights on the city broker)",
+		OnSubscribed: func() { g.subscribed.Add(1) },
+		Clock:        g.opts.Clock, Logger: g.log,
+	})
 }
 
 // acker publishes a centre's acknowledgement on the transport the
@@ -229,7 +231,7 @@ func (g *Ingest) write(ctx context.Context, client acker) {
 				break more
 			}
 		}
-		received := g.opts.Clock()
+		received := g.opts.Clock.Now()
 		stored, err := g.opts.Store.Put(ctx, batch, received)
 		if err != nil {
 			g.failed.Add(int64(len(batch)))
@@ -238,7 +240,7 @@ func (g *Ingest) write(ctx context.Context, client acker) {
 			}
 			continue
 		}
-		now := g.opts.Clock()
+		now := g.opts.Clock.Now()
 		g.batches.Add(1)
 		g.stored.Add(int64(stored))
 		g.duplicates.Add(int64(len(batch) - stored))

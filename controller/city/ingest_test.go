@@ -13,6 +13,7 @@ import (
 	mqtt "github.com/eclipse/paho.mqtt.golang"
 
 	"github.com/sothutu/sothutu/controller/city"
+	"github.com/sothutu/sothutu/internal/clock"
 	"github.com/sothutu/sothutu/internal/servertest"
 	"github.com/sothutu/sothutu/protocol"
 )
@@ -155,7 +156,7 @@ func TestIngest(t *testing.T) {
 	st := openStore(t, filepath.Join(t.TempDir(), "city.db"))
 	now := at("2026-11-23", "09:00")
 	g := city.NewIngest(city.IngestOptions{Store: st, Broker: "tcp://" + b.addr, Username: "city",
-		Password: cityPassword, Clock: func() time.Time { return now }, Logger: quiet})
+		Password: cityPassword, Clock: clock.NewFake(now), Logger: quiet})
 	run(t, g)
 
 	centres := make([]*centre, len(ids))
