@@ -12,14 +12,14 @@ import (
 	"github.com/sothutu/sothutu/controller/centre"
 	"github.com/sothutu/sothutu/controller/config"
 	"github.com/sothutu/sothutu/controller/pages"
-	"github.com/sothutu/sothutu/controller/store"
+	"github.com/sothutu/sothutu/controller/report"
 )
 
 // Options configures a Server.
 type Options struct {
 	Centre     *config.Centre
 	Controller *centre.Controller
-	Store      *store.Store // the reports read it
+	Store      report.Source // the reports read its events: the centre's store
 	// Clock tells the time; nil means time.Now. Sessions, rate limits and
 	// the reports' default day follow it.
 	Clock  func() time.Time
