@@ -8,6 +8,12 @@
 // given, for idempotent retries), events (each step of each visit, for
 // reports) and meta (the token secret).
 //
+// Other packages read the store through its API alone, never with SQL of
+// their own: Events and Tickets are iterators over a span's events and
+// the tickets of days, History is what the wait predictor learns from,
+// and the figures and alerts have their own methods. Tests of other
+// packages read it through storetest.
+//
 // A ticket's row holds its state as the engine names it, held and the
 // outcome voided included, so that a restart keeps a held ticket held and
 // its hold's end where it was (the issue time). Tickets are counted from
