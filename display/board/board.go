@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/sothutu/sothutu/internal/clock"
 	"github.com/sothutu/sothutu/protocol"
 )
 
@@ -36,8 +37,9 @@ type Options struct {
 	// Heartbeat is the interval of the event stream's ping; 0 is
 	// DefaultHeartbeat. The page shows disconnected after 2.5 of them.
 	Heartbeat time.Duration
-	// Clock is nil for the system clock.
-	Clock Clock
+	// Clock keeps the highlight queue and the heartbeat; nil is the real
+	// clock.
+	Clock clock.Clock
 	// OnCall, if set, is told of each new call once, duplicates left out:
 	// the voice announcer hangs here. It must not block.
 	OnCall func(protocol.Call)
@@ -103,9 +105,7 @@ func New(opts Options) *Board {
 	if opts.Heartbeat <= 0 {
 		opts.Heartbeat = DefaultHeartbeat
 	}
-	if opts.Clock == nil {
-		opts.Clock = realClock{}
-	}
+	opts.Clock = clock.Or(opts.Clock)
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}

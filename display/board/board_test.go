@@ -13,71 +13,17 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
+	"github.com/sothutu/sothutu/internal/clock"
 	"github.com/sothutu/sothutu/protocol"
 )
 
 var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
 
-// fakeClock is a Clock that moves only when told.
-type fakeClock struct {
-	mu      sync.Mutex
-	now     time.Time
-	waiters []waiter
-}
-
-type waiter struct {
-	at time.Time
-	ch chan time.Time
-}
-
-func newFakeClock() *fakeClock {
-	return &fakeClock{now: time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)}
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) After(d time.Duration) <-chan time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	ch := make(chan time.Time, 1)
-	if d <= 0 {
-		ch <- c.now
-		return ch
-	}
-	c.waiters = append(c.waiters, waiter{c.now.Add(d), ch})
-	return ch
-}
-
-// Advance moves the time on and fires the timers that are due.
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-	kept := c.waiters[:0]
-	for _, w := range c.waiters {
-		if !w.at.After(c.now) {
-			w.ch <- c.now
-			continue
-		}
-		kept = append(kept, w)
-	}
-	c.waiters = kept
-}
-
-// Waiters is the number of timers not yet fired.
-func (c *fakeClock) Waiters() int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return len(c.waiters)
-}
-
-var _ Clock = (*fakeClock)(nil)
+// newFakeClock is the tests' clock, at 09:00 UTC.
+func newFakeClock() *clock.Fake { return clock.NewFake(time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)) }
 
 func eventually(t testing.TB, what string, ok func() bool) {
 	t.Helper()
@@ -174,9 +120,9 @@ func TestHighlights(t *testing.T) {
 	}
 }
 
-func newBoard(t *testing.T, clock Clock) (*Board, context.CancelFunc) {
+func newBoard(t *testing.T, clk clock.Clock) (*Board, context.CancelFunc) {
 	b := New(Options{Centre: "ninh-kieu", Title: "Trung tâm Phục vụ hành chính công phường Ninh Kiều",
-		Clock: clock, Logger: quiet})
+		Clock: clk, Logger: quiet})
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
 	wg.Go(func() { b.Run(ctx) })
@@ -206,11 +152,15 @@ func publish(t *testing.T, b *Board, topic string, p any) {
 
 // The board's state from MQTT messages: the lists are up to date with call
 // events before the retained board state catches up, duplicates are
-// ignored, and online needs both the link and the controller.
+// ignored, and online needs both the link and the controller. No network:
+// the real clock in a synctest bubble, which also fails the test if Run
+// outlives it.
 func TestState(t *testing.T) {
-	checkLeaks(t)
-	clock := newFakeClock()
-	b, _ := newBoard(t, clock)
+	synctest.Test(t, testState)
+}
+
+func testState(t *testing.T) {
+	b, _ := newBoard(t, nil)
 	const centre = "ninh-kieu"
 	publish(t, b, protocol.ServiceTopic(centre, "A"), protocol.ServiceState{Service: "A", Names: map[string]string{"vi": "Đất đai", "en": "Land"}, Waiting: 3, At: t0})
 	publish(t, b, protocol.ServiceTopic(centre, "B"), protocol.ServiceState{Service: "B", Names: map[string]string{"vi": "Hộ tịch"}, Waiting: 1, At: t0})
@@ -256,9 +206,16 @@ func TestState(t *testing.T) {
 		t.Errorf("recent after the board state: %s", got)
 	}
 	// The queued call gets its turn after the minimum time, by Run.
-	eventually(t, "Run waiting for the highlight's time", func() bool { return clock.Waiters() >= 1 })
-	clock.Advance(DefaultMinHighlight)
-	eventually(t, "B001 highlighted", func() bool { h := b.State().Highlight; return h != nil && h.Call.Ticket == "B001" })
+	time.Sleep(DefaultMinHighlight - time.Nanosecond) // virtual: the bubble's clock
+	synctest.Wait()
+	if h := b.State().Highlight; h == nil || h.Call.Ticket != "A001" {
+		t.Errorf("highlight before the minimum time: %+v", h)
+	}
+	time.Sleep(time.Nanosecond)
+	synctest.Wait()
+	if h := b.State().Highlight; h == nil || h.Call.Ticket != "B001" {
+		t.Errorf("highlight after the minimum time: %+v, want B001", h)
+	}
 
 	publish(t, b, protocol.ControllerTopic(centre), protocol.ControllerState{Online: false})
 	if b.State().Online {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/sothutu/sothutu/controller/broker"
 	"github.com/sothutu/sothutu/controller/broker/mosquittotest"
+	"github.com/sothutu/sothutu/internal/clock"
 	"github.com/sothutu/sothutu/internal/servertest"
 	"github.com/sothutu/sothutu/protocol"
 	"github.com/sothutu/sothutu/protocol/prototest"
@@ -43,78 +44,15 @@ func testLogger(t *testing.T) *slog.Logger {
 	return slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelDebug}))
 }
 
-// fakeClock is a Clock that moves only when told to.
-type fakeClock struct {
-	mu      sync.Mutex
-	now     time.Time
-	waiters []fakeWaiter
-	afters  []time.Duration // every After's duration, in order
-	called  chan struct{}   // holds a token after After was called
-}
-
-type fakeWaiter struct {
-	at time.Time
-	ch chan time.Time
-}
-
-var _ Clock = (*fakeClock)(nil)
-
-func newFakeClock() *fakeClock {
-	return &fakeClock{
-		now:    time.Date(2026, 11, 23, 1, 0, 0, 0, time.UTC), // 08:00 in Can Tho
-		called: make(chan struct{}, 1),
-	}
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) After(d time.Duration) <-chan time.Time {
-	ch := make(chan time.Time, 1)
-	c.mu.Lock()
-	c.afters = append(c.afters, d)
-	if d <= 0 {
-		ch <- c.now
-	} else {
-		c.waiters = append(c.waiters, fakeWaiter{at: c.now.Add(d), ch: ch})
-	}
-	c.mu.Unlock()
-	select {
-	case c.called <- struct{}{}:
-	default:
-	}
-	return ch
-}
-
-// Advance moves the clock on by d and fires the waiters that are due.
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-	kept := c.waiters[:0]
-	for _, w := range c.waiters {
-		if w.at.After(c.now) {
-			kept = append(kept, w)
-		} else {
-			w.ch <- w.at
-		}
-	}
-	c.waiters = kept
-}
-
-func (c *fakeClock) durations() []time.Duration {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return append([]time.Duration(nil), c.afters...)
+// newFakeClock is the tests' clock, at 08:00 in Can Tho.
+func newFakeClock() *clock.Fake {
+	return clock.NewFake(time.Date(2026, 11, 23, 1, 0, 0, 0, time.UTC))
 }
 
 // advanceUntil advances clk by step until ch yields. It advances again
 // whenever the link asks the clock for a new timer, and every few
 // milliseconds in case the link was busy when the clock moved.
-func advanceUntil[T any](t *testing.T, clk *fakeClock, step time.Duration, ch <-chan T) T {
+func advanceUntil[T any](t *testing.T, clk *clock.Fake, step time.Duration, ch <-chan T) T {
 	t.Helper()
 	deadline := time.After(waitLimit)
 	for {
@@ -122,7 +60,7 @@ func advanceUntil[T any](t *testing.T, clk *fakeClock, step time.Duration, ch <-
 		select {
 		case v := <-ch:
 			return v
-		case <-clk.called:
+		case <-clk.Asked():
 		case <-time.After(20 * time.Millisecond):
 		case <-deadline:
 			t.Fatalf("nothing came after advancing the clock for %s of real time", waitLimit)
@@ -347,7 +285,7 @@ type runner struct {
 }
 
 // options are a device's options against addr with the fake clock.
-func options(t *testing.T, addr, stateDir string, clk Clock) Options {
+func options(t *testing.T, addr, stateDir string, clk clock.Clock) Options {
 	return Options{
 		Broker:      "tcp://" + addr,
 		Centre:      centre,

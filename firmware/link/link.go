@@ -15,6 +15,7 @@ import (
 
 	mqtt "github.com/eclipse/paho.mqtt.golang"
 
+	"github.com/sothutu/sothutu/internal/clock"
 	"github.com/sothutu/sothutu/protocol"
 )
 
@@ -24,7 +25,7 @@ import (
 type Link struct {
 	opts  Options
 	log   *slog.Logger
-	clock Clock
+	clock clock.Clock
 	box   *outbox
 
 	replyTopic, presenceTopic, requestTopic string

@@ -488,8 +488,8 @@ func TestBackoff(t *testing.T) {
 	l := start(t, options(t, addr, dir, clk))
 	want := []time.Duration{500 * time.Millisecond, time.Second, 2 * time.Second, 4 * time.Second, 5 * time.Second, 5 * time.Second}
 	for i, b := range want {
-		recv(t, clk.called, "a reconnection timer")
-		ds := clk.durations()
+		recv(t, clk.Asked(), "a reconnection timer")
+		ds := clk.Durations()
 		if len(ds) != i+1 {
 			t.Fatalf("timers %v, want %d", ds, i+1)
 		}
@@ -498,7 +498,7 @@ func TestBackoff(t *testing.T) {
 		}
 		clk.Advance(ds[i])
 	}
-	recv(t, clk.called, "a reconnection timer")
+	recv(t, clk.Asked(), "a reconnection timer")
 	l.stop(t)
 	seq, err := readSeq(dir)
 	if err != nil {

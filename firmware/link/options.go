@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"time"
 
+	"github.com/sothutu/sothutu/internal/clock"
 	"github.com/sothutu/sothutu/protocol"
 )
 
@@ -65,8 +66,8 @@ type Options struct {
 	// connection sequence; it must survive restarts and belong to this Link
 	// alone. It is created if missing.
 	StateDir string
-	// Clock schedules resends and reconnections; nil is the system clock.
-	Clock Clock
+	// Clock schedules resends and reconnections; nil is the real clock.
+	Clock clock.Clock
 	// Logger receives the link's logs; nil is slog.Default().
 	Logger *slog.Logger
 	// ResendAfter is how long a request waits for its reply before it is
@@ -123,9 +124,7 @@ func (o *Options) check() error {
 	if o.Username == "" {
 		o.Username = o.Device
 	}
-	if o.Clock == nil {
-		o.Clock = realClock{}
-	}
+	o.Clock = clock.Or(o.Clock)
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
