@@ -72,6 +72,8 @@ func Start(opts Options) (*Embedded, error) {
 	server := mqtt.New(&mqtt.Options{
 		Logger: slog.New(quietHandler{log.Handler()}),
 		// Capabilities are mochi's defaults: QoS 2, retained messages.
+		// The inline client stays off: its subscriptions' scans are
+		// outside the retained order (see retainedOrder).
 	})
 
 	conns := &connections{open: make(map[net.Conn]chan struct{})}
@@ -174,6 +176,7 @@ type hook struct {
 	// reconnect loop (by a refused QoS 1 publish, say) as refusals does.
 	takeovers *refusals
 	refuse    func(username, topic string, write bool) bool // Options.Refuse
+	retained  *retainedOrder
 }
 
 func newHook(accounts []Account, log *slog.Logger, server *mqtt.Server, conns *connections) *hook {
@@ -185,6 +188,7 @@ func newHook(accounts []Account, log *slog.Logger, server *mqtt.Server, conns *c
 		conns:     conns,
 		refusals:  newRefusals(time.Now),
 		takeovers: newRefusals(time.Now),
+		retained:  newRetainedOrder(),
 	}
 	for _, a := range accounts {
 		h.accounts[a.Username] = a
@@ -198,7 +202,13 @@ func newHook(accounts []Account, log *slog.Logger, server *mqtt.Server, conns *c
 func (h *hook) ID() string { return "sothutu-accounts" }
 
 func (h *hook) Provides(b byte) bool {
-	return b == mqtt.OnConnectAuthenticate || b == mqtt.OnACLCheck
+	switch b {
+	case mqtt.OnConnectAuthenticate, mqtt.OnACLCheck,
+		mqtt.OnConnect, mqtt.OnSubscribe, mqtt.OnPublish, mqtt.OnRetainMessage,
+		mqtt.OnWill, mqtt.OnWillSent, mqtt.OnPacketProcessed:
+		return true
+	}
+	return false
 }
 
 // OnConnectAuthenticate accepts a client with a known username, its password,
@@ -302,6 +312,139 @@ func (h *hook) OnACLCheck(cl *mqtt.Client, topic string, write bool) bool {
 	h.log.Warn("mqtt access refused", "reason", reason, "topic", short(topic),
 		"username", short(username), "centre", a.Centre, "device", a.Device, "suppressed", suppressed)
 	return false
+}
+
+// retainedOrder orders the broker library's writes of retained messages
+// against its scans of them, which it does not: mochi v2.7.9 sets a topic
+// node's retainPath under the node's lock (TopicsIndex.RetainMessage,
+// topics.go:453-475) but reads it without (scanMessages, topics.go:530-575,
+// by way of Messages in publishRetainedToClient, server.go:1116), so a
+// wildcard subscription made while another client publishes a retained
+// message or leaves a retained will is a data race. The hook holds the read
+// lock while a subscription is processed and the write lock while a client's
+// retained message or will is stored. It can go once the library reads
+// retainPath under the node's lock.
+//
+// Nothing waits on another client while holding the lock: the write lock is
+// released once the message is stored, before mochi fans it out (a delivery
+// may wait on the subscriber's connection for its packet id), and a
+// subscription's deliveries are queued, waiting at most on the subscriber's
+// own connection. The hooks called meanwhile (OnACLCheck) do not take it.
+//
+// Two writers of retained messages are left outside. Mochi's $SYS topics,
+// written by its own loop (no option turns them off in v2.7.9), are never
+// scanned: Allowed refuses every filter starting with '$', and scanMessages
+// skips $SYS under a leading wildcard. Delayed wills, sent from the same
+// loop, never happen: OnConnect clears the delay.
+type retainedOrder struct {
+	lock sync.RWMutex
+
+	mu sync.Mutex
+	// held is what each client holds of lock. Mochi processes a client's
+	// packets, and sends its will, one at a time on the client's own
+	// goroutine, so a client holds at most one.
+	held map[*mqtt.Client]holding
+}
+
+// holding is a client's hold on the retained order's lock.
+type holding uint8
+
+const (
+	reading holding = iota + 1 // a subscription's scan
+	writing                    // a retained message or will being stored
+)
+
+func newRetainedOrder() *retainedOrder {
+	return &retainedOrder{held: make(map[*mqtt.Client]holding)}
+}
+
+func (o *retainedOrder) acquire(cl *mqtt.Client, hold holding) {
+	if hold == reading {
+		o.lock.RLock()
+	} else {
+		o.lock.Lock()
+	}
+	o.mu.Lock()
+	o.held[cl] = hold
+	o.mu.Unlock()
+}
+
+// release releases cl's hold if it is hold: the hooks that release are
+// also called where nothing was acquired (a retained publish refused before
+// OnPublish, say).
+func (o *retainedOrder) release(cl *mqtt.Client, hold holding) {
+	o.mu.Lock()
+	held := o.held[cl]
+	if held == hold {
+		delete(o.held, cl)
+	}
+	o.mu.Unlock()
+	switch {
+	case held != hold:
+	case hold == reading:
+		o.lock.RUnlock()
+	default:
+		o.lock.Unlock()
+	}
+}
+
+// OnConnect clears the delay of the client's will (MQTT 5's Will Delay
+// Interval): mochi sends a delayed will from its own loop, outside the
+// retained order's hooks. Our devices never ask for a delay.
+func (h *hook) OnConnect(cl *mqtt.Client, _ packets.Packet) error {
+	cl.Properties.Will.WillDelayInterval = 0
+	return nil
+}
+
+// OnSubscribe takes the read lock for the retained messages the
+// subscription's filters are scanned for; OnPacketProcessed, which mochi
+// calls once processSubscribe returns, releases it. A packet mochi finds
+// invalid reaches neither. The inline client's subscriptions (it is off)
+// never reach OnPacketProcessed.
+func (h *hook) OnSubscribe(cl *mqtt.Client, pk packets.Packet) packets.Packet {
+	if !cl.Net.Inline {
+		h.retained.acquire(cl, reading)
+	}
+	return pk
+}
+
+// OnPublish takes the write lock for a retained publish; OnRetainMessage
+// releases it once the message is stored, or OnPacketProcessed if mochi
+// stores nothing.
+func (h *hook) OnPublish(cl *mqtt.Client, pk packets.Packet) (packets.Packet, error) {
+	if pk.FixedHeader.Retain {
+		h.retained.acquire(cl, writing)
+	}
+	return pk, nil
+}
+
+// OnRetainMessage follows the storing of a client's retained message or
+// will.
+func (h *hook) OnRetainMessage(cl *mqtt.Client, _ packets.Packet, _ int64) {
+	h.retained.release(cl, writing)
+}
+
+// OnWill takes the write lock for a retained will; OnRetainMessage releases
+// it once the will is stored, or OnWillSent, which mochi calls right after
+// it has sent a will without delay.
+func (h *hook) OnWill(cl *mqtt.Client, will mqtt.Will) (mqtt.Will, error) {
+	if will.Retain && cl.Properties.Will.WillDelayInterval == 0 {
+		h.retained.acquire(cl, writing)
+	}
+	return will, nil
+}
+
+func (h *hook) OnWillSent(cl *mqtt.Client, _ packets.Packet) {
+	h.retained.release(cl, writing)
+}
+
+func (h *hook) OnPacketProcessed(cl *mqtt.Client, pk packets.Packet, _ error) {
+	switch {
+	case pk.FixedHeader.Type == packets.Subscribe:
+		h.retained.release(cl, reading)
+	case pk.FixedHeader.Type == packets.Publish && pk.FixedHeader.Retain:
+		h.retained.release(cl, writing)
+	}
 }
 
 // maxLogged bounds a client's string in a log line.
