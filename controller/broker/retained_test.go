@@ -30,9 +30,9 @@ func TestRetainedWhileSubscribing(t *testing.T) {
 		subscribers = 20
 		rounds      = 10 // subscriptions per subscriber
 		publishers  = 5
-		publishes   = 60  // per publisher
-		topicsEach  = 5   // topics per publisher
-		leavers     = 4   // clients leaving a will, one after another
+		publishes   = 60 // per publisher
+		topicsEach  = 5  // topics per publisher
+		leavers     = 4  // clients leaving a will, one after another
 		willsEach   = 3
 	)
 	addr := startEmbedded(t)
