@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/sothutu/sothutu/firmware/link"
+	"github.com/sothutu/sothutu/internal/clock"
 	"github.com/sothutu/sothutu/protocol"
 )
 
@@ -54,8 +55,9 @@ type Options struct {
 	ReplyTimeout time.Duration
 	// ErrorFor is how long "Err" stays on the display; default 2s.
 	ErrorFor time.Duration
-	// Clock is the time for the health's uptime; default time.Now.
-	Clock  func() time.Time
+	// Clock times the health's uptime, how long "Err" stays, the presence's
+	// gathering and the display's retries; nil is the real clock.
+	Clock  clock.Clock
 	Logger *slog.Logger
 }
 
@@ -97,14 +99,12 @@ func New(opts Options) (*Counter, error) {
 	if opts.ErrorFor == 0 {
 		opts.ErrorFor = 2 * time.Second
 	}
-	if opts.Clock == nil {
-		opts.Clock = time.Now
-	}
+	opts.Clock = clock.Or(opts.Clock)
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
 	c := &Counter{opts: opts, log: opts.Logger.With("device", opts.Device, "centre", opts.Centre, "counter", opts.Counter),
-		started: opts.Clock(), redraw: make(chan struct{}, 1), changed: make(chan struct{}, 1)}
+		started: opts.Clock.Now(), redraw: make(chan struct{}, 1), changed: make(chan struct{}, 1)}
 	c.linkUp = opts.Link.Connected()
 	// One subscription to the whole state tree, dispatched by topic: with
 	// the embedded broker, narrower filters were seen to miss messages.
@@ -124,20 +124,16 @@ const displayRetry = 2 * time.Second
 // it changes, until ctx ends.
 func (c *Counter) Run(ctx context.Context) error {
 	c.draw()
-	var expire *time.Timer
+	// Every wait on the clock that measured it: an error shown until a
+	// time of the clock ends on the clock.
 	var expired, publish, retry <-chan time.Time
-	defer func() {
-		if expire != nil {
-			expire.Stop()
-		}
-	}()
 	for {
 		select {
 		case <-ctx.Done():
 			return nil
 		case <-c.changed:
 			if publish == nil {
-				publish = time.After(presenceDelay)
+				publish = c.opts.Clock.After(presenceDelay)
 			}
 		case <-publish:
 			publish = nil
@@ -149,17 +145,13 @@ func (c *Counter) Run(ctx context.Context) error {
 			retry = nil
 		}
 		if until := c.draw(); !until.IsZero() && expired == nil {
-			if expire != nil {
-				expire.Stop()
-			}
-			expire = time.NewTimer(until.Sub(c.opts.Clock()))
-			expired = expire.C
+			expired = c.opts.Clock.After(until.Sub(c.opts.Clock.Now()))
 		}
 		c.mu.Lock()
 		failing := c.displayErr
 		c.mu.Unlock()
 		if failing && retry == nil {
-			retry = time.After(displayRetry) // a display unplugged and back
+			retry = c.opts.Clock.After(displayRetry) // a display unplugged and back
 		}
 	}
 }
@@ -198,7 +190,7 @@ func (c *Counter) textLocked() (string, time.Time) {
 	if !c.linkUp || !c.controller {
 		return TextUnreachable, time.Time{}
 	}
-	if now := c.opts.Clock(); now.Before(c.errUntil) {
+	if now := c.opts.Clock.Now(); now.Before(c.errUntil) {
 		return TextError, c.errUntil
 	}
 	if c.state == nil {
@@ -230,7 +222,7 @@ func (c *Counter) Health() protocol.Health {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	h := protocol.Health{Status: protocol.HealthOK, LastError: c.lastErr,
-		UptimeSeconds: int64(c.opts.Clock().Sub(c.started) / time.Second)}
+		UptimeSeconds: int64(c.opts.Clock.Now().Sub(c.started) / time.Second)}
 	// Not the link's state: a presence is published only while it is up
 	// (the birth even before OnConnection tells so).
 	switch {
@@ -323,7 +315,7 @@ func (c *Counter) apply(s *protocol.CounterState, fromReply bool) {
 func (c *Counter) setError(op protocol.Op, err error) {
 	c.mu.Lock()
 	c.lastErr = string(op) + ": " + err.Error()
-	c.errUntil = c.opts.Clock().Add(c.opts.ErrorFor)
+	c.errUntil = c.opts.Clock.Now().Add(c.opts.ErrorFor)
 	c.mu.Unlock()
 	c.notify()
 	c.wake()

@@ -22,6 +22,7 @@ import (
 	"github.com/sothutu/sothutu/display/displaytest"
 	"github.com/sothutu/sothutu/firmware/counter"
 	"github.com/sothutu/sothutu/firmware/link"
+	"github.com/sothutu/sothutu/internal/clock"
 	"github.com/sothutu/sothutu/protocol"
 )
 
@@ -44,10 +45,19 @@ type rig struct {
 	rate    *gpiotest.Pin // very satisfied
 	toB     *gpiotest.Pin // transfer to B
 	lockout time.Duration
+	clock   clock.Clock // the terminal's; nil is the real one
 }
 
+// errorFor is how long the rig's terminal shows "Err".
+const errorFor = 300 * time.Millisecond
+
 func newRig(t *testing.T, lockout time.Duration) *rig {
-	r := &rig{t: t, Centre: centretest.Start(t, centretest.Options{TickEvery: 100 * time.Millisecond}), lockout: lockout}
+	return newRigOn(t, lockout, nil)
+}
+
+// newRigOn is newRig with the terminal on clk.
+func newRigOn(t *testing.T, lockout time.Duration, clk clock.Clock) *rig {
+	r := &rig{t: t, Centre: centretest.Start(t, centretest.Options{TickEvery: 100 * time.Millisecond}), lockout: lockout, clock: clk}
 	r.startCounter()
 	r.eventually("terminal showing the idle counter", func() bool { return r.display.Last() == counter.TextIdle })
 	return r
@@ -70,7 +80,7 @@ func (r *rig) startCounter() {
 	}
 	r.display = &displaytest.Fake{}
 	c, err = counter.New(counter.Options{Link: r.link, Centre: r.Config.ID, Device: d.ID, Counter: d.Counter,
-		Display: r.display, ReplyTimeout: 3 * time.Second, ErrorFor: 300 * time.Millisecond, Logger: quiet})
+		Display: r.display, ReplyTimeout: 3 * time.Second, ErrorFor: errorFor, Clock: r.clock, Logger: quiet})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -296,6 +306,22 @@ func TestRefusalShowsError(t *testing.T) {
 	if !errors.Is(err, counter.ErrRefused) || !errors.As(err, &pe) || pe.Code != protocol.CodeNoTicket {
 		t.Errorf("complete with no ticket: %v", err)
 	}
+}
+
+// "Err" stays for ErrorFor on the terminal's clock, not the wall's: the
+// wait for its end is asked of the clock, and ends when the clock moves.
+func TestErrorEndsOnTheClock(t *testing.T) {
+	clk := clock.NewFake(time.Date(2026, 11, 23, 1, 0, 0, 0, time.UTC))
+	r := newRigOn(t, time.Nanosecond, clk)
+	r.press(r.keys[protocol.OpComplete]) // nothing to complete
+	r.eventually("Err shown", func() bool { return r.display.Last() == counter.TextError })
+	r.eventually("the end of Err waited for on the clock", func() bool { return slices.Contains(clk.Durations(), errorFor) })
+	clk.Advance(errorFor - time.Nanosecond)
+	if got := r.display.Last(); got != counter.TextError {
+		t.Errorf("display %q before the clock reached the error's end, want %q", got, counter.TextError)
+	}
+	clk.Advance(time.Nanosecond)
+	r.eventually("the state shown again", func() bool { return r.display.Last() == counter.TextIdle })
 }
 
 // Controller stopped: the display says unreachable and the health says so;

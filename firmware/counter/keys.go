@@ -78,7 +78,7 @@ func (c *Counter) RunKeys(ctx context.Context, keys []Key, opts KeyOptions) erro
 	var wg sync.WaitGroup
 	for _, k := range keys {
 		wg.Go(func() {
-			button.Watch(ctx, k.Pin, opts.Debounce, opts.Lockout, c.opts.Clock, func() {
+			button.Watch(ctx, k.Pin, opts.Debounce, opts.Lockout, c.opts.Clock.Now, func() {
 				c.log.Info("key pressed", "op", k.Op, "pin", k.Pin.Name())
 				_, _ = c.Do(ctx, k.Request()) // Do logs and shows its errors
 			})
