@@ -13,6 +13,7 @@ import (
 	"github.com/sothutu/sothutu/controller/config"
 	"github.com/sothutu/sothutu/controller/pages"
 	"github.com/sothutu/sothutu/controller/report"
+	"github.com/sothutu/sothutu/internal/clock"
 )
 
 // Options configures a Server.
@@ -20,9 +21,9 @@ type Options struct {
 	Centre     *config.Centre
 	Controller *centre.Controller
 	Store      report.Source // the reports read its events: the centre's store
-	// Clock tells the time; nil means time.Now. Sessions, rate limits and
-	// the reports' default day follow it.
-	Clock  func() time.Time
+	// Clock tells the time; nil is the real clock. Sessions, rate limits
+	// and the reports' default day follow it.
+	Clock  clock.Clock
 	Logger *slog.Logger
 	// MaxAge ends a session however active; default 12h, a working day.
 	MaxAge time.Duration
@@ -64,7 +65,7 @@ func New(opts Options) (*Server, error) {
 		return nil, errors.New("web.New: Centre, Controller and Store are required")
 	}
 	defaults(&opts)
-	s := &Server{opts: opts, now: opts.Clock, log: opts.Logger.With("centre", opts.Centre.ID)}
+	s := &Server{opts: opts, now: opts.Clock.Now, log: opts.Logger.With("centre", opts.Centre.ID)}
 	own, err := fs.Sub(assets, "assets")
 	if err != nil {
 		return nil, fmt.Errorf("web.New: %w", err)
@@ -76,7 +77,7 @@ func New(opts Options) (*Server, error) {
 				s.noteSignIn(r, u)
 			}
 		},
-		Clock: opts.Clock, Logger: s.log, MaxAge: opts.MaxAge, IdleTimeout: opts.IdleTimeout,
+		Clock: opts.Clock.Now, Logger: s.log, MaxAge: opts.MaxAge, IdleTimeout: opts.IdleTimeout,
 		SignInEvery: opts.SignInEvery, SignInBurst: opts.SignInBurst, SecureCookies: opts.SecureCookies})
 	if err != nil {
 		return nil, fmt.Errorf("web.New: %w", err)
@@ -88,9 +89,7 @@ func New(opts Options) (*Server, error) {
 // defaults fills in the options left zero; the sessions' and sign-in's
 // are the shared site's.
 func defaults(opts *Options) {
-	if opts.Clock == nil {
-		opts.Clock = time.Now
-	}
+	opts.Clock = clock.Or(opts.Clock)
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}

@@ -10,7 +10,6 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -19,43 +18,26 @@ import (
 	"github.com/sothutu/sothutu/controller/store"
 	"github.com/sothutu/sothutu/controller/store/storetest"
 	"github.com/sothutu/sothutu/controller/web"
+	"github.com/sothutu/sothutu/internal/clock"
 	"github.com/sothutu/sothutu/protocol"
 )
 
 var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
-
-// clock is the pages' settable clock: sessions and rate limits follow it.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) add(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
 
 // site is the example centre's controller with its pages on a test server.
 type site struct {
 	centre *centretest.Centre
 	pages  *web.Server
 	url    string
-	clock  *clock
+	clock  *clock.Fake // the pages': sessions and rate limits follow it
 }
 
 func start(t testing.TB) *site {
 	t.Helper()
 	c := centretest.Start(t, centretest.Options{})
-	clk := &clock{t: time.Now()}
+	clk := clock.NewFake(time.Now())
 	pages, err := web.New(web.Options{Centre: c.Config, Controller: c.Controller(), Store: c.Store,
-		Clock: clk.now, Logger: quiet, Heartbeat: 200 * time.Millisecond})
+		Clock: clk, Logger: quiet, Heartbeat: 200 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -318,7 +300,7 @@ func TestSignInRateLimited(t *testing.T) {
 	// The limit is per name too: another address gets no more tries for it.
 	// (The test server sees every client at 127.0.0.1, so the address limit
 	// applies as well; a wait lifts both.)
-	s.clock.add(31 * time.Second)
+	s.clock.Advance(31 * time.Second)
 	if status := u.trySignIn("quanly", "doi-mat-khau-quanly"); status != http.StatusSeeOther {
 		t.Fatalf("after waiting: %d, want 303", status)
 	}
@@ -329,18 +311,18 @@ func TestSignInRateLimited(t *testing.T) {
 func TestSessionsExpire(t *testing.T) {
 	s := start(t)
 	m := s.signIn(t, "quanly")
-	s.clock.add(59 * time.Minute)
+	s.clock.Advance(59 * time.Minute)
 	if status, _ := m.get("/api/overview"); status != http.StatusOK {
 		t.Fatalf("after 59 min: %d", status)
 	}
-	s.clock.add(61 * time.Minute)
+	s.clock.Advance(61 * time.Minute)
 	if status, _ := m.get("/api/overview"); status != http.StatusUnauthorized {
 		t.Fatalf("after an idle hour: %d, want 401", status)
 	}
 
 	m = s.signIn(t, "quanly")
 	for range 15 {
-		s.clock.add(50 * time.Minute)
+		s.clock.Advance(50 * time.Minute)
 		m.get("/api/overview")
 	}
 	if status, _ := m.get("/api/overview"); status != http.StatusUnauthorized {
