@@ -61,8 +61,8 @@ func (k *Kiosk) RunButtons(ctx context.Context, buttons []Button, opts ButtonOpt
 	var wg sync.WaitGroup
 	for _, b := range buttons {
 		wg.Go(func() {
-			button.Watch(ctx, b.Pin, opts.Debounce, opts.Lockout, k.opts.Clock, func() {
-				now := k.opts.Clock()
+			button.Watch(ctx, b.Pin, opts.Debounce, opts.Lockout, k.opts.Clock.Now, func() {
+				now := k.opts.Clock.Now()
 				mu.Lock()
 				if b.Service == "" {
 					priorityUntil = now.Add(opts.PriorityFor)

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/sothutu/sothutu/firmware/link"
+	"github.com/sothutu/sothutu/internal/clock"
 	"github.com/sothutu/sothutu/protocol"
 )
 
@@ -81,8 +82,10 @@ type Options struct {
 	// DefaultHoldFor, the controller's own default, after which it voids
 	// the ticket itself.
 	HoldFor time.Duration
-	Clock   func() time.Time
-	Logger  *slog.Logger
+	// Clock dates the tickets and times the holds and the uptime; nil is
+	// the real clock.
+	Clock  clock.Clock
+	Logger *slog.Logger
 }
 
 // Kiosk issues and prints tickets.
@@ -137,9 +140,7 @@ func New(opts Options) (*Kiosk, error) {
 	if opts.HoldFor == 0 {
 		opts.HoldFor = DefaultHoldFor
 	}
-	if opts.Clock == nil {
-		opts.Clock = time.Now
-	}
+	opts.Clock = clock.Or(opts.Clock)
 	if opts.Location == nil {
 		opts.Location = time.FixedZone("ICT", 7*60*60)
 	}
@@ -154,7 +155,7 @@ func New(opts Options) (*Kiosk, error) {
 		return nil, err
 	}
 	k := &Kiosk{opts: opts, log: opts.Logger.With("device", opts.Device), journal: j,
-		started: opts.Clock(), services: map[string]protocol.ServiceState{},
+		started: opts.Clock.Now(), services: map[string]protocol.ServiceState{},
 		printer: protocol.PrinterOffline, changed: make(chan struct{}, 1),
 		auto: map[string]bool{}, confirms: make(chan string, 64)}
 	k.loadServices()
@@ -219,7 +220,7 @@ func (k *Kiosk) checkPrinter(ctx context.Context) {
 	state := k.opts.Printer.State(ctx)
 	k.setPrinter(state)
 	for _, e := range k.journal.unprinted() {
-		if k.opts.Clock().Sub(e.Started) > k.opts.HoldFor {
+		if k.opts.Clock.Now().Sub(e.Started) > k.opts.HoldFor {
 			k.giveUp(e, fmt.Sprintf("not printed within %s", k.opts.HoldFor))
 			continue
 		}
@@ -298,7 +299,7 @@ func (k *Kiosk) Health() protocol.Health {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	h := protocol.Health{Status: protocol.HealthOK, Printer: k.printer, LastError: k.lastErr,
-		UptimeSeconds: int64(k.opts.Clock().Sub(k.started) / time.Second)}
+		UptimeSeconds: int64(k.opts.Clock.Now().Sub(k.started) / time.Second)}
 	switch k.printer {
 	case protocol.PrinterOK:
 	case protocol.PrinterPaperLow:
@@ -337,7 +338,7 @@ func (k *Kiosk) Take(ctx context.Context, service string, p protocol.Priority, l
 	online := k.controller && k.opts.Link.Connected()
 	k.mu.Unlock()
 
-	e := entry{Service: service, Priority: p, Lang: lang, Started: k.opts.Clock()}
+	e := entry{Service: service, Priority: p, Lang: lang, Started: k.opts.Clock.Now()}
 	replaces := ""
 	if online {
 		e.Key = k.newKey("t")
@@ -575,7 +576,7 @@ func (k *Kiosk) finish(ctx context.Context, key string) {
 	if !ok || e.Printed || e.Ticket == nil || ctx.Err() != nil {
 		return
 	}
-	if age := k.opts.Clock().Sub(e.Started); age > k.opts.HoldFor {
+	if age := k.opts.Clock.Now().Sub(e.Started); age > k.opts.HoldFor {
 		k.giveUp(e, fmt.Sprintf("not printed before a restart, %s ago", age.Round(time.Second)))
 		return
 	}
@@ -665,7 +666,7 @@ func (k *Kiosk) numberOffline(service string, p protocol.Priority, lang string) 
 	if !known || s.Width == 0 {
 		return protocol.Ticket{}, fmt.Errorf("%w: %s", ErrNumbering, service)
 	}
-	now := k.opts.Clock().In(k.opts.Location)
+	now := k.opts.Clock.Now().In(k.opts.Location)
 	day := now.Format(time.DateOnly)
 	n, err := k.journal.take(day, service, *k.opts.Offline)
 	if err != nil {

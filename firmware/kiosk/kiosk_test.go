@@ -18,6 +18,7 @@ import (
 	"github.com/sothutu/sothutu/controller/store/storetest"
 	"github.com/sothutu/sothutu/firmware/kiosk"
 	"github.com/sothutu/sothutu/firmware/link"
+	"github.com/sothutu/sothutu/internal/clock"
 	"github.com/sothutu/sothutu/protocol"
 )
 
@@ -376,7 +377,7 @@ func TestRestartFinishesJournal(t *testing.T) {
 		}, func(r *rig) {
 			r.printer.set(protocol.PrinterOK, nil)
 			later := time.Now().Add(kiosk.DefaultHoldFor + time.Minute)
-			r.tune = func(o *kiosk.Options) { o.Clock = func() time.Time { return later } }
+			r.tune = func(o *kiosk.Options) { o.Clock = clock.NewFake(later) }
 		}, false},
 		{"request sent, no ticket yet", func(r *rig) string {
 			// The kiosk stops as the request was to be sent.
@@ -535,7 +536,7 @@ func TestOfflinePrintFails(t *testing.T) {
 				// still off.
 				r.stopKiosk()
 				later := time.Now().Add(kiosk.DefaultHoldFor + time.Minute)
-				r.tune = func(o *kiosk.Options) { o.Clock = func() time.Time { return later } }
+				r.tune = func(o *kiosk.Options) { o.Clock = clock.NewFake(later) }
 				r.startKiosk()
 			} else {
 				r.printer.set(protocol.PrinterOK, nil)
