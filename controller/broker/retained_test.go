@@ -37,8 +37,16 @@ func TestRetainedWhileSubscribing(t *testing.T) {
 	)
 	addr := startEmbedded(t)
 	filter := protocol.AllState(hcm)
-	start := time.Now()
 	topic := func(name string) string { return protocol.StatePrefix(hcm) + "x/" + name }
+	// published is publisher p's k-th retained message, every seventh one
+	// an empty payload that clears the topic.
+	published := func(p, k int) (name, payload string) {
+		name = fmt.Sprintf("p%d-%d", p, k%topicsEach)
+		if k%7 == 3 {
+			return name, ""
+		}
+		return name, fmt.Sprintf("p%d %d", p, k)
+	}
 	discard := func(paho.Client, paho.Message) {}
 
 	subscribing := make([]paho.Client, subscribers)
@@ -70,20 +78,12 @@ func TestRetainedWhileSubscribing(t *testing.T) {
 	}
 	for p, c := range publishing {
 		for k := range publishes {
-			name := fmt.Sprintf("p%d-%d", p, k%topicsEach)
-			payload := fmt.Sprintf("p%d %d", p, k)
-			if k%7 == 3 {
-				payload = ""
-			}
+			name, payload := published(p, k)
 			want[topic(name)] = payload
 		}
 		work.Go(func() {
 			for k := range publishes {
-				name := fmt.Sprintf("p%d-%d", p, k%topicsEach)
-				payload := fmt.Sprintf("p%d %d", p, k)
-				if k%7 == 3 {
-					payload = ""
-				}
+				name, payload := published(p, k)
 				if err := wait(c.Publish(topic(name), 1, true, payload)); err != nil {
 					t.Errorf("pub-%d: publish %s: %v", p, name, err)
 					return
@@ -107,7 +107,6 @@ func TestRetainedWhileSubscribing(t *testing.T) {
 		})
 	}
 	work.Wait()
-	t.Logf("churn over %v", time.Since(start))
 	if t.Failed() {
 		return
 	}
