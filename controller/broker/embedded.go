@@ -325,11 +325,13 @@ func (h *hook) OnACLCheck(cl *mqtt.Client, topic string, write bool) bool {
 // retained message or will is stored. It can go once the library reads
 // retainPath under the node's lock.
 //
-// Nothing waits on another client while holding the lock: the write lock is
-// released once the message is stored, before mochi fans it out (a delivery
-// may wait on the subscriber's connection for its packet id), and a
-// subscription's deliveries are queued, waiting at most on the subscriber's
-// own connection. The hooks called meanwhile (OnACLCheck) do not take it.
+// Nothing waits on another client while holding the lock. The write lock
+// is released once the message is stored, before mochi fans it out: a
+// delivery at QoS 1 takes the subscriber's packet id under the lock its
+// connection's writes hold. A subscription holds the read lock while mochi
+// writes its SUBACK and queues its retained messages, which waits at most on
+// the subscriber's own connection, within its write deadline. The hooks
+// called meanwhile (OnACLCheck) do not take the lock.
 //
 // Two writers of retained messages are left outside. Mochi's $SYS topics,
 // written by its own loop (no option turns them off in v2.7.9), are never
