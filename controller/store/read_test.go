@@ -72,7 +72,7 @@ func TestEvents(t *testing.T) {
 			}
 			// The store gives times in the local zone.
 			e.At = time.Unix(0, e.At.UnixNano())
-			read := store.Event{ID: int64(id), Event: e}
+			read := store.Event{Event: e}
 			if t, ok := issued[e.Ticket]; ok {
 				read.Issued = time.Unix(0, t.UnixNano())
 			}
