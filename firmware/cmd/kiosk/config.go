@@ -71,110 +71,137 @@ type printerConfig struct {
 // parseConfig reads and checks the kiosk's configuration.
 var parseConfig = devconfig.Parse[config]
 
+// problems gathers what is wrong with a configuration, each naming its field.
+type problems []error
+
+func (ps *problems) add(field, format string, args ...any) {
+	*ps = append(*ps, fmt.Errorf("%s: %s", field, fmt.Sprintf(format, args...)))
+}
+
 // Check fills in the defaults and returns what is wrong, naming each field.
 func (c *config) Check() error {
-	var errs []error
-	bad := func(field, format string, args ...any) {
-		errs = append(errs, fmt.Errorf("%s: %s", field, fmt.Sprintf(format, args...)))
+	var ps problems
+	ps = append(ps, c.Link.Check("kiosk")...)
+	c.checkTicket(&ps)
+	c.checkServices(&ps)
+	c.checkPrinter(&ps)
+	if c.Touch == "" {
+		c.Touch = "127.0.0.1:8081"
 	}
-	errs = append(errs, c.Link.Check("kiosk")...)
+	if c.HoldFor < 0 || c.HoldFor > 2*time.Hour {
+		ps.add("hold_for", "%s: copy rules.hold_for from the centre's configuration (30s to 2h)", c.HoldFor)
+	}
+	c.Printer.checkStatus(&ps)
+	return errors.Join(ps...)
+}
+
+// checkTicket checks what the ticket says: the centre, its zone and language.
+func (c *config) checkTicket(ps *problems) {
 	if c.Timezone == "" {
 		c.Timezone = "Asia/Ho_Chi_Minh"
 	}
 	loc, err := time.LoadLocation(c.Timezone)
 	if err != nil {
-		bad("timezone", "%q is not a time zone; write it like Asia/Ho_Chi_Minh", c.Timezone)
+		ps.add("timezone", "%q is not a time zone; write it like Asia/Ho_Chi_Minh", c.Timezone)
 	}
 	c.location = loc
 	if c.Lang == "" {
 		c.Lang = "vi"
 	}
 	if c.Lang != "vi" && c.Lang != "en" {
-		bad("lang", "%q: use vi or en", c.Lang)
+		ps.add("lang", "%q: use vi or en", c.Lang)
 	}
 	if c.CentreName == "" {
-		bad("centre_name", "missing: the name printed at the top of each ticket")
+		ps.add("centre_name", "missing: the name printed at the top of each ticket")
 	}
 	if c.StatusURL != "" && strings.Count(c.StatusURL, "%s") != 1 {
-		bad("status_url", "%q needs one %%s where the ticket's token goes", c.StatusURL)
+		ps.add("status_url", "%q needs one %%s where the ticket's token goes", c.StatusURL)
 	}
+}
+
+// checkServices checks the services offered, their buttons and the offline
+// block.
+func (c *config) checkServices(ps *problems) {
 	if len(c.Services) == 0 {
-		bad("services", "missing: list the service ids offered, like [A, B, C]")
+		ps.add("services", "missing: list the service ids offered, like [A, B, C]")
 	}
 	for i, s := range c.Services {
 		if err := protocol.CheckID(fmt.Sprintf("services[%d]", i), s); err != nil {
-			errs = append(errs, err)
+			*ps = append(*ps, err)
 		}
 	}
 	priority := 0
 	for i, b := range c.Buttons {
 		field := fmt.Sprintf("buttons[%d]", i)
 		if b.Pin == "" {
-			bad(field+".pin", "missing: the GPIO pin name, like GPIO17")
+			ps.add(field+".pin", "missing: the GPIO pin name, like GPIO17")
 		}
 		switch {
 		case b.Priority && b.Service != "":
-			bad(field, "a button is either a service's or the priority button, not both")
+			ps.add(field, "a button is either a service's or the priority button, not both")
 		case b.Priority:
 			priority++
 		case !slices.Contains(c.Services, b.Service):
-			bad(field+".service", "%q is not among services %v", b.Service, c.Services)
+			ps.add(field+".service", "%q is not among services %v", b.Service, c.Services)
 		}
 	}
 	if priority > 1 {
-		bad("buttons", "%d priority buttons; one is enough", priority)
+		ps.add("buttons", "%d priority buttons; one is enough", priority)
 	}
 	if c.Offline != nil && (c.Offline.From < 1 || c.Offline.To < c.Offline.From) {
-		bad("offline", "from %d to %d is not a block; copy it from the centre's configuration", c.Offline.From, c.Offline.To)
+		ps.add("offline", "from %d to %d is not a block; copy it from the centre's configuration", c.Offline.From, c.Offline.To)
 	}
+}
+
+// checkPrinter checks how the printer is reached, its paper, and that its
+// serial line, if any, is fast enough for a ticket.
+func (c *config) checkPrinter(ps *problems) {
 	p := &c.Printer
 	switch p.Transport {
 	case escpos.TransportSerial, escpos.TransportUSB:
 		if p.Path == "" {
-			bad("printer.path", "missing: the device, like /dev/usb/lp0 or a udev name like /dev/ticket-printer")
+			ps.add("printer.path", "missing: the device, like /dev/usb/lp0 or a udev name like /dev/ticket-printer")
 		}
 	case escpos.TransportTCP:
 		if p.Addr == "" {
-			bad("printer.addr", "missing: the printer's address, like 192.168.1.50:9100")
+			ps.add("printer.addr", "missing: the printer's address, like 192.168.1.50:9100")
 		}
 	default:
-		bad("printer.transport", "%q: use serial, usb or tcp", p.Transport)
+		ps.add("printer.transport", "%q: use serial, usb or tcp", p.Transport)
 	}
 	switch p.PaperMM {
 	case 0, 80:
 		p.PaperMM = 80
 	case 58:
 	default:
-		bad("printer.paper_mm", "%d: use 58 or 80", p.PaperMM)
+		ps.add("printer.paper_mm", "%d: use 58 or 80", p.PaperMM)
 	}
-	if p.Transport == escpos.TransportSerial {
-		// The largest ordinary ticket must cross the line within
-		// escpos.MaxSendTime. Without its fonts there is no ticket to
-		// measure; the kiosk reports them missing when it starts.
-		img, err := ticket.Largest(ticket.Layout{PaperDots: p.paperDots(), FontPath: c.Font, BoldFontPath: c.BoldFont,
-			CentreName: c.CentreName, StatusURL: c.StatusURL, Footer: c.Footer, Lang: c.Lang})
-		if err == nil {
-			if err := escpos.CheckBaud(p.Baud, img); err != nil {
-				bad("printer.baud", "%v", err)
-			}
+	if p.Transport != escpos.TransportSerial {
+		return
+	}
+	// The largest ordinary ticket must cross the line within
+	// escpos.MaxSendTime. Without its fonts there is no ticket to
+	// measure; the kiosk reports them missing when it starts.
+	img, err := ticket.Largest(ticket.Layout{PaperDots: p.paperDots(), FontPath: c.Font, BoldFontPath: c.BoldFont,
+		CentreName: c.CentreName, StatusURL: c.StatusURL, Footer: c.Footer, Lang: c.Lang})
+	if err == nil {
+		if err := escpos.CheckBaud(p.Baud, img); err != nil {
+			ps.add("printer.baud", "%v", err)
 		}
 	}
-	if c.Touch == "" {
-		c.Touch = "127.0.0.1:8081"
-	}
-	if c.HoldFor < 0 || c.HoldFor > 2*time.Hour {
-		bad("hold_for", "%s: copy rules.hold_for from the centre's configuration (30s to 2h)", c.HoldFor)
-	}
+}
+
+// checkStatus checks how the printer's state and jobs are confirmed.
+func (p printerConfig) checkStatus(ps *problems) {
 	switch p.Confirm {
 	case "", escpos.ConfirmTransmitStatus, escpos.ConfirmDrain:
 	default:
-		bad("printer.confirm", "%q: use %s (the printer answers GS r) or %s (it does not: tickets are then taken as printed after their print time)",
+		ps.add("printer.confirm", "%q: use %s (the printer answers GS r) or %s (it does not: tickets are then taken as printed after their print time)",
 			p.Confirm, escpos.ConfirmTransmitStatus, escpos.ConfirmDrain)
 	}
 	if p.StatusEvery < 0 || p.StatusEvery > 10*time.Minute {
-		bad("printer.status_every", "%s: give a duration like 10s, at most 10m", p.StatusEvery)
+		ps.add("printer.status_every", "%s: give a duration like 10s, at most 10m", p.StatusEvery)
 	}
-	return errors.Join(errs...)
 }
 
 // paperDots is the printable width for the paper.

@@ -47,6 +47,7 @@ func TestConfigErrors(t *testing.T) {
 		{"button of a service not offered", "{pin: GPIO27, service: B}", "{pin: GPIO27, service: X}", []string{"buttons[1].service", `"X" is not among services`}},
 		{"bad transport", "transport: usb", "transport: bluetooth", []string{"printer.transport", "serial, usb or tcp"}},
 		{"bad paper", "paper_mm: 80", "paper_mm: 76", []string{"printer.paper_mm", "58 or 80"}},
+		{"bad confirmation", "confirm: gs-r", "confirm: gsr", []string{"printer.confirm", "gs-r", "drain"}},
 		{"bad zone", "Asia/Ho_Chi_Minh", "Asia/Saigon City", []string{"timezone", "Asia/Ho_Chi_Minh"}},
 		{"status url without token", `"http://192.168.1.10:8080/t/%s"`, `"http://192.168.1.10:8080/t/"`, []string{"status_url", "%s"}},
 	}
