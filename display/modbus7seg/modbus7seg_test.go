@@ -16,6 +16,7 @@ import (
 
 	"github.com/sothutu/sothutu/display"
 	"github.com/sothutu/sothutu/display/modbus7seg"
+	"github.com/sothutu/sothutu/internal/ptytest"
 )
 
 func TestCRC16(t *testing.T) {
@@ -142,15 +143,15 @@ var ports = []struct {
 func newRig(t *testing.T, open func(*testing.T, string) io.ReadWriter, m *module, opts modbus7seg.Opts) *modbus7seg.Dev {
 	t.Helper()
 	checkLeaks(t)
-	pty := openPTY(t)
+	pty := ptytest.Open(t)
 	var wg sync.WaitGroup
 	wg.Go(func() {
-		if err := m.serve(pty.master); err != nil {
+		if err := m.serve(pty.Master); err != nil {
 			t.Errorf("module: %v", err)
 		}
 	})
-	t.Cleanup(func() { pty.close(); wg.Wait() })
-	d, err := modbus7seg.New(open(t, pty.path), &opts)
+	t.Cleanup(func() { pty.Close(); wg.Wait() })
+	d, err := modbus7seg.New(open(t, pty.Path), &opts)
 	if err != nil {
 		t.Fatal(err)
 	}

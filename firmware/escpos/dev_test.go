@@ -16,6 +16,7 @@ import (
 
 	"github.com/sothutu/sothutu/firmware/escpos"
 	"github.com/sothutu/sothutu/firmware/escpos/escpostest"
+	"github.com/sothutu/sothutu/internal/ptytest"
 )
 
 // query is what the printer sees of one Status.
@@ -339,9 +340,9 @@ func TestCloseWhileReading(t *testing.T) {
 // tarm/serial's Close waits for the pending Read, which waits for a byte.
 func TestTarmCloseTrap(t *testing.T) {
 	checkLeaks(t)
-	pp := openPTY(t)
-	defer pp.close()
-	sp, err := serial.OpenPort(&serial.Config{Name: pp.path, Baud: 115200})
+	pp := ptytest.Open(t)
+	defer pp.Close()
+	sp, err := serial.OpenPort(&serial.Config{Name: pp.Path, Baud: 115200})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -361,7 +362,7 @@ func TestTarmCloseTrap(t *testing.T) {
 		t.Fatal("Close returned while a Read without a timeout was pending: the trap is gone, and this test with it")
 	case <-time.After(300 * time.Millisecond):
 	}
-	if _, err := pp.master.Write([]byte{0}); err != nil {
+	if _, err := pp.Master.Write([]byte{0}); err != nil {
 		t.Fatal(err)
 	}
 	<-closed

@@ -1,7 +1,6 @@
 package escpos_test
 
 import (
-	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -13,10 +12,9 @@ import (
 	"testing"
 	"time"
 
-	"golang.org/x/sys/unix"
-
 	"github.com/sothutu/sothutu/firmware/escpos"
 	"github.com/sothutu/sothutu/firmware/escpos/escpostest"
+	"github.com/sothutu/sothutu/internal/ptytest"
 )
 
 // quiet is the tests' logger.
@@ -54,14 +52,14 @@ type rig struct {
 	unplug, plug, cut func()
 
 	mu  sync.Mutex
-	pty *ptyPair // the pseudo-terminal plugged in last
+	pty *ptytest.Pair // the pseudo-terminal plugged in last
 }
 
 // ptyPath is the terminal side of the pseudo-terminal plugged in last.
 func (r *rig) ptyPath() string {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return r.pty.path
+	return r.pty.Path
 }
 
 // transports are the Dev's transports, each with a wire for the tests.
@@ -112,18 +110,18 @@ func (r *rig) servePTY() string {
 	link := filepath.Join(t.TempDir(), "ticket-printer")
 	var wg sync.WaitGroup
 	r.plug = func() {
-		cur := openPTY(t)
+		cur := ptytest.Open(t)
 		r.mu.Lock()
 		r.pty = cur
 		r.mu.Unlock()
 		tmp := link + ".new"
-		if err := os.Symlink(cur.path, tmp); err != nil {
+		if err := os.Symlink(cur.Path, tmp); err != nil {
 			t.Fatal(err)
 		}
 		if err := os.Rename(tmp, link); err != nil {
 			t.Fatal(err)
 		}
-		master := cur.master
+		master := cur.Master
 		wg.Go(func() {
 			if err := r.dev.Serve(master); err != nil {
 				t.Errorf("Serve: %v", err)
@@ -134,7 +132,7 @@ func (r *rig) servePTY() string {
 		r.mu.Lock()
 		cur := r.pty
 		r.mu.Unlock()
-		cur.close()
+		cur.Close()
 	}
 	r.unplug = func() {
 		r.cut()
@@ -191,71 +189,6 @@ func (r *rig) serveTCP() string {
 		wg.Wait()
 	})
 	return ln.Addr().String()
-}
-
-// ptyPair is a pseudo-terminal: the Device reads the master side; keep
-// holds the terminal side open, like the printer at the end of a cable, so
-// that the master does not read EIO whenever the driver closes its side.
-type ptyPair struct {
-	master, keep *os.File
-	path         string
-	once         sync.Once
-}
-
-// openPTY opens a pseudo-terminal in raw mode, so that bytes pass
-// unchanged both ways (no echo, no CR/LF translation, no signals).
-func openPTY(t *testing.T) *ptyPair {
-	t.Helper()
-	// O_NONBLOCK puts the master in the runtime's poller, so that Close
-	// interrupts the Device's Read.
-	fd, err := unix.Open("/dev/ptmx", unix.O_RDWR|unix.O_NOCTTY|unix.O_CLOEXEC|unix.O_NONBLOCK, 0)
-	if err != nil {
-		t.Skipf("no pseudo-terminals: %v", err)
-	}
-	master := os.NewFile(uintptr(fd), "/dev/ptmx")
-	if err := unix.IoctlSetPointerInt(fd, unix.TIOCSPTLCK, 0); err != nil {
-		master.Close()
-		t.Fatalf("unlockpt: %v", err)
-	}
-	n, err := unix.IoctlGetUint32(fd, unix.TIOCGPTN)
-	if err != nil {
-		master.Close()
-		t.Fatalf("ptsname: %v", err)
-	}
-	path := fmt.Sprintf("/dev/pts/%d", n)
-	keep, err := os.OpenFile(path, os.O_RDWR|unix.O_NOCTTY, 0)
-	if err != nil {
-		master.Close()
-		t.Fatal(err)
-	}
-	if err := makeRaw(int(keep.Fd())); err != nil {
-		master.Close()
-		keep.Close()
-		t.Fatalf("raw mode: %v", err)
-	}
-	return &ptyPair{master: master, keep: keep, path: path}
-}
-
-// makeRaw is cfmakeraw(3).
-func makeRaw(fd int) error {
-	tio, err := unix.IoctlGetTermios(fd, unix.TCGETS)
-	if err != nil {
-		return err
-	}
-	tio.Iflag &^= unix.IGNBRK | unix.BRKINT | unix.PARMRK | unix.ISTRIP | unix.INLCR | unix.IGNCR | unix.ICRNL | unix.IXON
-	tio.Oflag &^= unix.OPOST
-	tio.Lflag &^= unix.ECHO | unix.ECHONL | unix.ICANON | unix.ISIG | unix.IEXTEN
-	tio.Cflag &^= unix.CSIZE | unix.PARENB
-	tio.Cflag |= unix.CS8
-	tio.Cc[unix.VMIN], tio.Cc[unix.VTIME] = 1, 0
-	return unix.IoctlSetTermios(fd, unix.TCSETS, tio)
-}
-
-func (p *ptyPair) close() {
-	p.once.Do(func() {
-		p.master.Close()
-		p.keep.Close()
-	})
 }
 
 // fdsOpenOn counts this process's file descriptors open on path.

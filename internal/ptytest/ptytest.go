@@ -1,4 +1,9 @@
-package modbus7seg_test
+// Package ptytest opens pseudo-terminals for the tests of serial devices
+// (the printer's and the Modbus displays'): a real tty, so that the driver
+// under test goes through tarm/serial's raw setup, a read timeout and
+// Close as on a real port, while the test's double reads and writes the
+// other side.
+package ptytest
 
 import (
 	"fmt"
@@ -9,21 +14,22 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// ptyPair is a pseudo-terminal, the serial line of these tests; the same
-// approach as firmware/escpos's tests. The module double reads and writes
-// master; the driver gets the terminal side at path, through tarm/serial
-// (which sets it raw, as a real port) or as a plain file; keep holds the
-// terminal side open so that master never reads EIO while the driver's
-// side is closed and reopened.
-type ptyPair struct {
-	master, keep *os.File
-	path         string
-	once         sync.Once
+// Pair is a pseudo-terminal. The double reads and writes Master; the
+// driver opens the terminal side at Path. keep holds that side open, like
+// a device at the end of a cable, so that Master never reads EIO while the
+// driver's side is closed and reopened.
+type Pair struct {
+	Master *os.File
+	Path   string
+	keep   *os.File
+	once   sync.Once
 }
 
-// openPTY opens a pseudo-terminal in raw mode, so that bytes pass
-// unchanged both ways (no echo, no CR/LF translation, no signals).
-func openPTY(t *testing.T) *ptyPair {
+// Open opens a pseudo-terminal in raw mode, so that bytes pass unchanged
+// both ways (no echo, no CR/LF translation, no signals). It is closed when
+// the test ends, if not before; a system without pseudo-terminals skips
+// the test.
+func Open(t testing.TB) *Pair {
 	t.Helper()
 	// O_NONBLOCK puts the master in the runtime's poller, so that Close
 	// interrupts the double's Read.
@@ -52,16 +58,24 @@ func openPTY(t *testing.T) *ptyPair {
 		keep.Close()
 		t.Fatalf("raw mode: %v", err)
 	}
-	p := &ptyPair{master: master, keep: keep, path: path}
-	t.Cleanup(p.close)
+	p := &Pair{Master: master, Path: path, keep: keep}
+	t.Cleanup(p.Close)
 	return p
+}
+
+// Close closes both sides, once: the double's Read on Master returns.
+func (p *Pair) Close() {
+	p.once.Do(func() {
+		p.Master.Close()
+		p.keep.Close()
+	})
 }
 
 // makeRaw is cfmakeraw(3).
 func makeRaw(fd int) error {
 	tio, err := unix.IoctlGetTermios(fd, unix.TCGETS)
 	if err != nil {
-		return err
+		return fmt.Errorf("makeRaw: TCGETS: %w", err)
 	}
 	tio.Iflag &^= unix.IGNBRK | unix.BRKINT | unix.PARMRK | unix.ISTRIP | unix.INLCR | unix.IGNCR | unix.ICRNL | unix.IXON
 	tio.Oflag &^= unix.OPOST
@@ -69,12 +83,8 @@ func makeRaw(fd int) error {
 	tio.Cflag &^= unix.CSIZE | unix.PARENB
 	tio.Cflag |= unix.CS8
 	tio.Cc[unix.VMIN], tio.Cc[unix.VTIME] = 1, 0
-	return unix.IoctlSetTermios(fd, unix.TCSETS, tio)
-}
-
-func (p *ptyPair) close() {
-	p.once.Do(func() {
-		p.master.Close()
-		p.keep.Close()
-	})
+	if err := unix.IoctlSetTermios(fd, unix.TCSETS, tio); err != nil {
+		return fmt.Errorf("makeRaw: TCSETS: %w", err)
+	}
+	return nil
 }
