@@ -78,20 +78,6 @@ type Controller struct {
 	watchers watchers
 }
 
-// job is one request for the writer: from MQTT (device set, reply published)
-// or from Do (done set).
-type job struct {
-	actor engine.Actor
-	req   protocol.Request
-	// reply, when set, is an error reply prepared before the engine.
-	reply *protocol.Reply
-	done  chan protocol.Reply
-	// change, when set, is a change made on the engine by the centre's web
-	// pages rather than a request; its error, or the commit's, goes to changed.
-	change  func(now time.Time) error
-	changed chan error
-}
-
 // New loads the committed state and returns a controller ready to Run.
 func New(ctx context.Context, opts Options) (*Controller, error) {
 	if opts.Centre == nil || opts.Store == nil {
@@ -251,10 +237,10 @@ func (c *Controller) request(device string, payload []byte) {
 		// can match the refusal to its request.
 		c.reject("bad request", device, err)
 		r := protocol.Reply{V: protocol.Version, Key: req.Key, Op: req.Op, Error: protocol.ReplyError(err)}
-		c.queue(job{actor: actor, reply: &r})
+		c.queue(deviceRequest{actor: actor, refusal: &r})
 		return
 	}
-	c.queue(job{actor: actor, req: req})
+	c.queue(deviceRequest{actor: actor, req: req})
 }
 
 // queue hands a job from MQTT to the writer, unless the writer has stopped.
@@ -280,7 +266,7 @@ func (c *Controller) Do(ctx context.Context, actor engine.Actor, req protocol.Re
 	if err := req.Validate(); err != nil {
 		return protocol.Reply{V: protocol.Version, Key: req.Key, Op: req.Op, Error: protocol.ReplyError(err)}, nil
 	}
-	j := job{actor: actor, req: req, done: make(chan protocol.Reply, 1)}
+	j := callerRequest{actor: actor, req: req, done: make(chan protocol.Reply, 1)}
 	select {
 	case c.in <- j:
 	case <-c.stopped:

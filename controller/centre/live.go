@@ -150,7 +150,7 @@ func (c *Controller) Counter(ctx context.Context, id string) (p CounterPage, ok 
 func (c *Controller) change(ctx context.Context, f func(now time.Time) error) error {
 	ch := make(chan error, 1)
 	select {
-	case c.in <- job{change: f, changed: ch}:
+	case c.in <- pageChange{change: f, done: ch}:
 	case <-c.stopped:
 		return ErrStopped
 	case <-ctx.Done():

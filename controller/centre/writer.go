@@ -10,13 +10,6 @@ import (
 	"github.com/sothutu/sothutu/protocol"
 )
 
-// answer is a reply waiting for its batch to be committed.
-type answer struct {
-	job   job
-	reply protocol.Reply
-	err   error // of a change
-}
-
 // write is the single writer: it owns the engine. Each round takes the
 // requests waiting (up to MaxBatch), applies them, commits the changes in one
 // transaction, then replies and publishes.
@@ -68,7 +61,7 @@ func (c *Controller) write(ctx context.Context) error {
 			}
 		}
 		for _, a := range answers {
-			c.deliver(a)
+			a.job.deliver(c, a)
 		}
 		if republish {
 			c.publishAll()
@@ -84,19 +77,7 @@ func (c *Controller) write(ctx context.Context) error {
 }
 
 func (c *Controller) apply(answers []answer, j job) []answer {
-	if j.change != nil {
-		return append(answers, answer{job: j, err: j.change(c.now())})
-	}
-	if j.reply != nil {
-		return append(answers, answer{job: j, reply: c.engine.Refuse(c.now(), j.actor, *j.reply)})
-	}
-	r := c.engine.Handle(c.now(), j.actor, j.req)
-	if !r.OK && j.req.Op == protocol.OpOfflineTicket && r.Error.Code == protocol.CodeNotAllowed {
-		// A number outside the kiosk's block may be a second citizen's:
-		// the technician must see which kiosk numbers wrongly.
-		c.log.Warn("offline ticket refused", "device", j.actor.Device, "ticket", j.req.Ticket, "err", r.Error.Message)
-	}
-	return append(answers, answer{job: j, reply: r})
+	return append(answers, j.apply(c, c.now()))
 }
 
 // ErrStateLost is wrapped by Run's error when a commit failed and the state
@@ -113,15 +94,7 @@ var ErrStateLost = errors.New("state not saved and not rebuilt from the store; s
 func (c *Controller) failed(ctx context.Context, answers []answer, err error) error {
 	c.log.Error("commit failed; rebuilding state from the store", "err", err, "requests", len(answers))
 	for _, a := range answers {
-		if a.job.changed != nil {
-			a.job.changed <- fmt.Errorf("not saved, try again: %w", err)
-			continue
-		}
-		if a.job.done != nil {
-			a.reply = protocol.Reply{V: protocol.Version, Key: a.job.req.Key, Op: a.job.req.Op,
-				Error: &protocol.Error{Code: protocol.CodeInternal, Message: "not saved; try again"}}
-			a.job.done <- a.reply
-		}
+		a.job.notSaved(err)
 	}
 	if loadErr := c.load(ctx); loadErr != nil {
 		if ctx.Err() != nil {
@@ -138,31 +111,11 @@ func (c *Controller) drain() {
 	for {
 		select {
 		case j := <-c.in:
-			if j.done != nil {
-				close(j.done)
-			}
-			if j.changed != nil {
-				j.changed <- ErrStopped
-			}
+			j.stop()
 		default:
 			return
 		}
 	}
-}
-
-func (c *Controller) deliver(a answer) {
-	if a.job.changed != nil {
-		a.job.changed <- a.err
-		return
-	}
-	if a.job.done != nil {
-		a.job.done <- a.reply
-		return
-	}
-	if a.job.actor.Device == "" {
-		return
-	}
-	publish(c, protocol.ReplyTopic(c.centre.ID, a.job.actor.Device), a.reply, false)
 }
 
 func (c *Controller) publishBatch(b *engine.Batch) {
