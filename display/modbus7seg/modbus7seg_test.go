@@ -5,7 +5,6 @@ import (
 	"errors"
 	"io"
 	"os"
-	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -16,6 +15,7 @@ import (
 
 	"github.com/sothutu/sothutu/display"
 	"github.com/sothutu/sothutu/display/modbus7seg"
+	"github.com/sothutu/sothutu/internal/leaktest"
 	"github.com/sothutu/sothutu/internal/ptytest"
 )
 
@@ -142,7 +142,7 @@ var ports = []struct {
 // newRig starts m behind a pseudo-terminal and returns a Dev on it.
 func newRig(t *testing.T, open func(*testing.T, string) io.ReadWriter, m *module, opts modbus7seg.Opts) *modbus7seg.Dev {
 	t.Helper()
-	checkLeaks(t)
+	leaktest.Check(t, "(*module).serve") // a module double still serving
 	pty := ptytest.Open(t)
 	var wg sync.WaitGroup
 	wg.Go(func() {
@@ -241,30 +241,4 @@ func TestAnswersOverPTY(t *testing.T) {
 			})
 		}
 	}
-}
-
-// checkLeaks fails the test if a module double is still serving once the
-// test and its cleanups are done.
-func checkLeaks(t *testing.T) {
-	t.Cleanup(func() {
-		deadline := time.Now().Add(3 * time.Second)
-		for {
-			buf := make([]byte, 1<<20)
-			stacks := string(buf[:runtime.Stack(buf, true)])
-			var leaked []string
-			for g := range strings.SplitSeq(stacks, "\n\n") {
-				if strings.Contains(g, "(*module).serve") {
-					leaked = append(leaked, g)
-				}
-			}
-			if len(leaked) == 0 {
-				return
-			}
-			if time.Now().After(deadline) {
-				t.Errorf("leaked goroutines:\n%s", strings.Join(leaked, "\n\n"))
-				return
-			}
-			time.Sleep(10 * time.Millisecond)
-		}
-	})
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/sothutu/sothutu/firmware/escpos"
 	"github.com/sothutu/sothutu/firmware/escpos/escpostest"
+	"github.com/sothutu/sothutu/internal/leaktest"
 	"github.com/sothutu/sothutu/internal/ptytest"
 )
 
@@ -210,27 +211,7 @@ func fdsOpenOn(t *testing.T, path string) int {
 // checkLeaks fails the test if, once it and its cleanups are done, a
 // transport's reader goroutine or a Device's Serve is still running.
 func checkLeaks(t *testing.T) {
-	t.Cleanup(func() {
-		deadline := time.Now().Add(3 * time.Second)
-		for {
-			buf := make([]byte, 1<<20)
-			stacks := string(buf[:runtime.Stack(buf, true)])
-			var leaked []string
-			for g := range strings.SplitSeq(stacks, "\n\n") {
-				if strings.Contains(g, "escpos.(*port).read") || strings.Contains(g, "escpostest.(*Device).Serve") {
-					leaked = append(leaked, g)
-				}
-			}
-			if len(leaked) == 0 {
-				return
-			}
-			if time.Now().After(deadline) {
-				t.Errorf("leaked goroutines:\n%s", strings.Join(leaked, "\n\n"))
-				return
-			}
-			time.Sleep(10 * time.Millisecond)
-		}
-	})
+	leaktest.Check(t, "escpos.(*port).read", "escpostest.(*Device).Serve")
 }
 
 // waitInSyscall waits until a goroutine whose stack holds fn is blocked in
