@@ -12,5 +12,6 @@
 //   - hd44780: 16x2 character LCD behind a PCF8574 backpack (I²C).
 //   - modbus7seg: RS-485 Modbus RTU LED counter display (serial).
 //
-// displaytest holds a Fake for tests and simulation.
+// Gate is what the drivers' Show and Close share: one write at a time,
+// none after Close. displaytest holds a Fake for tests and simulation.
 package display

@@ -3,7 +3,6 @@ package hd44780
 import (
 	"fmt"
 	"strings"
-	"sync"
 	"time"
 	"unicode"
 
@@ -61,9 +60,7 @@ type Dev struct {
 	caption string // transliterated and centred
 	bl      byte
 	sleep   func(time.Duration)
-
-	mu     sync.Mutex
-	closed bool
+	gate    display.Gate // also guards bl, which Close turns off
 }
 
 // New initialises the LCD on bus: the datasheet's reset-by-instruction
@@ -94,7 +91,7 @@ func newDev(bus i2c.Bus, opts *Opts, sleep func(time.Duration)) (*Dev, error) {
 	if o.Cols < 1 || o.Cols > 40 || (o.Rows != 2 && o.Rows != 4) {
 		return nil, fmt.Errorf("hd44780: %w: %dx%d, want up to 40 columns, 2 or 4 rows", display.ErrOptions, o.Cols, o.Rows)
 	}
-	d := &Dev{d: i2c.Dev{Bus: bus, Addr: o.Addr}, cols: o.Cols, rows: o.Rows, sleep: sleep}
+	d := &Dev{d: i2c.Dev{Bus: bus, Addr: o.Addr}, cols: o.Cols, rows: o.Rows, sleep: sleep, gate: display.Gate{Driver: "hd44780"}}
 	if !o.BacklightOff {
 		d.bl = bitBL
 	}
@@ -166,18 +163,14 @@ func (d *Dev) ShowLines(l1, l2 string) error {
 // Close clears the LCD and turns it and its backlight off. It does not
 // close the bus.
 func (d *Dev) Close() error {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if d.closed {
-		return nil
-	}
-	d.closed = true
-	if err := d.tx("clear", d.byte(cmdClear, 0)...); err != nil {
-		return err
-	}
-	d.sleep(2 * time.Millisecond)
-	d.bl = 0
-	return d.tx("display off", d.byte(cmdDisplayOff, 0)...)
+	return d.gate.Close(func() error {
+		if err := d.tx("clear", d.byte(cmdClear, 0)...); err != nil {
+			return err
+		}
+		d.sleep(2 * time.Millisecond)
+		d.bl = 0
+		return d.tx("display off", d.byte(cmdDisplayOff, 0)...)
+	})
 }
 
 // centre pads s (ASCII) with spaces to the width, centred, the odd space
@@ -193,21 +186,18 @@ func (d *Dev) centre(s string) (string, error) {
 // write rewrites the first two lines, each full width, one I²C
 // transaction per line: the DDRAM address, then the characters.
 func (d *Dev) write(l1, l2 string) error {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if d.closed {
-		return fmt.Errorf("hd44780: Show: %w", display.ErrClosed)
-	}
-	for row, l := range []string{l1, l2} {
-		w := d.byte(cmdDDRAM|rowAddr[row], 0)
-		for i := 0; i < len(l); i++ {
-			w = append(w, d.byte(l[i], bitRS)...)
+	return d.gate.Show(func() error {
+		for row, l := range []string{l1, l2} {
+			w := d.byte(cmdDDRAM|rowAddr[row], 0)
+			for i := 0; i < len(l); i++ {
+				w = append(w, d.byte(l[i], bitRS)...)
+			}
+			if err := d.tx(fmt.Sprintf("line %d", row+1), w...); err != nil {
+				return err
+			}
 		}
-		if err := d.tx(fmt.Sprintf("line %d", row+1), w...); err != nil {
-			return err
-		}
-	}
-	return nil
+		return nil
+	})
 }
 
 // byte is b as two nibbles on D4-D7, high first, each with its enable

@@ -2,7 +2,6 @@ package ht16k33
 
 import (
 	"fmt"
-	"sync"
 
 	"periph.io/x/conn/v3/i2c"
 
@@ -37,9 +36,7 @@ type Opts struct {
 type Dev struct {
 	d      i2c.Dev
 	digits int
-
-	mu     sync.Mutex
-	closed bool
+	gate   display.Gate
 }
 
 // New initialises the HT16K33 on bus: oscillator on, all characters
@@ -63,7 +60,7 @@ func New(bus i2c.Bus, opts *Opts) (*Dev, error) {
 	case o.Brightness > 15:
 		return nil, fmt.Errorf("ht16k33: %w: Brightness %d, want 0-15", display.ErrOptions, o.Brightness)
 	}
-	d := &Dev{d: i2c.Dev{Bus: bus, Addr: o.Addr}, digits: o.Digits}
+	d := &Dev{d: i2c.Dev{Bus: bus, Addr: o.Addr}, digits: o.Digits, gate: display.Gate{Driver: "ht16k33"}}
 	if err := d.cmd(cmdOscillatorOn); err != nil {
 		return nil, err
 	}
@@ -85,30 +82,21 @@ func (d *Dev) Show(text string) error {
 	if err != nil {
 		return err
 	}
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if d.closed {
-		return fmt.Errorf("ht16k33: Show: %w", display.ErrClosed)
-	}
-	return d.writeRAM(segs)
+	return d.gate.Show(func() error { return d.writeRAM(segs) })
 }
 
 // Close blanks the characters, turns the display off and stops the
 // oscillator (standby). It does not close the bus.
 func (d *Dev) Close() error {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if d.closed {
-		return nil
-	}
-	d.closed = true
-	if err := d.writeRAM(make([]uint16, d.digits)); err != nil {
-		return err
-	}
-	if err := d.cmd(cmdDisplayOff); err != nil {
-		return err
-	}
-	return d.cmd(cmdOscillatorOff)
+	return d.gate.Close(func() error {
+		if err := d.writeRAM(make([]uint16, d.digits)); err != nil {
+			return err
+		}
+		if err := d.cmd(cmdDisplayOff); err != nil {
+			return err
+		}
+		return d.cmd(cmdOscillatorOff)
+	})
 }
 
 func (d *Dev) cmd(c byte) error {

@@ -2,7 +2,6 @@ package max7219
 
 import (
 	"fmt"
-	"sync"
 
 	"periph.io/x/conn/v3/spi"
 
@@ -33,9 +32,7 @@ type Opts struct {
 type Dev struct {
 	c      spi.Conn
 	digits int
-
-	mu     sync.Mutex
-	closed bool
+	gate   display.Gate
 }
 
 // New initialises the MAX7219 on c: display test off, scan limit to the
@@ -55,7 +52,7 @@ func New(c spi.Conn, opts *Opts) (*Dev, error) {
 	if o.Intensity > 15 {
 		return nil, fmt.Errorf("max7219: %w: Intensity %d, want 0-15", display.ErrOptions, o.Intensity)
 	}
-	d := &Dev{c: c, digits: o.Digits}
+	d := &Dev{c: c, digits: o.Digits, gate: display.Gate{Driver: "max7219"}}
 	init := [][2]byte{
 		{regDisplayTest, 0},
 		{regScanLimit, byte(o.Digits - 1)},
@@ -82,27 +79,18 @@ func (d *Dev) Show(text string) error {
 	if err != nil {
 		return err
 	}
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if d.closed {
-		return fmt.Errorf("max7219: Show: %w", display.ErrClosed)
-	}
-	return d.writeDigits(segs)
+	return d.gate.Show(func() error { return d.writeDigits(segs) })
 }
 
 // Close blanks the digits and puts the chip in shutdown (a few µA). It
 // does not close the SPI port.
 func (d *Dev) Close() error {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if d.closed {
-		return nil
-	}
-	d.closed = true
-	if err := d.writeDigits(make([]byte, d.digits)); err != nil {
-		return err
-	}
-	return d.write(regShutdown, 0)
+	return d.gate.Close(func() error {
+		if err := d.writeDigits(make([]byte, d.digits)); err != nil {
+			return err
+		}
+		return d.write(regShutdown, 0)
+	})
 }
 
 // writeDigits writes segs, leftmost digit first, to the digit registers.

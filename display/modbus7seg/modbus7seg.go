@@ -7,7 +7,6 @@ import (
 	"io"
 	"os"
 	"strconv"
-	"sync"
 	"time"
 
 	"github.com/sothutu/sothutu/display"
@@ -33,11 +32,9 @@ type Opts struct {
 
 // Dev is a Modbus RTU counter display, a display.Counter.
 type Dev struct {
-	rw io.ReadWriter
-	o  Opts
-
-	mu     sync.Mutex
-	closed bool
+	rw   io.ReadWriter
+	o    Opts
+	gate display.Gate
 }
 
 // New returns a Dev on rw, an open serial port (see the package doc for
@@ -63,7 +60,7 @@ func New(rw io.ReadWriter, opts *Opts) (*Dev, error) {
 	case o.Timeout < 0:
 		return nil, fmt.Errorf("modbus7seg: %w: Timeout %v", display.ErrOptions, o.Timeout)
 	}
-	return &Dev{rw: rw, o: o}, nil
+	return &Dev{rw: rw, o: o, gate: display.Gate{Driver: "modbus7seg"}}, nil
 }
 
 // Show writes text to the display; see the package doc for how.
@@ -72,12 +69,7 @@ func (d *Dev) Show(text string) error {
 	if err != nil {
 		return err
 	}
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if d.closed {
-		return fmt.Errorf("modbus7seg: Show: %w", display.ErrClosed)
-	}
-	return d.do(req)
+	return d.gate.Show(func() error { return d.do(req) })
 }
 
 // Close blanks the display. It does not close the port.
@@ -86,13 +78,7 @@ func (d *Dev) Close() error {
 	if err != nil {
 		return err
 	}
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if d.closed {
-		return nil
-	}
-	d.closed = true
-	return d.do(req)
+	return d.gate.Close(func() error { return d.do(req) })
 }
 
 // Request is the Modbus RTU frame, CRC included, that shows text on a
