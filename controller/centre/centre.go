@@ -161,12 +161,9 @@ func (c *Controller) Run(ctx context.Context) error {
 	if err := c.connect(); err != nil {
 		return err
 	}
-	ctx, cancel := context.WithCancel(ctx)
-	var subscriber sync.WaitGroup
-	subscriber.Go(func() { c.session.Run(ctx, c.client) })
+	stopSession := c.session.Start(ctx, c.client)
 	defer func() {
-		cancel()
-		subscriber.Wait()
+		stopSession()
 		close(c.stopped)
 		c.publishController(false)
 		c.client.Disconnect(250)

@@ -126,17 +126,11 @@ func (g *Ingest) Run(ctx context.Context) error {
 	if g.opts.NATS != "" {
 		return g.runNATS(ctx)
 	}
-	o := mqtt.NewClientOptions().AddBroker(g.opts.Broker).
-		SetClientID(g.opts.ClientID).SetUsername(g.opts.Username).SetPassword(g.opts.Password).
-		SetCleanSession(true).SetAutoReconnect(true).SetConnectRetry(true).
-		SetConnectRetryInterval(time.Second).SetMaxReconnectInterval(30 * time.Second).
-		// Records are taken in the order they arrive, so that a centre's
-		// records are stored in the order it sent them; taking one only
-		// queues it for the writer.
-		SetKeepAlive(30 * time.Second).SetOrderMatters(true)
-	if g.opts.TLS != nil {
-		o.SetTLSConfig(g.opts.TLS)
-	}
+	// Records are taken in the order they arrive, so that a centre's
+	// records are stored in the order it sent them; taking one only
+	// queues it for the writer.
+	o := mqttwait.ClientOptions(g.opts.Broker, g.opts.ClientID, g.opts.Username, g.opts.Password, g.opts.TLS).
+		SetOrderMatters(true)
 	session := g.subscriptions(ctx)
 	client := mqtt.NewClient(session.Configure(o))
 	client.Connect()

@@ -120,17 +120,12 @@ func New(opts Options) (*Uplink, error) {
 func (u *Uplink) Run(ctx context.Context) error {
 	u.connect()
 	defer u.client.Disconnect(250)
-	ctx, cancel := context.WithCancel(ctx)
-	var subscriber sync.WaitGroup
-	subscriber.Go(func() { u.session.Run(ctx, u.client) })
-	defer func() {
-		cancel()
-		subscriber.Wait()
-	}()
+	stopSession := u.session.Start(ctx, u.client)
+	defer stopSession()
 	tick := time.NewTicker(u.opts.Poll)
 	defer tick.Stop()
 	for {
-		if err := u.make(ctx); err != nil && ctx.Err() == nil {
+		if err := u.commitEnded(ctx); err != nil && ctx.Err() == nil {
 			u.log.Error("make figures", "err", err)
 		}
 		if err := u.record(ctx); err != nil && ctx.Err() == nil {
@@ -156,14 +151,8 @@ func (u *Uplink) poke() {
 }
 
 func (u *Uplink) connect() {
-	o := mqtt.NewClientOptions().AddBroker(u.opts.Broker).
-		SetClientID(u.opts.ClientID).SetUsername(u.opts.Username).SetPassword(u.opts.Password).
-		SetCleanSession(true).SetAutoReconnect(true).SetConnectRetry(true).
-		SetConnectRetryInterval(time.Second).SetMaxReconnectInterval(30 * time.Second).
-		SetKeepAlive(30 * time.Second).SetOrderMatters(false)
-	if u.opts.TLS != nil {
-		o.SetTLSConfig(u.opts.TLS)
-	}
+	o := mqttwait.ClientOptions(u.opts.Broker, u.opts.ClientID, u.opts.Username, u.opts.Password, u.opts.TLS).
+		SetOrderMatters(false)
 	u.client = mqtt.NewClient(u.session.Configure(o))
 	u.client.Connect()
 }
@@ -267,9 +256,9 @@ func (u *Uplink) send(ctx context.Context) error {
 	return nil
 }
 
-// make commits a record for every interval ended since the last one made,
-// and a day record for every local day ended.
-func (u *Uplink) make(ctx context.Context) error {
+// commitEnded commits a record for every interval ended since the last
+// one committed, and a day record for every local day ended.
+func (u *Uplink) commitEnded(ctx context.Context) error {
 	now := u.opts.Clock.Now()
 	loc := u.opts.Centre.Location
 	last, err := u.opts.Store.LastFiguresSpan(ctx, protocol.FiguresInterval)

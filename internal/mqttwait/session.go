@@ -2,9 +2,11 @@ package mqttwait
 
 import (
 	"context"
+	"crypto/tls"
 	"log/slog"
 	"maps"
 	"slices"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -118,6 +120,35 @@ func (s *Session) onLost(err error) {
 	if s.opts.OnConnection != nil {
 		s.opts.OnConnection(false)
 	}
+}
+
+// Start runs Run on client in a goroutine of its own. The stop it returns
+// ends that goroutine and waits for it to return, so that the client can
+// be disconnected after it.
+func (s *Session) Start(ctx context.Context, client Subscriber) (stop func()) {
+	ctx, cancel := context.WithCancel(ctx)
+	var running sync.WaitGroup
+	running.Go(func() { s.Run(ctx, client) })
+	return func() {
+		cancel()
+		running.Wait()
+	}
+}
+
+// ClientOptions are a server-side client's on a clean session that
+// connects and reconnects forever, every second at first and then up to
+// every 30s, and keeps the connection alive every 30s: the uplink's and
+// the city ingest's. The caller sets the order its messages are taken in.
+func ClientOptions(broker, clientID, username, password string, tlsConfig *tls.Config) *mqtt.ClientOptions {
+	o := mqtt.NewClientOptions().AddBroker(broker).
+		SetClientID(clientID).SetUsername(username).SetPassword(password).
+		SetCleanSession(true).SetAutoReconnect(true).SetConnectRetry(true).
+		SetConnectRetryInterval(time.Second).SetMaxReconnectInterval(30 * time.Second).
+		SetKeepAlive(30 * time.Second)
+	if tlsConfig != nil {
+		o.SetTLSConfig(tlsConfig)
+	}
+	return o
 }
 
 // Connected reports whether the client is connected, as its handlers
