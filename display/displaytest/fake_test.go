@@ -35,3 +35,19 @@ func TestFake(t *testing.T) {
 		t.Errorf("Show after Close = %v, want ErrClosed", err)
 	}
 }
+
+// The drivers' checks pass on the Fake, which behaves as a driver should.
+func TestDriverChecksOnFake(t *testing.T) {
+	f := &displaytest.Fake{}
+	displaytest.ShowThenClose(t, f, "A023")
+	if got := f.Shown(); !slices.Equal(got, []string{"A023"}) {
+		t.Errorf("Shown = %q, want [A023]", got)
+	}
+	boom := errors.New("character not drawn: 'Đ'")
+	refusing := &displaytest.Fake{}
+	refusing.Fail(boom)
+	displaytest.Refused(t, refusing, "Đ12", boom, "'Đ'")
+	if !refusing.Closed() {
+		t.Error("Refused left the display open")
+	}
+}

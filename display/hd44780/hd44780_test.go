@@ -10,6 +10,7 @@ import (
 	"periph.io/x/conn/v3/i2c/i2ctest"
 
 	"github.com/sothutu/sothutu/display"
+	"github.com/sothutu/sothutu/display/displaytest"
 	"github.com/sothutu/sothutu/display/hd44780"
 )
 
@@ -62,7 +63,7 @@ type rig struct {
 
 func newRig(t *testing.T, opts *hd44780.Opts, ops ...[]i2ctest.IO) *rig {
 	t.Helper()
-	r := &rig{p: &i2ctest.Playback{Ops: slices.Concat(append([][]i2ctest.IO{initOps}, ops...)...), DontPanic: true}}
+	r := &rig{p: displaytest.I2C(t, append([][]i2ctest.IO{initOps}, ops...)...)}
 	d, err := hd44780.NewSleep(r.p, opts, func(d time.Duration) { r.sleeps = append(r.sleeps, d) })
 	if err != nil {
 		t.Fatal(err)
@@ -71,11 +72,6 @@ func newRig(t *testing.T, opts *hd44780.Opts, ops ...[]i2ctest.IO) *rig {
 	if !slices.Equal(r.sleeps, initSleeps) {
 		t.Errorf("New waited %v, want %v", r.sleeps, initSleeps)
 	}
-	t.Cleanup(func() {
-		if err := r.p.Close(); err != nil {
-			t.Error(err)
-		}
-	})
 	return r
 }
 
@@ -106,15 +102,7 @@ func TestShow(t *testing.T) {
 		t.Run(tt.text, func(t *testing.T) {
 			r := newRig(t, &hd44780.Opts{Caption: tt.caption},
 				[]i2ctest.IO{line(0x00, tt.l1), line(0x40, tt.l2)}, closeOps)
-			if err := r.d.Show(tt.text); err != nil {
-				t.Fatal(err)
-			}
-			if err := r.d.Close(); err != nil {
-				t.Fatal(err)
-			}
-			if err := r.d.Show("A1"); !errors.Is(err, display.ErrClosed) {
-				t.Errorf("Show after Close = %v, want ErrClosed", err)
-			}
+			displaytest.ShowThenClose(t, r.d, tt.text)
 		})
 	}
 }

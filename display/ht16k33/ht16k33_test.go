@@ -2,13 +2,13 @@ package ht16k33_test
 
 import (
 	"errors"
-	"slices"
 	"strings"
 	"testing"
 
 	"periph.io/x/conn/v3/i2c/i2ctest"
 
 	"github.com/sothutu/sothutu/display"
+	"github.com/sothutu/sothutu/display/displaytest"
 	"github.com/sothutu/sothutu/display/ht16k33"
 )
 
@@ -36,17 +36,6 @@ var closeOps = []i2ctest.IO{
 	w(0x20), // oscillator off: standby
 }
 
-func playback(t *testing.T, ops ...[]i2ctest.IO) *i2ctest.Playback {
-	t.Helper()
-	p := &i2ctest.Playback{Ops: slices.Concat(ops...), DontPanic: true}
-	t.Cleanup(func() {
-		if err := p.Close(); err != nil {
-			t.Error(err)
-		}
-	})
-	return p
-}
-
 func TestShow(t *testing.T) {
 	tests := []struct {
 		text string
@@ -64,20 +53,12 @@ func TestShow(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.text, func(t *testing.T) {
-			p := playback(t, initOps, []i2ctest.IO{tt.show}, closeOps)
+			p := displaytest.I2C(t, initOps, []i2ctest.IO{tt.show}, closeOps)
 			d, err := ht16k33.New(p, &ht16k33.Opts{Brightness: 8})
 			if err != nil {
 				t.Fatal(err)
 			}
-			if err := d.Show(tt.text); err != nil {
-				t.Fatal(err)
-			}
-			if err := d.Close(); err != nil {
-				t.Fatal(err)
-			}
-			if err := d.Show("A1"); !errors.Is(err, display.ErrClosed) {
-				t.Errorf("Show after Close = %v, want ErrClosed", err)
-			}
+			displaytest.ShowThenClose(t, d, tt.text)
 		})
 	}
 }
@@ -94,18 +75,12 @@ func TestShowRefused(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.text, func(t *testing.T) {
-			p := playback(t, initOps, closeOps)
+			p := displaytest.I2C(t, initOps, closeOps)
 			d, err := ht16k33.New(p, &ht16k33.Opts{Brightness: 8})
 			if err != nil {
 				t.Fatal(err)
 			}
-			err = d.Show(tt.text)
-			if !errors.Is(err, tt.want) || !strings.Contains(err.Error(), tt.name) {
-				t.Errorf("Show(%q) = %v, want %v naming %s", tt.text, err, tt.want, tt.name)
-			}
-			if err := d.Close(); err != nil {
-				t.Fatal(err)
-			}
+			displaytest.Refused(t, d, tt.text, tt.want, tt.name)
 		})
 	}
 }
@@ -131,14 +106,14 @@ func TestOpts(t *testing.T) {
 	}
 
 	for _, o := range []ht16k33.Opts{{Addr: 0x27}, {Digits: 9}, {Brightness: 16}} {
-		if _, err := ht16k33.New(playback(t), &o); !errors.Is(err, display.ErrOptions) {
+		if _, err := ht16k33.New(displaytest.I2C(t), &o); !errors.Is(err, display.ErrOptions) {
 			t.Errorf("New(%+v) = %v, want ErrOptions", o, err)
 		}
 	}
 }
 
 func TestBusError(t *testing.T) {
-	if _, err := ht16k33.New(playback(t), nil); err == nil || !strings.Contains(err.Error(), "oscillator") && !strings.Contains(err.Error(), "0x21") {
+	if _, err := ht16k33.New(displaytest.I2C(t), nil); err == nil || !strings.Contains(err.Error(), "oscillator") && !strings.Contains(err.Error(), "0x21") {
 		t.Fatalf("New on a bus with nothing attached = %v, want an error naming the command", err)
 	}
 }

@@ -3,7 +3,6 @@ package max7219_test
 import (
 	"errors"
 	"slices"
-	"strings"
 	"testing"
 
 	"periph.io/x/conn/v3/conntest"
@@ -12,6 +11,7 @@ import (
 	"periph.io/x/conn/v3/spi/spitest"
 
 	"github.com/sothutu/sothutu/display"
+	"github.com/sothutu/sothutu/display/displaytest"
 	"github.com/sothutu/sothutu/display/max7219"
 )
 
@@ -72,15 +72,7 @@ func TestShow(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if err := d.Show(tt.text); err != nil {
-				t.Fatal(err)
-			}
-			if err := d.Close(); err != nil {
-				t.Fatal(err)
-			}
-			if err := d.Show("A1"); !errors.Is(err, display.ErrClosed) {
-				t.Errorf("Show after Close = %v, want ErrClosed", err)
-			}
+			displaytest.ShowThenClose(t, d, tt.text)
 		})
 	}
 }
@@ -104,15 +96,7 @@ func TestShowRefused(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			err = d.Show(tt.text)
-			if !errors.Is(err, tt.want) {
-				t.Errorf("Show(%q) = %v, want %v", tt.text, err, tt.want)
-			} else if !strings.Contains(err.Error(), tt.name) {
-				t.Errorf("Show(%q) = %v, want it to name %s", tt.text, err, tt.name)
-			}
-			if err := d.Close(); err != nil {
-				t.Fatal(err)
-			}
+			displaytest.Refused(t, d, tt.text, tt.want, tt.name)
 		})
 	}
 }
