@@ -34,9 +34,8 @@ type Opts struct {
 
 // Dev is an HT16K33 with its 14-segment characters, a display.Counter.
 type Dev struct {
-	d      i2c.Dev
-	digits int
-	gate   display.Gate
+	d          i2c.Dev
+	characters display.Segments[uint16]
 }
 
 // New initialises the HT16K33 on bus: oscillator on, all characters
@@ -60,11 +59,12 @@ func New(bus i2c.Bus, opts *Opts) (*Dev, error) {
 	case o.Brightness > 15:
 		return nil, fmt.Errorf("ht16k33: %w: Brightness %d, want 0-15", display.ErrOptions, o.Brightness)
 	}
-	d := &Dev{d: i2c.Dev{Bus: bus, Addr: o.Addr}, digits: o.Digits, gate: display.Gate{Driver: "ht16k33"}}
+	d := &Dev{d: i2c.Dev{Bus: bus, Addr: o.Addr}}
+	d.characters = display.Segments[uint16]{Gate: display.Gate{Driver: "ht16k33"}, Places: o.Digits, Encode: Encode, Write: d.writeRAM}
 	if err := d.cmd(cmdOscillatorOn); err != nil {
 		return nil, err
 	}
-	if err := d.writeRAM(make([]uint16, d.digits)); err != nil {
+	if err := d.characters.Blank(); err != nil {
 		return nil, err
 	}
 	if err := d.cmd(cmdDisplayOn); err != nil {
@@ -77,21 +77,12 @@ func New(bus i2c.Bus, opts *Opts) (*Dev, error) {
 }
 
 // Show shows text right-aligned; see the package doc for the characters.
-func (d *Dev) Show(text string) error {
-	segs, err := Encode(text, d.digits)
-	if err != nil {
-		return err
-	}
-	return d.gate.Show(func() error { return d.writeRAM(segs) })
-}
+func (d *Dev) Show(text string) error { return d.characters.Show(text) }
 
 // Close blanks the characters, turns the display off and stops the
 // oscillator (standby). It does not close the bus.
 func (d *Dev) Close() error {
-	return d.gate.Close(func() error {
-		if err := d.writeRAM(make([]uint16, d.digits)); err != nil {
-			return err
-		}
+	return d.characters.Close(func() error {
 		if err := d.cmd(cmdDisplayOff); err != nil {
 			return err
 		}

@@ -31,8 +31,7 @@ type Opts struct {
 // Dev is a MAX7219 with its digits, a display.Counter.
 type Dev struct {
 	c      spi.Conn
-	digits int
-	gate   display.Gate
+	digits display.Segments[byte]
 }
 
 // New initialises the MAX7219 on c: display test off, scan limit to the
@@ -52,7 +51,8 @@ func New(c spi.Conn, opts *Opts) (*Dev, error) {
 	if o.Intensity > 15 {
 		return nil, fmt.Errorf("max7219: %w: Intensity %d, want 0-15", display.ErrOptions, o.Intensity)
 	}
-	d := &Dev{c: c, digits: o.Digits, gate: display.Gate{Driver: "max7219"}}
+	d := &Dev{c: c}
+	d.digits = display.Segments[byte]{Gate: display.Gate{Driver: "max7219"}, Places: o.Digits, Encode: Encode, Write: d.writeDigits}
 	init := [][2]byte{
 		{regDisplayTest, 0},
 		{regScanLimit, byte(o.Digits - 1)},
@@ -64,7 +64,7 @@ func New(c spi.Conn, opts *Opts) (*Dev, error) {
 			return nil, err
 		}
 	}
-	if err := d.writeDigits(make([]byte, d.digits)); err != nil {
+	if err := d.digits.Blank(); err != nil {
 		return nil, err
 	}
 	if err := d.write(regShutdown, 1); err != nil {
@@ -74,23 +74,12 @@ func New(c spi.Conn, opts *Opts) (*Dev, error) {
 }
 
 // Show shows text right-aligned; see the package doc for the characters.
-func (d *Dev) Show(text string) error {
-	segs, err := Encode(text, d.digits)
-	if err != nil {
-		return err
-	}
-	return d.gate.Show(func() error { return d.writeDigits(segs) })
-}
+func (d *Dev) Show(text string) error { return d.digits.Show(text) }
 
 // Close blanks the digits and puts the chip in shutdown (a few µA). It
 // does not close the SPI port.
 func (d *Dev) Close() error {
-	return d.gate.Close(func() error {
-		if err := d.writeDigits(make([]byte, d.digits)); err != nil {
-			return err
-		}
-		return d.write(regShutdown, 0)
-	})
+	return d.digits.Close(func() error { return d.write(regShutdown, 0) })
 }
 
 // writeDigits writes segs, leftmost digit first, to the digit registers.
