@@ -13,6 +13,7 @@ import (
 
 	"github.com/sothutu/sothutu/controller/centre"
 	"github.com/sothutu/sothutu/controller/engine"
+	"github.com/sothutu/sothutu/controller/pages/pagestest"
 	"github.com/sothutu/sothutu/protocol"
 )
 
@@ -84,9 +85,9 @@ func (o overview) serving(counter string) string {
 }
 
 // liveStream opens the live view's event stream and returns its states.
-func liveStream(t testing.TB, s *site, u *user) <-chan overview {
+func liveStream(t testing.TB, s *site, u *pagestest.User) <-chan overview {
 	req, _ := http.NewRequest(http.MethodGet, s.url+"/live/events", nil)
-	client := &http.Client{Jar: u.http.Jar} // no timeout: the stream lasts
+	client := &http.Client{Jar: u.Client().Jar} // no timeout: the stream lasts
 	resp, err := client.Do(req)
 	if err != nil || resp.StatusCode != http.StatusOK {
 		t.Fatalf("live stream: %v %v", resp, err)

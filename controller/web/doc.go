@@ -6,15 +6,13 @@
 // Everything is served from the controller itself, with no resource from
 // the internet, in Vietnamese and English.
 //
-// # Security
+// # Who sees what
 //
 // Users and their roles come from the centre's configuration (users:),
-// with bcrypt password hashes. A session is a random token in an HttpOnly,
-// SameSite=Strict cookie; it ends after IdleTimeout without a request, after
-// MaxAge in any case, or at sign-out. Every request that changes something
-// is a POST carrying the session's CSRF token (form field "csrf" or header
-// X-CSRF-Token); the sign-in form carries one of its own, bound to a cookie.
-// Sign-in attempts are rate limited per client address and per user name.
+// with bcrypt password hashes. Sessions, CSRF tokens and the limits on
+// sign-in attempts live in controller/pages (its doc says how they work),
+// shared with the city view; this package gives each route the roles that
+// may use it:
 //
 //   - manager: every page; moves counters; acts at any counter.
 //   - staff: their own counter's page and commands only.

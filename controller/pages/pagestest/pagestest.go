@@ -72,6 +72,17 @@ func SignIn(t testing.TB, siteURL, name, password string) *User {
 	return u
 }
 
+// For is the same browser reporting its failures to t, a subtest's.
+func (u *User) For(t testing.TB) *User {
+	in := *u
+	in.t = t
+	return &in
+}
+
+// Client is the browser's HTTP client, with its cookies, for a request the
+// other methods do not make (another site's Origin, a stream).
+func (u *User) Client() *http.Client { return u.http }
+
 // Get returns the status and body of path.
 func (u *User) Get(path string) (int, string) {
 	u.t.Helper()
