@@ -404,7 +404,7 @@ func (b *builder) readSignIns(ctx context.Context, events Source, from, to time.
 	// From is a local midnight, so the whole day of any event in range
 	// starts at or after it.
 	dayStart, _ := Range(Day, from, b.loc)
-	q := store.EventQuery{Kinds: []string{"signed_in"}, Actor: true}
+	q := store.EventQuery{Kinds: []string{"signed_in"}, Actor: true, ByTime: true}
 	for e, err := range events.Events(ctx, store.Span{From: dayStart, To: to}, q) {
 		if err != nil {
 			return fmt.Errorf("report: read sign-ins: %w", err)
@@ -412,11 +412,6 @@ func (b *builder) readSignIns(ctx context.Context, events Source, from, to time.
 		if user, ok := strings.CutPrefix(e.Actor, "web:"); ok {
 			b.signIns[e.Counter] = append(b.signIns[e.Counter], signIn{at: e.At.UnixNano(), user: user})
 		}
-	}
-	// The events come in commit order; staff searches them by time, the
-	// earlier committed first among sign-ins at one time.
-	for _, s := range b.signIns {
-		slices.SortStableFunc(s, func(x, y signIn) int { return cmp.Compare(x.at, y.at) })
 	}
 	return nil
 }

@@ -33,6 +33,8 @@ func readFixture(t *testing.T, s *store.Store) ([]*engine.Ticket, []engine.Event
 		{At: at(23, 8, 16), Kind: "rated", Ticket: 1, Number: "A001", Service: "A", Counter: "1", Actor: "counter-1", Detail: "satisfied"},
 		{At: at(23, 9, 0), Kind: "issued", Ticket: 2, Number: "B001", Service: "B", Actor: "kiosk-1", Detail: "elderly"},
 		{At: at(24, 8, 0), Kind: "issued", Ticket: 3, Number: "A001", Service: "A", Actor: "kiosk-2"},
+		// Committed last, earlier than all: a clock set back.
+		{At: at(23, 7, 0), Kind: "signed_in", Counter: "2", Actor: "web:hoa"},
 	}
 	b := engine.Batch{Tickets: tickets, Events: events}
 	if err := s.Commit(context.Background(), &b); err != nil {
@@ -41,8 +43,8 @@ func readFixture(t *testing.T, s *store.Store) ([]*engine.Ticket, []engine.Event
 	return tickets, events
 }
 
-// Events reads a span's events of the kinds asked for, in commit order,
-// with the columns asked for and their tickets' issue times.
+// Events reads a span's events of the kinds asked for, in commit order or
+// by time, with the columns asked for and their tickets' issue times.
 func TestEvents(t *testing.T) {
 	s, _ := open(t)
 	tickets, events := readFixture(t, s)
@@ -88,11 +90,13 @@ func TestEvents(t *testing.T) {
 	}{
 		{"every event, every column", store.Span{},
 			store.EventQuery{Number: true, Actor: true, Details: []string{"signed_in", "issued", "called", "served", "rated"}},
-			[]int{1, 2, 3, 4, 5, 6, 7}},
-		{"a day's events, no text column", day, store.EventQuery{}, []int{1, 2, 3, 4, 5, 6}},
+			[]int{1, 2, 3, 4, 5, 6, 7, 8}},
+		{"a day's events, no text column", day, store.EventQuery{}, []int{1, 2, 3, 4, 5, 6, 8}},
 		{"kinds asked for", day, store.EventQuery{Kinds: []string{"rated", "issued"}, Details: []string{"rated"}},
 			[]int{2, 5, 6}},
-		{"sign-ins with actors", day, store.EventQuery{Kinds: []string{"signed_in"}, Actor: true}, []int{1}},
+		{"sign-ins with actors", day, store.EventQuery{Kinds: []string{"signed_in"}, Actor: true}, []int{1, 8}},
+		{"sign-ins by time", day, store.EventQuery{Kinds: []string{"signed_in"}, Actor: true, ByTime: true}, []int{8, 1}},
+		{"a day by time", day, store.EventQuery{ByTime: true}, []int{8, 1, 2, 3, 4, 5, 6}},
 		{"a span of an hour", store.Span{From: day.From.Add(8 * time.Hour), To: day.From.Add(9 * time.Hour)},
 			store.EventQuery{Kinds: []string{"called", "served"}}, []int{3, 4}},
 		{"the next day on", store.Span{From: day.To}, store.EventQuery{Number: true}, []int{7}},
