@@ -17,6 +17,7 @@ import (
 	"github.com/sothutu/sothutu/controller/centre/centretest"
 	"github.com/sothutu/sothutu/controller/engine"
 	"github.com/sothutu/sothutu/display/board"
+	"github.com/sothutu/sothutu/firmware/devconfig/devconfigtest"
 	"github.com/sothutu/sothutu/internal/servertest"
 	"github.com/sothutu/sothutu/protocol"
 )
@@ -48,18 +49,7 @@ func TestConfigErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if !strings.Contains(string(exampleConfig), tt.from) {
-				t.Fatalf("the example has no %q", tt.from)
-			}
-			_, err := parseConfig("board.yaml", []byte(strings.Replace(string(exampleConfig), tt.from, tt.to, 1)))
-			if err == nil {
-				t.Fatal("no error")
-			}
-			for _, w := range tt.want {
-				if !strings.Contains(err.Error(), w) {
-					t.Errorf("error %q lacks %q", err, w)
-				}
-			}
+			devconfigtest.Mistake(t, parseConfig, "board.yaml", exampleConfig, tt.from, tt.to, tt.want...)
 		})
 	}
 }

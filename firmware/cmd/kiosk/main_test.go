@@ -19,6 +19,7 @@ import (
 
 	"github.com/sothutu/sothutu/controller/centre"
 	"github.com/sothutu/sothutu/controller/centre/centretest"
+	"github.com/sothutu/sothutu/firmware/devconfig/devconfigtest"
 	"github.com/sothutu/sothutu/firmware/escpos/escpostest"
 	"github.com/sothutu/sothutu/firmware/kiosk"
 	"github.com/sothutu/sothutu/firmware/ticket"
@@ -53,18 +54,7 @@ func TestConfigErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if !strings.Contains(string(exampleConfig), tt.from) {
-				t.Fatalf("the example has no %q", tt.from)
-			}
-			_, err := parseConfig("kiosk.yaml", []byte(strings.Replace(string(exampleConfig), tt.from, tt.to, 1)))
-			if err == nil {
-				t.Fatal("no error")
-			}
-			for _, w := range tt.want {
-				if !strings.Contains(err.Error(), w) {
-					t.Errorf("error %q lacks %q", err, w)
-				}
-			}
+			devconfigtest.Mistake(t, parseConfig, "kiosk.yaml", exampleConfig, tt.from, tt.to, tt.want...)
 		})
 	}
 }
