@@ -96,3 +96,27 @@ func Serve(ctx context.Context, srv *http.Server, ln net.Listener) error {
 	<-served // http.ErrServerClosed once Shutdown or Close has begun
 	return err
 }
+
+// Server is an HTTP server bound to its address, so that a program that
+// cannot bind it fails before its parts start, to be served as a part.
+type Server struct {
+	server   *http.Server
+	listener net.Listener
+}
+
+// Listen binds addr for handler's server. Its error is net.Listen's,
+// which names the address: the caller wraps it with the part's name.
+func Listen(addr string, handler http.Handler) (*Server, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, err
+	}
+	return &Server{server: &http.Server{Handler: handler, ReadHeaderTimeout: ReadHeaderTimeout}, listener: ln}, nil
+}
+
+// Addr is the address the server listens on, its port chosen when addr's
+// was 0.
+func (s *Server) Addr() string { return s.listener.Addr().String() }
+
+// Serve is Serve of the server on its listener, a group's part.
+func (s *Server) Serve(ctx context.Context) error { return Serve(ctx, s.server, s.listener) }

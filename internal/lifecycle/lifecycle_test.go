@@ -121,3 +121,33 @@ func TestServeListenerFails(t *testing.T) {
 		t.Errorf("Serve on a closed listener: %v", err)
 	}
 }
+
+// Listen binds the address before anything is served: a second server on
+// it fails at once, and the first serves until its context ends.
+func TestListen(t *testing.T) {
+	srv, err := lifecycle.Listen("127.0.0.1:0", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, "served")
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := lifecycle.Listen(srv.Addr(), http.NotFoundHandler()); err == nil {
+		t.Errorf("a second Listen on %s succeeded", srv.Addr())
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ctx) }()
+	resp, err := http.Get("http://" + srv.Addr() + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if string(body) != "served" {
+		t.Errorf("got %q", body)
+	}
+	cancel()
+	if err := <-served; err != nil {
+		t.Errorf("Serve: %v", err)
+	}
+}

@@ -18,13 +18,9 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
-	"net"
-	"net/http"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/sothutu/sothutu/controller/city"
@@ -62,20 +58,11 @@ func main() {
 	flag.StringVar(&f.http, "http", ":8090", "address of the city view (sign-in required); empty for none")
 	flag.Parse()
 
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if err := run(ctx, f); err != nil {
-		fmt.Fprintln(os.Stderr, "city:", err)
-		os.Exit(1)
-	}
+	lifecycle.Main("city", func(ctx context.Context) error { return run(ctx, f) })
 }
 
 func run(ctx context.Context, f flags) error {
-	level := slog.LevelInfo
-	if f.verbose {
-		level = slog.LevelDebug
-	}
-	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+	log := lifecycle.Logger(f.verbose)
 
 	postgres := strings.HasPrefix(f.db, "postgres://") || strings.HasPrefix(f.db, "postgresql://")
 	if !postgres {
@@ -109,8 +96,7 @@ func run(ctx context.Context, f flags) error {
 
 	// The ingest, its report and the city view end together: when one
 	// fails the others stop, and the process exits non-zero.
-	var viewServer *http.Server
-	var viewListener net.Listener
+	var viewServer *lifecycle.Server
 	if f.http != "" {
 		cfg, err := config.LoadCity(f.config)
 		if err != nil {
@@ -120,11 +106,10 @@ func run(ctx context.Context, f flags) error {
 		if err != nil {
 			return err
 		}
-		if viewListener, err = net.Listen("tcp", f.http); err != nil {
+		if viewServer, err = lifecycle.Listen(f.http, pages); err != nil {
 			return fmt.Errorf("city view: %w", err)
 		}
-		viewServer = &http.Server{Handler: pages, ReadHeaderTimeout: 5 * time.Second}
-		log.Info("city view", "url", "http://"+viewListener.Addr().String()+"/")
+		log.Info("city view", "url", "http://"+viewServer.Addr()+"/")
 		if len(cfg.Users) == 0 {
 			log.Warn("no users in the city's configuration: nobody can sign in to the city view")
 		}
@@ -132,7 +117,7 @@ func run(ctx context.Context, f flags) error {
 	parts, _ := lifecycle.NewGroup(ctx)
 	parts.Go("report", func(ctx context.Context) error { report(ctx, in, log); return nil })
 	if viewServer != nil {
-		parts.Go("city view", func(ctx context.Context) error { return lifecycle.Serve(ctx, viewServer, viewListener) })
+		parts.Go("city view", viewServer.Serve)
 	}
 	parts.Go("ingest", in.Run)
 	return parts.Wait()

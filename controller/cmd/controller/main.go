@@ -12,10 +12,8 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"time"
 	"unicode/utf8"
 
@@ -80,20 +78,11 @@ func main() {
 		}
 		return
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if err := run(ctx, f); err != nil {
-		fmt.Fprintln(os.Stderr, "controller:", err)
-		os.Exit(1)
-	}
+	lifecycle.Main("controller", func(ctx context.Context) error { return run(ctx, f) })
 }
 
 func run(ctx context.Context, f flags) error {
-	level := slog.LevelInfo
-	if f.verbose {
-		level = slog.LevelDebug
-	}
-	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+	log := lifecycle.Logger(f.verbose)
 
 	cfg, err := config.Load(f.config)
 	if err != nil {
@@ -140,16 +129,15 @@ func run(ctx context.Context, f flags) error {
 		if err != nil {
 			return err
 		}
-		srv := &http.Server{Handler: mux(c, cfg, pages), ReadHeaderTimeout: 5 * time.Second}
-		ln, err := net.Listen("tcp", f.http)
+		srv, err := lifecycle.Listen(f.http, mux(c, cfg, pages))
 		if err != nil {
 			return fmt.Errorf("web pages: %w", err)
 		}
-		log.Info("web pages", "url", "http://"+loopback(ln.Addr().String())+"/", "status", "/status", "metrics", "/metrics")
+		log.Info("web pages", "url", "http://"+loopback(srv.Addr())+"/", "status", "/status", "metrics", "/metrics")
 		if len(cfg.Users) == 0 {
 			log.Warn("no users in the configuration: nobody can sign in to the web pages; add a users: section")
 		}
-		parts.Go("web pages", func(ctx context.Context) error { return lifecycle.Serve(ctx, srv, ln) })
+		parts.Go("web pages", srv.Serve)
 	}
 	if f.uplink != "" {
 		u, err := newUplink(f, cfg, st, c, log)
