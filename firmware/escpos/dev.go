@@ -284,6 +284,21 @@ func (d *Dev) query(ctx context.Context, p *port) (Status, error) {
 // readStatus reads the answer to a DLE EOT, passing over a late answer to
 // GS r that is owed.
 func (d *Dev) readStatus(ctx context.Context, p *port, deadline time.Time) (byte, error) {
+	return d.readAnswer(ctx, p, deadline, "DLE EOT", validReply, func(c byte) bool {
+		if !isConfirmation(c) || d.owedConfirm == 0 {
+			return false
+		}
+		d.owedConfirm--
+		d.log.Debug("discarded a late answer to GS r", "byte", c)
+		return true
+	})
+}
+
+// readAnswer reads the answer to query, one byte for which is holds, by
+// deadline. The two queries' answers can cross: a byte for which late
+// holds is a late answer to the other query, counted off by late and
+// passed over; any other byte is garbled.
+func (d *Dev) readAnswer(ctx context.Context, p *port, deadline time.Time, query string, is, late func(byte) bool) (byte, error) {
 	t := time.NewTimer(time.Until(deadline))
 	defer t.Stop()
 	for {
@@ -291,13 +306,11 @@ func (d *Dev) readStatus(ctx context.Context, p *port, deadline time.Time) (byte
 		switch {
 		case err != nil:
 			return 0, err
-		case validReply(c):
+		case is(c):
 			return c, nil
-		case isConfirmation(c) && d.owedConfirm > 0:
-			d.owedConfirm--
-			d.log.Debug("discarded a late answer to GS r", "byte", c)
+		case late(c):
 		default:
-			return 0, fmt.Errorf("%w: 0x%02x in answer to DLE EOT", ErrGarbled, c)
+			return 0, fmt.Errorf("%w: 0x%02x in answer to %s", ErrGarbled, c, query)
 		}
 	}
 }
@@ -443,22 +456,14 @@ func (d *Dev) print(ctx context.Context, img *image.Gray) error {
 // readConfirmation reads the answer to GS r 1, passing over late DLE EOT
 // answers.
 func (d *Dev) readConfirmation(ctx context.Context, p *port, deadline time.Time) (byte, error) {
-	t := time.NewTimer(time.Until(deadline))
-	defer t.Stop()
-	for {
-		c, err := p.readByte(ctx, t.C)
-		switch {
-		case err != nil:
-			return 0, err
-		case isConfirmation(c):
-			return c, nil
-		case validReply(c):
-			d.owed = max(0, d.owed-1)
-			d.log.Debug("discarded a late status answer", "byte", c)
-		default:
-			return 0, fmt.Errorf("%w: 0x%02x in answer to GS r 1", ErrGarbled, c)
+	return d.readAnswer(ctx, p, deadline, "GS r 1", isConfirmation, func(c byte) bool {
+		if !validReply(c) {
+			return false
 		}
-	}
+		d.owed = max(0, d.owed-1)
+		d.log.Debug("discarded a late status answer", "byte", c)
+		return true
+	})
 }
 
 // confirmByDrain waits until the job should have been printed, then asks
