@@ -2,20 +2,28 @@ package leaktest
 
 import "testing"
 
-// parked blocks until release is closed, under a name the test looks for.
+// park starts a goroutine blocked in parked, a name the tests look for,
+// and returns once it runs; end makes it return and waits for it.
+func park() (end func()) {
+	release, started, done := make(chan struct{}), make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(done)
+		parked(release, started)
+	}()
+	<-started
+	return func() {
+		close(release)
+		<-done
+	}
+}
+
 func parked(release <-chan struct{}, started chan<- struct{}) {
 	close(started)
 	<-release
 }
 
 func TestRunningFindsByFunction(t *testing.T) {
-	release, started := make(chan struct{}), make(chan struct{})
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		parked(release, started)
-	}()
-	<-started
+	end := park()
 	tests := []struct {
 		functions []string
 		want      int
@@ -30,8 +38,7 @@ func TestRunningFindsByFunction(t *testing.T) {
 			t.Errorf("running(%q): %d stacks, want %d", tt.functions, got, tt.want)
 		}
 	}
-	close(release)
-	<-done
+	end()
 	if got := running([]string{"leaktest.parked"}); len(got) != 0 {
 		t.Errorf("still running after it returned:\n%s", got)
 	}
@@ -40,13 +47,5 @@ func TestRunningFindsByFunction(t *testing.T) {
 // Check registered on a test whose goroutines have ended passes.
 func TestCheckPassesWhenEnded(t *testing.T) {
 	Check(t, "leaktest.parked")
-	release, started := make(chan struct{}), make(chan struct{})
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		parked(release, started)
-	}()
-	<-started
-	close(release)
-	<-done
+	park()()
 }
