@@ -19,16 +19,7 @@ import (
 // the lockout give no more tickets; the priority button marks the next one.
 func TestButtons(t *testing.T) {
 	r := newRig(t)
-	a := &gpiotest.Pin{N: "GPIO17", EdgesChan: make(chan gpio.Level)}
-	prio := &gpiotest.Pin{N: "GPIO5", EdgesChan: make(chan gpio.Level)}
-	ctx, cancel := context.WithCancel(context.Background())
-	var wg sync.WaitGroup
-	defer wg.Wait()
-	defer cancel()
-	wg.Go(func() {
-		r.kiosk.RunButtons(ctx, []kiosk.Button{{Pin: a, Service: "A"}, {Pin: prio}}, kiosk.ButtonOptions{Debounce: 1, Lockout: 1 << 62})
-	})
-	r.waitInput(a, prio)
+	a, _ := r.runButtons(kiosk.ButtonOptions{Debounce: 1, Lockout: 1 << 62})
 	// A press that bounces: low, high, low within the debounce, then held.
 	a.EdgesChan <- gpio.Low
 	r.eventually("the first ticket", func() bool { return r.printer.count() == 1 })
@@ -40,6 +31,24 @@ func TestButtons(t *testing.T) {
 		t.Errorf("%d tickets, want 1 for one press", n)
 	}
 	r.eventually("the ticket confirmed and counted", func() bool { return r.totals().issued == 1 })
+}
+
+// runButtons runs the kiosk's buttons until the test ends: service A's
+// on GPIO17 and the priority button on GPIO5, once both are inputs.
+func (r *rig) runButtons(opts kiosk.ButtonOptions) (a, prio *gpiotest.Pin) {
+	a = &gpiotest.Pin{N: "GPIO17", EdgesChan: make(chan gpio.Level)}
+	prio = &gpiotest.Pin{N: "GPIO5", EdgesChan: make(chan gpio.Level)}
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		r.kiosk.RunButtons(ctx, []kiosk.Button{{Pin: a, Service: "A"}, {Pin: prio}}, opts)
+	})
+	r.t.Cleanup(func() {
+		cancel()
+		wg.Wait()
+	})
+	r.waitInput(a, prio)
+	return a, prio
 }
 
 // waitInput waits until the pins are set as pulled-up inputs: an edge sent
@@ -56,16 +65,7 @@ func (r *rig) waitInput(pins ...*gpiotest.Pin) {
 
 func TestPriorityButton(t *testing.T) {
 	r := newRig(t)
-	a := &gpiotest.Pin{N: "GPIO17", EdgesChan: make(chan gpio.Level)}
-	prio := &gpiotest.Pin{N: "GPIO5", EdgesChan: make(chan gpio.Level)}
-	ctx, cancel := context.WithCancel(context.Background())
-	var wg sync.WaitGroup
-	defer wg.Wait()
-	defer cancel()
-	wg.Go(func() {
-		r.kiosk.RunButtons(ctx, []kiosk.Button{{Pin: a, Service: "A"}, {Pin: prio}}, kiosk.ButtonOptions{Debounce: 1})
-	})
-	r.waitInput(a, prio)
+	a, prio := r.runButtons(kiosk.ButtonOptions{Debounce: 1})
 	prio.EdgesChan <- gpio.Low
 	prio.EdgesChan <- gpio.High
 	a.EdgesChan <- gpio.Low
