@@ -72,6 +72,16 @@ func next(t *testing.T, started chan []byte) string {
 	}
 }
 
+// nextN returns the next n announcements, in the order they started.
+func nextN(t *testing.T, started chan []byte, n int) []string {
+	t.Helper()
+	got := make([]string, n)
+	for i := range got {
+		got[i] = next(t, started)
+	}
+	return got
+}
+
 func TestAnnouncerOrderAndRepeat(t *testing.T) {
 	p := &voicetest.Player{Started: make(chan []byte, 100)}
 	a := voice.NewAnnouncer(nameComposer{}, p, voice.Options{Langs: []string{"vi", "en"}, Logger: discard()})
@@ -81,10 +91,7 @@ func TestAnnouncerOrderAndRepeat(t *testing.T) {
 	stop := start(t, a)
 	defer stop()
 	want := []string{"vi:A001@1#0", "en:A001@1#0", "vi:B002@2#0", "en:B002@2#0", "vi:A001@1#1", "en:A001@1#1"}
-	var got []string
-	for range want {
-		got = append(got, next(t, p.Started))
-	}
+	got := nextN(t, p.Started, len(want))
 	if !slices.Equal(got, want) {
 		t.Errorf("played %q, want %q", got, want)
 	}
@@ -152,10 +159,7 @@ func TestAnnouncerBoundedQueue(t *testing.T) {
 	stop := start(t, a)
 	defer stop()
 	want := []string{"vi:A007@1#0", "vi:A008@1#0", "vi:A009@1#0"}
-	var got []string
-	for range want {
-		got = append(got, next(t, p.Started))
-	}
+	got := nextN(t, p.Started, len(want))
 	if !slices.Equal(got, want) {
 		t.Errorf("played %q, want the newest %q", got, want)
 	}
