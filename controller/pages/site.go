@@ -42,6 +42,13 @@ type Options struct {
 	// follow it.
 	Clock  func() time.Time
 	Logger *slog.Logger
+	Sessions
+}
+
+// Sessions are how long a session lasts, how often signing in may be
+// tried and whether cookies are Secure: the centre's and the city's
+// pages pass theirs on as they are.
+type Sessions struct {
 	// MaxAge ends a session however active; default 12h, a working day.
 	MaxAge time.Duration
 	// IdleTimeout ends a session without requests; default 1h. A page left

@@ -25,18 +25,7 @@ type Options struct {
 	// and the reports' default day follow it.
 	Clock  clock.Clock
 	Logger *slog.Logger
-	// MaxAge ends a session however active; default 12h, a working day.
-	MaxAge time.Duration
-	// IdleTimeout ends a session without requests; default 1h. A page left
-	// open keeps its session alive through its live stream.
-	IdleTimeout time.Duration
-	// SignInEvery and SignInBurst limit sign-in attempts per client address
-	// and per user name: SignInBurst at once, then one per SignInEvery.
-	// Defaults 5 and 30s.
-	SignInEvery time.Duration
-	SignInBurst int
-	// SecureCookies marks cookies Secure, for pages served over HTTPS.
-	SecureCookies bool
+	pages.Sessions
 	// Heartbeat is how often a live stream sends a comment; default 15s.
 	Heartbeat time.Duration
 }
@@ -77,8 +66,7 @@ func New(opts Options) (*Server, error) {
 				s.noteSignIn(r, u)
 			}
 		},
-		Clock: opts.Clock.Now, Logger: s.log, MaxAge: opts.MaxAge, IdleTimeout: opts.IdleTimeout,
-		SignInEvery: opts.SignInEvery, SignInBurst: opts.SignInBurst, SecureCookies: opts.SecureCookies})
+		Clock: opts.Clock.Now, Logger: s.log, Sessions: opts.Sessions})
 	if err != nil {
 		return nil, fmt.Errorf("web.New: %w", err)
 	}

@@ -33,13 +33,7 @@ type Options struct {
 	// when a centre's uplink counts as down follow it.
 	Clock  func() time.Time
 	Logger *slog.Logger
-	// MaxAge, IdleTimeout, SignInEvery, SignInBurst and SecureCookies are
-	// as in pages.Options.
-	MaxAge        time.Duration
-	IdleTimeout   time.Duration
-	SignInEvery   time.Duration
-	SignInBurst   int
-	SecureCookies bool
+	pages.Sessions
 	// Refresh is how often an open city view reads the store again;
 	// default 5s.
 	Refresh time.Duration
@@ -78,8 +72,7 @@ func New(opts Options) (*Server, error) {
 	s.Site, err = pages.New(pages.Options{Users: opts.City.User, Assets: own, Texts: texts, Name: opts.City.Name.In,
 		Nav:   func(*config.User) []pages.Link { return []pages.Link{{Href: "/city", Key: "nav.city"}} },
 		Home:  func(*config.User) string { return "/city" },
-		Clock: opts.Clock, Logger: s.log, MaxAge: opts.MaxAge, IdleTimeout: opts.IdleTimeout,
-		SignInEvery: opts.SignInEvery, SignInBurst: opts.SignInBurst, SecureCookies: opts.SecureCookies})
+		Clock: opts.Clock, Logger: s.log, Sessions: opts.Sessions})
 	if err != nil {
 		return nil, fmt.Errorf("view.New: %w", err)
 	}

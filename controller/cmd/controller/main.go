@@ -23,6 +23,7 @@ import (
 	"github.com/sothutu/sothutu/controller/centre"
 	"github.com/sothutu/sothutu/controller/config"
 	"github.com/sothutu/sothutu/controller/metrics"
+	"github.com/sothutu/sothutu/controller/pages"
 	"github.com/sothutu/sothutu/controller/store"
 	"github.com/sothutu/sothutu/controller/uplink"
 	"github.com/sothutu/sothutu/controller/web"
@@ -125,7 +126,7 @@ func run(ctx context.Context, f flags) error {
 	parts, _ := lifecycle.NewGroup(ctx)
 	if f.http != "" {
 		pages, err := web.New(web.Options{Centre: cfg, Controller: c, Store: st, Logger: log.With("part", "web"),
-			SecureCookies: f.secureCookies})
+			Sessions: pages.Sessions{SecureCookies: f.secureCookies}})
 		if err != nil {
 			return err
 		}
