@@ -161,23 +161,21 @@ func (p *Pack) Compose(call protocol.Call, lang string) ([]byte, error) {
 	}
 	var parts [][]byte
 	add := func(clip []byte, gap time.Duration) { parts = append(parts, clip, p.silence(gap)) }
+	// spelt adds clips a character apart, and last after the final one.
+	spelt := func(clips [][]byte, last time.Duration) {
+		for i, c := range clips {
+			gap := gapCharacter
+			if i == len(clips)-1 {
+				gap = last
+			}
+			add(c, gap)
+		}
+	}
 	add(p.chime, gapAfterChime)
 	add(p.clips[lang+"/"+phrases[lang][0]], gapPhrase)
-	for i, c := range ticket {
-		gap := gapCharacter
-		if i == len(ticket)-1 {
-			gap = gapPhrase
-		}
-		add(c, gap)
-	}
+	spelt(ticket, gapPhrase)
 	add(p.clips[lang+"/"+phrases[lang][1]], gapPhrase)
-	for i, c := range counter {
-		gap := gapCharacter
-		if i == len(counter)-1 {
-			gap = gapTail
-		}
-		add(c, gap)
-	}
+	spelt(counter, gapTail)
 	n := 0
 	for _, b := range parts {
 		n += len(b)
