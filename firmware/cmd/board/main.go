@@ -7,10 +7,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"net"
-	"net/http"
 	"path/filepath"
-	"time"
 
 	"github.com/sothutu/sothutu/display/board"
 	"github.com/sothutu/sothutu/display/voice"
@@ -57,12 +54,11 @@ func run(ctx context.Context, cfg *config, log *slog.Logger) error {
 	l.Subscribe(protocol.CallTopic(cfg.Centre), b.HandleMessage)
 	l.Subscribe(protocol.AllState(cfg.Centre), b.HandleMessage)
 
-	ln, err := net.Listen("tcp", cfg.Listen)
+	page, err := lifecycle.Listen(cfg.Listen, b.Handler())
 	if err != nil {
 		return fmt.Errorf("board page: %w", err)
 	}
-	srv := &http.Server{Handler: b.Handler(), ReadHeaderTimeout: 5 * time.Second}
-	log.Info("board page", "url", "http://"+ln.Addr().String()+"/")
+	log.Info("board page", "url", "http://"+page.Addr()+"/")
 
 	// The parts end together: the first to fail stops the others, and
 	// its error ends the program, for systemd to restart it.
@@ -74,6 +70,6 @@ func run(ctx context.Context, cfg *config, log *slog.Logger) error {
 	if announcer != nil {
 		parts.Go("voice", announcer.Run)
 	}
-	parts.Go("board page", func(ctx context.Context) error { return lifecycle.Serve(ctx, srv, ln) })
+	parts.Go("board page", page.Serve)
 	return parts.Wait()
 }

@@ -10,11 +10,8 @@ import (
 	"fmt"
 	"image"
 	"log/slog"
-	"net"
-	"net/http"
 	"path/filepath"
 	"sync"
-	"time"
 
 	"periph.io/x/conn/v3/gpio"
 
@@ -74,19 +71,18 @@ func run(ctx context.Context, cfg *config, pins func(names, fields []string) ([]
 		return err
 	}
 
-	ln, err := net.Listen("tcp", cfg.Touch)
+	page, err := lifecycle.Listen(cfg.Touch, k.Handler())
 	if err != nil {
 		return fmt.Errorf("touch page: %w", err)
 	}
-	srv := &http.Server{Handler: k.Handler(), ReadHeaderTimeout: 5 * time.Second}
-	log.Info("touch page", "url", "http://"+ln.Addr().String()+"/")
+	log.Info("touch page", "url", "http://"+page.Addr()+"/")
 
 	// The parts end together: the first to fail stops the others, and its
 	// error ends the program, for systemd to restart it.
 	parts, _ := lifecycle.NewGroup(ctx)
 	parts.Go("link", l.Run)
 	parts.Go("kiosk", k.Run)
-	parts.Go("touch page", func(ctx context.Context) error { return lifecycle.Serve(ctx, srv, ln) })
+	parts.Go("touch page", page.Serve)
 	if len(gp) > 0 {
 		buttons := make([]kiosk.Button, len(gp))
 		for i, b := range cfg.Buttons {
