@@ -136,34 +136,25 @@ func (b *Board) HandleMessage(topic string, payload []byte) {
 	}
 	switch t.Kind {
 	case protocol.KindBoard:
-		s, err := protocol.Decode[protocol.BoardState](payload)
-		if err != nil {
-			b.log.Warn("bad board state", "topic", topic, "err", err)
-			return
-		}
-		b.SetBoard(s)
+		take(b, "board state", topic, payload, b.SetBoard)
 	case protocol.KindService:
-		s, err := protocol.Decode[protocol.ServiceState](payload)
-		if err != nil {
-			b.log.Warn("bad service state", "topic", topic, "err", err)
-			return
-		}
-		b.SetService(s)
+		take(b, "service state", topic, payload, b.SetService)
 	case protocol.KindController:
-		s, err := protocol.Decode[protocol.ControllerState](payload)
-		if err != nil {
-			b.log.Warn("bad controller state", "topic", topic, "err", err)
-			return
-		}
-		b.SetController(s)
+		take(b, "controller state", topic, payload, b.SetController)
 	case protocol.KindCall:
-		c, err := protocol.Decode[protocol.Call](payload)
-		if err != nil {
-			b.log.Warn("bad call", "topic", topic, "err", err)
-			return
-		}
-		b.AddCall(c)
+		take(b, "call", topic, payload, b.AddCall)
 	}
+}
+
+// take decodes payload and hands it to set; a payload that does not
+// decode is logged as a bad what and dropped.
+func take[T protocol.Payload](b *Board, what, topic string, payload []byte, set func(T)) {
+	v, err := protocol.Decode[T](payload)
+	if err != nil {
+		b.log.Warn("bad "+what, "topic", topic, "err", err)
+		return
+	}
+	set(v)
 }
 
 // SetBoard takes the controller's retained board state.
