@@ -87,24 +87,27 @@ func stamp(p any) {
 		v.V = Version
 	case *AdviceState:
 		v.V = Version
-		if v.Moves == nil {
-			v.Moves = []Move{}
-		}
+		v.Moves = orEmpty(v.Moves)
 	case *AlertState:
 		v.V = Version
-		if v.Alerts == nil {
-			v.Alerts = []Alert{}
-		}
+		v.Alerts = orEmpty(v.Alerts)
 	case *Figures:
 		v.V = Version
-		if v.Services == nil {
-			v.Services = []ServiceFigures{}
-		}
+		v.Services = orEmpty(v.Services)
 	case *FiguresAck:
 		v.V = Version
 	case *Presence:
 		v.V = Version
 	}
+}
+
+// orEmpty is list, or an empty list for nil: a list these payloads carry
+// is [] on the wire, never null.
+func orEmpty[T any](list []T) []T {
+	if list == nil {
+		return []T{}
+	}
+	return list
 }
 
 func stampCalls(calls []Call) []Call {
