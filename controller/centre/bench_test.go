@@ -5,28 +5,16 @@ import (
 	"database/sql"
 	"fmt"
 	"path/filepath"
-	"slices"
 	"sync"
 	"testing"
 	"time"
 
 	mqtt "github.com/eclipse/paho.mqtt.golang"
 
+	"github.com/sothutu/sothutu/controller/centre/centretest"
 	"github.com/sothutu/sothutu/controller/engine"
 	"github.com/sothutu/sothutu/protocol"
 )
-
-// latencies collects per-operation durations and reports percentiles.
-type latencies []time.Duration
-
-func (l latencies) report(b *testing.B) {
-	if len(l) == 0 {
-		return
-	}
-	slices.Sort(l)
-	b.ReportMetric(float64(l[len(l)/2].Microseconds()), "p50-µs")
-	b.ReportMetric(float64(l[len(l)*99/100].Microseconds()), "p99-µs")
-}
 
 // BenchmarkRoundTrip compares, on each broker, a raw QoS 1 request/reply
 // round trip between two clients (no controller) with a call next through
@@ -49,7 +37,7 @@ func BenchmarkRoundTrip(b *testing.B) {
 			dev := c.client(b, "counter-1")
 			got := subscribe(b, dev, reply)
 			payload := []byte(`{"v":1,"key":"k","op":"call_next"}`)
-			var lat latencies
+			var lat centretest.Latencies
 			b.ResetTimer()
 			for range b.N {
 				start := time.Now()
@@ -58,7 +46,7 @@ func BenchmarkRoundTrip(b *testing.B) {
 				lat = append(lat, time.Since(start))
 			}
 			b.StopTimer()
-			lat.report(b)
+			lat.Report(b)
 		})
 		b.Run(br.name+"/call-next", func(b *testing.B) {
 			c := startCentre(b, br.start)
@@ -71,7 +59,7 @@ func BenchmarkRoundTrip(b *testing.B) {
 			case <-states:
 			case <-time.After(time.Second):
 			}
-			var lat latencies
+			var lat centretest.Latencies
 			b.ResetTimer()
 			for i := range b.N {
 				start := time.Now()
@@ -82,7 +70,7 @@ func BenchmarkRoundTrip(b *testing.B) {
 				lat = append(lat, time.Since(start))
 			}
 			b.StopTimer()
-			lat.report(b)
+			lat.Report(b)
 		})
 	}
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/sothutu/sothutu/controller/broker"
 	"github.com/sothutu/sothutu/controller/broker/mosquittotest"
 	"github.com/sothutu/sothutu/controller/centre"
+	"github.com/sothutu/sothutu/controller/centre/centretest"
 	"github.com/sothutu/sothutu/controller/config"
 	"github.com/sothutu/sothutu/controller/engine"
 	"github.com/sothutu/sothutu/controller/store"
@@ -116,20 +117,7 @@ func (c *centreUnderTest) waitOnline(t testing.TB) {
 // device starts a device link for id.
 func (c *centreUnderTest) device(t testing.TB, id string) *link.Link {
 	t.Helper()
-	d, ok := c.cfg.Device(id)
-	if !ok {
-		t.Fatalf("no device %s", id)
-	}
-	l, err := link.New(link.Options{Broker: c.url, Centre: c.cfg.ID, Device: id, Kind: d.Kind,
-		Password: d.Password, StateDir: filepath.Join(c.dir, id), Logger: quiet})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { l.Run(ctx); close(done) }()
-	t.Cleanup(func() { cancel(); <-done })
-	return l
+	return centretest.Device(t, c.cfg, c.url, c.dir, id, quiet)
 }
 
 // client connects a raw MQTT client with a device's credentials.
@@ -157,17 +145,7 @@ func subscribe(t testing.TB, cl mqtt.Client, topic string) <-chan []byte {
 
 func within(t testing.TB, what string, ch <-chan []byte, ok func([]byte) bool) {
 	t.Helper()
-	timeout := time.After(10 * time.Second)
-	for {
-		select {
-		case b := <-ch:
-			if ok(b) {
-				return
-			}
-		case <-timeout:
-			t.Fatalf("no %s within 10s", what)
-		}
-	}
+	withinTicks(t, what, ch, nil, 0, ok)
 }
 
 // A citizen takes a ticket at a kiosk, a counter calls next, and the hall

@@ -6,12 +6,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/sothutu/sothutu/controller/centre"
+	"github.com/sothutu/sothutu/controller/centre/centretest"
 	"github.com/sothutu/sothutu/controller/engine"
 	"github.com/sothutu/sothutu/controller/pages/pagestest"
 	"github.com/sothutu/sothutu/protocol"
@@ -33,7 +33,7 @@ func BenchmarkLiveDelay(b *testing.B) {
 			ctl := s.centre.Controller()
 			ctx := context.Background()
 			actor := engine.Actor{Device: "web:lan", Kind: protocol.DeviceCounter, Counter: "1"}
-			var lat latencies
+			var lat centretest.Latencies
 			b.ResetTimer()
 			for i := range b.N {
 				b.StopTimer()
@@ -57,20 +57,9 @@ func BenchmarkLiveDelay(b *testing.B) {
 				}
 				lat = append(lat, time.Since(start))
 			}
-			lat.report(b)
+			lat.Report(b)
 		})
 	}
-}
-
-type latencies []time.Duration
-
-func (l latencies) report(b *testing.B) {
-	if len(l) == 0 {
-		return
-	}
-	slices.Sort(l)
-	b.ReportMetric(float64(l[len(l)/2].Microseconds()), "p50-µs")
-	b.ReportMetric(float64(l[len(l)*99/100].Microseconds()), "p99-µs")
 }
 
 type overview struct{ centre.Overview }

@@ -15,8 +15,10 @@ import (
 
 	"github.com/chromedp/chromedp"
 
-	"github.com/sothutu/sothutu/controller/web/webtest"
 	"github.com/xuri/excelize/v2"
+
+	"github.com/sothutu/sothutu/controller/centre/centretest"
+	"github.com/sothutu/sothutu/controller/web/webtest"
 
 	"github.com/sothutu/sothutu/firmware/link"
 	"github.com/sothutu/sothutu/protocol"
@@ -37,17 +39,7 @@ func save(t *testing.T, name string, png []byte) {
 // device runs a device of the example centre over the real broker.
 func device(t testing.TB, s *site, id string) *link.Link {
 	t.Helper()
-	d, _ := s.centre.Config.Device(id)
-	l, err := link.New(link.Options{Broker: s.centre.URL, Centre: s.centre.Config.ID, Device: id, Kind: d.Kind,
-		Password: d.Password, StateDir: filepath.Join(s.centre.Dir, id), Logger: quiet})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { l.Run(ctx); close(done) }()
-	t.Cleanup(func() { cancel(); <-done })
-	return l
+	return centretest.Device(t, s.centre.Config, s.centre.URL, s.centre.Dir, id, quiet)
 }
 
 func request(t testing.TB, l *link.Link, req protocol.Request) protocol.Reply {
