@@ -354,13 +354,8 @@ func (p *kioskProcess) kill() {
 // of the ticket's image, and started again on its state: the ticket is
 // printed then (marked as a reprint) and callable; nothing stays held.
 func TestKilledBeforePrinting(t *testing.T) {
-	needFont(t)
-	c := centretest.Start(t, centretest.Options{Logger: quiet})
-	paper := escpostest.NewDevice(576)
-	wire := servePrinter(t, paper)
-	p, cfg := newKioskProcess(t, c, wire.addr)
-	p.start()
-	waitReady(t, p.url)
+	k := startKillable(t)
+	c, paper, wire, p, cfg := k.centre, k.paper, k.wire, k.process, k.cfg
 
 	given := killAtJob(t, p, paper, wire)
 	if given.Number == "" {
@@ -381,13 +376,8 @@ func TestKilledBeforePrinting(t *testing.T) {
 // An offline ticket journalled, the kiosk killed before it printed, then
 // started again: the ticket is printed, then handed over.
 func TestOfflineKilledBeforePrinting(t *testing.T) {
-	needFont(t)
-	c := centretest.Start(t, centretest.Options{Logger: quiet})
-	paper := escpostest.NewDevice(576)
-	wire := servePrinter(t, paper)
-	p, cfg := newKioskProcess(t, c, wire.addr)
-	p.start()
-	waitReady(t, p.url)
+	k := startKillable(t)
+	c, paper, wire, p, cfg := k.centre, k.paper, k.wire, k.process, k.cfg
 	c.Stop()
 	eventually(t, "the kiosk offline", func() bool {
 		st, err := pageState(p.url)
@@ -403,6 +393,27 @@ func TestOfflineKilledBeforePrinting(t *testing.T) {
 	c.Restart()
 	eventually(t, given.Number+" handed over", func() bool { _, ok := ticketsOf(t, c)[given.Number]; return ok })
 	audit(t, c, cfg, paper, map[string]protocol.Ticket{given.Number: given})
+}
+
+// killable is what the kill tests start with: a controller, a printer on
+// TCP and the kiosk's program on them, its page ready.
+type killable struct {
+	centre  *centretest.Centre
+	paper   *escpostest.Device
+	wire    *printerWire
+	process *kioskProcess
+	cfg     *config
+}
+
+func startKillable(t *testing.T) killable {
+	t.Helper()
+	needFont(t)
+	k := killable{centre: centretest.Start(t, centretest.Options{Logger: quiet}), paper: escpostest.NewDevice(576)}
+	k.wire = servePrinter(t, k.paper)
+	k.process, k.cfg = newKioskProcess(t, k.centre, k.wire.addr)
+	k.process.start()
+	waitReady(t, k.process.url)
+	return k
 }
 
 // killAtJob presses A on the kiosk's touch page and kills the kiosk as
