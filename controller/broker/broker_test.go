@@ -79,6 +79,17 @@ var targets = []target{
 	{name: "mosquitto", start: func(t *testing.T) string { return mosquittotest.Start(t, accounts).Addr() }},
 }
 
+// onEachBroker runs test on each target in parallel, each on a broker of
+// its own at addr.
+func onEachBroker(t *testing.T, test func(t *testing.T, b target, addr string)) {
+	for _, b := range targets {
+		t.Run(b.name, func(t *testing.T) {
+			t.Parallel()
+			test(t, b, b.start(t))
+		})
+	}
+}
+
 func startEmbedded(t *testing.T) string {
 	t.Helper()
 	// Logging at Debug to io.Discard runs every log call of the broker.
@@ -113,21 +124,27 @@ type dialOpts struct {
 	conns                        chan net.Conn // receives the connection, for tests that cut it
 }
 
-// dial connects with the options and returns the client, or the connect
-// error. The client is disconnected when the test ends.
-func dial(t *testing.T, addr string, o dialOpts) (*client, error) {
-	t.Helper()
-	c := &client{name: o.username, notify: make(chan struct{}, 1), lost: make(chan error, 1)}
-	opts := paho.NewClientOptions().
+// clientOptions are a test client's: a clean session, no retries, the
+// test's timeouts.
+func clientOptions(addr, clientID string) *paho.ClientOptions {
+	return paho.NewClientOptions().
 		AddBroker("tcp://" + addr).
-		SetClientID(o.clientID).
+		SetClientID(clientID).
 		SetCleanSession(true).
 		// Explicitly 3.1.1, or paho retries a refused connection as 3.1.
 		SetProtocolVersion(4).
 		SetAutoReconnect(false).
 		SetConnectRetry(false).
 		SetConnectTimeout(timeout).
-		SetWriteTimeout(timeout).
+		SetWriteTimeout(timeout)
+}
+
+// dial connects with the options and returns the client, or the connect
+// error. The client is disconnected when the test ends.
+func dial(t *testing.T, addr string, o dialOpts) (*client, error) {
+	t.Helper()
+	c := &client{name: o.username, notify: make(chan struct{}, 1), lost: make(chan error, 1)}
+	opts := clientOptions(addr, o.clientID).
 		SetKeepAlive(30 * time.Second).
 		SetDefaultPublishHandler(c.handle).
 		SetConnectionLostHandler(func(_ paho.Client, err error) { c.lost <- err })
@@ -291,27 +308,23 @@ func TestAuthentication(t *testing.T) {
 		{name: "another account's password", o: dialOpts{username: "kiosk1", password: "c3-pw", clientID: "kiosk1"}},
 		{name: "controller with a device's password", o: dialOpts{username: "controller", password: "k1-pw", clientID: "controller"}},
 	}
-	for _, b := range targets {
-		t.Run(b.name, func(t *testing.T) {
-			t.Parallel()
-			addr := b.start(t)
-			for _, tc := range cases {
-				t.Run(tc.name, func(t *testing.T) {
-					c, err := dial(t, addr, tc.o)
-					if tc.ok {
-						if err != nil {
-							t.Fatalf("connect: %v, want accepted", err)
-						}
-						c.Disconnect(100)
-						return
+	onEachBroker(t, func(t *testing.T, b target, addr string) {
+		for _, tc := range cases {
+			t.Run(tc.name, func(t *testing.T) {
+				c, err := dial(t, addr, tc.o)
+				if tc.ok {
+					if err != nil {
+						t.Fatalf("connect: %v, want accepted", err)
 					}
-					if !errors.Is(err, packets.ErrorRefusedNotAuthorised) && !errors.Is(err, packets.ErrorRefusedBadUsernameOrPassword) {
-						t.Fatalf("connect: %v, want refused as not authorised or bad username or password", err)
-					}
-				})
-			}
-		})
-	}
+					c.Disconnect(100)
+					return
+				}
+				if !errors.Is(err, packets.ErrorRefusedNotAuthorised) && !errors.Is(err, packets.ErrorRefusedBadUsernameOrPassword) {
+					t.Fatalf("connect: %v, want refused as not authorised or bad username or password", err)
+				}
+			})
+		}
+	})
 }
 
 func TestPublishAccess(t *testing.T) {
@@ -344,47 +357,43 @@ func TestPublishAccess(t *testing.T) {
 		{name: "controller in another centre", user: "controller", topic: protocol.ReplyTopic(hn, "kiosk-hn"), qos: 1},
 		{name: "controller in another centre qos 0", user: "controller", topic: protocol.CounterTopic(hn, "1"), qos: 0},
 	}
-	for _, b := range targets {
-		t.Run(b.name, func(t *testing.T) {
-			t.Parallel()
-			addr := b.start(t)
-			mon := monitors(t, addr)
-			for i, tc := range cases {
-				t.Run(tc.name, func(t *testing.T) {
-					a := account(t, tc.user)
-					pub := connect(t, addr, tc.user)
-					payload := fmt.Sprintf("publish %d %s", i, tc.name)
-					err := pub.publish(t, tc.topic, tc.qos, false, payload)
-					obs := mon[centreOf(tc.topic)]
-					if tc.want {
-						if err != nil {
-							t.Fatalf("publish: %v", err)
-						}
-						if obs.await(payload, timeout) == nil {
-							t.Fatalf("%s on %s not delivered in %v", tc.user, tc.topic, timeout)
-						}
-						return
+	onEachBroker(t, func(t *testing.T, b target, addr string) {
+		mon := monitors(t, addr)
+		for i, tc := range cases {
+			t.Run(tc.name, func(t *testing.T) {
+				a := account(t, tc.user)
+				pub := connect(t, addr, tc.user)
+				payload := fmt.Sprintf("publish %d %s", i, tc.name)
+				err := pub.publish(t, tc.topic, tc.qos, false, payload)
+				obs := mon[centreOf(tc.topic)]
+				if tc.want {
+					if err != nil {
+						t.Fatalf("publish: %v", err)
 					}
-					// Refused. A fence published after the refused
-					// message arrives after it would have: from the same
-					// connection, or from the monitor's once the embedded
-					// broker has ended the publisher's for a QoS 1 publish.
-					fence := payload + " fence"
-					fencer, fenceTopic := pub, writable(a)
-					if err != nil || !pub.IsConnectionOpen() {
-						fencer, fenceTopic = obs, protocol.ControllerTopic(centreOf(tc.topic))
+					if obs.await(payload, timeout) == nil {
+						t.Fatalf("%s on %s not delivered in %v", tc.user, tc.topic, timeout)
 					}
-					fencer.mustPublish(t, fenceTopic, 1, false, fence)
-					if mon[centreOf(fenceTopic)].await(fence, timeout) == nil {
-						t.Fatalf("fence on %s not delivered in %v", fenceTopic, timeout)
-					}
-					if m := obs.await(payload, quiet); m != nil {
-						t.Fatalf("%s published on %s, want refused", tc.user, m.Topic())
-					}
-				})
-			}
-		})
-	}
+					return
+				}
+				// Refused. A fence published after the refused
+				// message arrives after it would have: from the same
+				// connection, or from the monitor's once the embedded
+				// broker has ended the publisher's for a QoS 1 publish.
+				fence := payload + " fence"
+				fencer, fenceTopic := pub, writable(a)
+				if err != nil || !pub.IsConnectionOpen() {
+					fencer, fenceTopic = obs, protocol.ControllerTopic(centreOf(tc.topic))
+				}
+				fencer.mustPublish(t, fenceTopic, 1, false, fence)
+				if mon[centreOf(fenceTopic)].await(fence, timeout) == nil {
+					t.Fatalf("fence on %s not delivered in %v", fenceTopic, timeout)
+				}
+				if m := obs.await(payload, quiet); m != nil {
+					t.Fatalf("%s published on %s, want refused", tc.user, m.Topic())
+				}
+			})
+		}
+	})
 }
 
 func TestSubscribeAccess(t *testing.T) {
@@ -423,61 +432,57 @@ func TestSubscribeAccess(t *testing.T) {
 		{name: "controller other centre", user: "controller", filter: "qs/v1/hn02/#", topic: protocol.ReplyTopic(hn, "kiosk-hn")},
 		{name: "controller everything", user: "controller", filter: "#", topic: protocol.ReplyTopic(hn, "kiosk-hn")},
 	}
-	for _, b := range targets {
-		t.Run(b.name, func(t *testing.T) {
-			t.Parallel()
-			addr := b.start(t)
-			mon := monitors(t, addr)
-			for i, tc := range cases {
-				t.Run(tc.name, func(t *testing.T) {
-					a := account(t, tc.user)
-					payload := fmt.Sprintf("subscribe %d %s", i, tc.name)
-					src := mon[centreOf(tc.topic)]
-					if tc.retained {
-						src.mustPublish(t, tc.topic, 1, true, payload)
-						// The broker may acknowledge a publish before it has
-						// stored and fanned it out; the acknowledgement of a
-						// second one from the same connection comes after.
-						src.mustPublish(t, tc.topic, 1, false, payload+" stored")
+	onEachBroker(t, func(t *testing.T, b target, addr string) {
+		mon := monitors(t, addr)
+		for i, tc := range cases {
+			t.Run(tc.name, func(t *testing.T) {
+				a := account(t, tc.user)
+				payload := fmt.Sprintf("subscribe %d %s", i, tc.name)
+				src := mon[centreOf(tc.topic)]
+				if tc.retained {
+					src.mustPublish(t, tc.topic, 1, true, payload)
+					// The broker may acknowledge a publish before it has
+					// stored and fanned it out; the acknowledgement of a
+					// second one from the same connection comes after.
+					src.mustPublish(t, tc.topic, 1, false, payload+" stored")
+				}
+				sub := connect(t, addr, tc.user)
+				if !sub.subscribe(t, readable(a)) {
+					t.Fatalf("subscription to own %s refused", readable(a))
+				}
+				granted := sub.subscribe(t, tc.filter)
+				if tc.want && !granted {
+					t.Fatalf("subscription to %s refused, want granted", tc.filter)
+				}
+				if !tc.want && granted && b.refusesSubscriptions {
+					t.Errorf("subscription to %s granted, want refused", tc.filter)
+				}
+				if !tc.retained {
+					src.mustPublish(t, tc.topic, 1, false, payload)
+				}
+				if tc.want {
+					m := sub.await(payload, timeout)
+					if m == nil {
+						t.Fatalf("%s not delivered through %s in %v", tc.topic, tc.filter, timeout)
 					}
-					sub := connect(t, addr, tc.user)
-					if !sub.subscribe(t, readable(a)) {
-						t.Fatalf("subscription to own %s refused", readable(a))
+					if m.Retained() != tc.retained {
+						t.Errorf("retained flag %v, want %v", m.Retained(), tc.retained)
 					}
-					granted := sub.subscribe(t, tc.filter)
-					if tc.want && !granted {
-						t.Fatalf("subscription to %s refused, want granted", tc.filter)
-					}
-					if !tc.want && granted && b.refusesSubscriptions {
-						t.Errorf("subscription to %s granted, want refused", tc.filter)
-					}
-					if !tc.retained {
-						src.mustPublish(t, tc.topic, 1, false, payload)
-					}
-					if tc.want {
-						m := sub.await(payload, timeout)
-						if m == nil {
-							t.Fatalf("%s not delivered through %s in %v", tc.topic, tc.filter, timeout)
-						}
-						if m.Retained() != tc.retained {
-							t.Errorf("retained flag %v, want %v", m.Retained(), tc.retained)
-						}
-						return
-					}
-					// A fence from the subscriber's centre monitor; from the
-					// same connection as the message in the same centre.
-					fence := payload + " fence"
-					mon[a.Centre].mustPublish(t, readable(a), 1, false, fence)
-					if sub.await(fence, timeout) == nil {
-						t.Fatalf("fence on %s not delivered in %v", readable(a), timeout)
-					}
-					if m := sub.await(payload, quiet); m != nil {
-						t.Fatalf("%s received %s through %s, want nothing", tc.user, m.Topic(), tc.filter)
-					}
-				})
-			}
-		})
-	}
+					return
+				}
+				// A fence from the subscriber's centre monitor; from the
+				// same connection as the message in the same centre.
+				fence := payload + " fence"
+				mon[a.Centre].mustPublish(t, readable(a), 1, false, fence)
+				if sub.await(fence, timeout) == nil {
+					t.Fatalf("fence on %s not delivered in %v", readable(a), timeout)
+				}
+				if m := sub.await(payload, quiet); m != nil {
+					t.Fatalf("%s received %s through %s, want nothing", tc.user, m.Topic(), tc.filter)
+				}
+			})
+		}
+	})
 }
 
 func TestLastWill(t *testing.T) {
@@ -494,52 +499,48 @@ func TestLastWill(t *testing.T) {
 		{name: "controller status from a device", user: "counter3", will: protocol.ControllerTopic(hcm)},
 		{name: "other centre", user: "controller", will: protocol.ControllerTopic(hn)},
 	}
-	for _, b := range targets {
-		t.Run(b.name, func(t *testing.T) {
-			t.Parallel()
-			addr := b.start(t)
-			mon := monitors(t, addr)
-			for i, tc := range cases {
-				t.Run(tc.name, func(t *testing.T) {
-					a := account(t, tc.user)
-					payload := fmt.Sprintf("will %d %s", i, tc.name)
-					o := dialOpts{username: a.Username, password: a.Password, clientID: a.Username,
-						will: tc.will, willPayload: payload, conns: make(chan net.Conn, 1)}
-					_, err := dial(t, addr, o)
-					if err != nil {
-						if tc.want || !errors.Is(err, packets.ErrorRefusedNotAuthorised) && !errors.Is(err, packets.ErrorRefusedBadUsernameOrPassword) {
-							t.Fatalf("connect with will on %s: %v", tc.will, err)
-						}
-						return
+	onEachBroker(t, func(t *testing.T, b target, addr string) {
+		mon := monitors(t, addr)
+		for i, tc := range cases {
+			t.Run(tc.name, func(t *testing.T) {
+				a := account(t, tc.user)
+				payload := fmt.Sprintf("will %d %s", i, tc.name)
+				o := dialOpts{username: a.Username, password: a.Password, clientID: a.Username,
+					will: tc.will, willPayload: payload, conns: make(chan net.Conn, 1)}
+				_, err := dial(t, addr, o)
+				if err != nil {
+					if tc.want || !errors.Is(err, packets.ErrorRefusedNotAuthorised) && !errors.Is(err, packets.ErrorRefusedBadUsernameOrPassword) {
+						t.Fatalf("connect with will on %s: %v", tc.will, err)
 					}
-					if !tc.want && b.refusesWills {
-						t.Fatalf("connect with will on %s accepted, want refused", tc.will)
+					return
+				}
+				if !tc.want && b.refusesWills {
+					t.Fatalf("connect with will on %s accepted, want refused", tc.will)
+				}
+				// Cut the connection without DISCONNECT, as a power cut would.
+				(<-o.conns).Close()
+				obs := mon[centreOf(tc.will)]
+				if tc.want {
+					if obs.await(payload, timeout) == nil {
+						t.Fatalf("will on %s not delivered in %v", tc.will, timeout)
 					}
-					// Cut the connection without DISCONNECT, as a power cut would.
-					(<-o.conns).Close()
-					obs := mon[centreOf(tc.will)]
-					if tc.want {
-						if obs.await(payload, timeout) == nil {
-							t.Fatalf("will on %s not delivered in %v", tc.will, timeout)
-						}
-						return
-					}
-					// Once a successor has connected with the same client id,
-					// the broker has dealt with the old connection's will:
-					// on the cut if it noticed it, else on the takeover.
-					connect(t, addr, tc.user)
-					fence := payload + " fence"
-					obs.mustPublish(t, protocol.ControllerTopic(centreOf(tc.will)), 1, false, fence)
-					if obs.await(fence, timeout) == nil {
-						t.Fatalf("fence not delivered in %v", timeout)
-					}
-					if m := obs.await(payload, quiet); m != nil {
-						t.Fatalf("will published on %s, want dropped", m.Topic())
-					}
-				})
-			}
-		})
-	}
+					return
+				}
+				// Once a successor has connected with the same client id,
+				// the broker has dealt with the old connection's will:
+				// on the cut if it noticed it, else on the takeover.
+				connect(t, addr, tc.user)
+				fence := payload + " fence"
+				obs.mustPublish(t, protocol.ControllerTopic(centreOf(tc.will)), 1, false, fence)
+				if obs.await(fence, timeout) == nil {
+					t.Fatalf("fence not delivered in %v", timeout)
+				}
+				if m := obs.await(payload, quiet); m != nil {
+					t.Fatalf("will published on %s, want dropped", m.Topic())
+				}
+			})
+		}
+	})
 }
 
 // TestSessionTakeover checks that an account cannot take over a connected
@@ -554,37 +555,33 @@ func TestSessionTakeover(t *testing.T) {
 		{name: "device takes controller's id", victim: "controller", intruder: "kiosk1"},
 		{name: "other centre's device", victim: "kiosk1", intruder: "kiosk-hn"},
 	}
-	for _, b := range targets {
-		t.Run(b.name, func(t *testing.T) {
-			t.Parallel()
-			addr := b.start(t)
-			mon := monitors(t, addr)
-			for i, tc := range cases {
-				t.Run(tc.name, func(t *testing.T) {
-					victim := connect(t, addr, tc.victim)
-					in := account(t, tc.intruder)
-					_, err := dial(t, addr, dialOpts{username: in.Username, password: in.Password, clientID: tc.victim})
-					if b.refusesClientIDs && err == nil {
-						t.Errorf("%s connected with client id %s, want refused", tc.intruder, tc.victim)
-					}
-					// The victim's connection still works.
-					va := account(t, tc.victim)
-					payload := fmt.Sprintf("takeover %d", i)
-					if err := victim.publish(t, writable(va), 1, false, payload); err != nil {
-						t.Fatalf("victim publish: %v", err)
-					}
-					if mon[va.Centre].await(payload, timeout) == nil {
-						t.Fatalf("victim's publish not delivered in %v", timeout)
-					}
-					select {
-					case err := <-victim.lost:
-						t.Fatalf("victim lost its connection: %v", err)
-					default:
-					}
-				})
-			}
-		})
-	}
+	onEachBroker(t, func(t *testing.T, b target, addr string) {
+		mon := monitors(t, addr)
+		for i, tc := range cases {
+			t.Run(tc.name, func(t *testing.T) {
+				victim := connect(t, addr, tc.victim)
+				in := account(t, tc.intruder)
+				_, err := dial(t, addr, dialOpts{username: in.Username, password: in.Password, clientID: tc.victim})
+				if b.refusesClientIDs && err == nil {
+					t.Errorf("%s connected with client id %s, want refused", tc.intruder, tc.victim)
+				}
+				// The victim's connection still works.
+				va := account(t, tc.victim)
+				payload := fmt.Sprintf("takeover %d", i)
+				if err := victim.publish(t, writable(va), 1, false, payload); err != nil {
+					t.Fatalf("victim publish: %v", err)
+				}
+				if mon[va.Centre].await(payload, timeout) == nil {
+					t.Fatalf("victim's publish not delivered in %v", timeout)
+				}
+				select {
+				case err := <-victim.lost:
+					t.Fatalf("victim lost its connection: %v", err)
+				default:
+				}
+			})
+		}
+	})
 }
 
 // TestReconnect reconnects a device many times in a row, half the time after
@@ -593,27 +590,23 @@ func TestSessionTakeover(t *testing.T) {
 // new connection must receive its replies.
 func TestReconnect(t *testing.T) {
 	const rounds = 200
-	for _, b := range targets {
-		t.Run(b.name, func(t *testing.T) {
-			t.Parallel()
-			addr := b.start(t)
-			mon := monitors(t, addr)
-			var prev *client
-			for i := range rounds {
-				if prev != nil && i%2 == 0 {
-					prev.Disconnect(100)
-				}
-				c := connect(t, addr, "kiosk1")
-				if !c.subscribe(t, protocol.ReplyTopic(hcm, "kiosk1")) {
-					t.Fatalf("round %d: subscription refused", i)
-				}
-				payload := fmt.Sprintf("reply %d", i)
-				mon[hcm].mustPublish(t, protocol.ReplyTopic(hcm, "kiosk1"), 1, false, payload)
-				if c.await(payload, timeout) == nil {
-					t.Fatalf("round %d: reply not delivered in %v", i, timeout)
-				}
-				prev = c
+	onEachBroker(t, func(t *testing.T, b target, addr string) {
+		mon := monitors(t, addr)
+		var prev *client
+		for i := range rounds {
+			if prev != nil && i%2 == 0 {
+				prev.Disconnect(100)
 			}
-		})
-	}
+			c := connect(t, addr, "kiosk1")
+			if !c.subscribe(t, protocol.ReplyTopic(hcm, "kiosk1")) {
+				t.Fatalf("round %d: subscription refused", i)
+			}
+			payload := fmt.Sprintf("reply %d", i)
+			mon[hcm].mustPublish(t, protocol.ReplyTopic(hcm, "kiosk1"), 1, false, payload)
+			if c.await(payload, timeout) == nil {
+				t.Fatalf("round %d: reply not delivered in %v", i, timeout)
+			}
+			prev = c
+		}
+	})
 }

@@ -84,34 +84,30 @@ func TestClientIDs(t *testing.T) {
 // request arrives at QoS 1, and retained state reaches a late subscriber
 // marked retained, then live updates unmarked.
 func TestQoS1Retained(t *testing.T) {
-	for _, b := range targets {
-		t.Run(b.name, func(t *testing.T) {
-			t.Parallel()
-			addr := b.start(t)
-			controller := connect(t, addr, "controller")
-			controller.subscribe(t, protocol.AllRequests(hcm))
-			counter := connect(t, addr, "counter3")
-			counter.mustPublish(t, protocol.RequestTopic(hcm, "counter3"), 1, false, "call next")
-			m := controller.await("call next", timeout)
-			if m == nil {
-				t.Fatalf("request not delivered in %v", timeout)
-			}
-			if m.Qos() != 1 {
-				t.Errorf("request delivered at QoS %d, want 1", m.Qos())
-			}
+	onEachBroker(t, func(t *testing.T, b target, addr string) {
+		controller := connect(t, addr, "controller")
+		controller.subscribe(t, protocol.AllRequests(hcm))
+		counter := connect(t, addr, "counter3")
+		counter.mustPublish(t, protocol.RequestTopic(hcm, "counter3"), 1, false, "call next")
+		m := controller.await("call next", timeout)
+		if m == nil {
+			t.Fatalf("request not delivered in %v", timeout)
+		}
+		if m.Qos() != 1 {
+			t.Errorf("request delivered at QoS %d, want 1", m.Qos())
+		}
 
-			controller.mustPublish(t, protocol.CounterTopic(hcm, "3"), 1, true, "serving A001")
-			kiosk := connect(t, addr, "kiosk1")
-			kiosk.subscribe(t, protocol.AllState(hcm))
-			if m := kiosk.await("serving A001", timeout); m == nil || !m.Retained() {
-				t.Fatalf("retained state: got %v, want a retained message", m)
-			}
-			controller.mustPublish(t, protocol.CounterTopic(hcm, "3"), 1, true, "serving A002")
-			if m := kiosk.await("serving A002", timeout); m == nil || m.Retained() {
-				t.Fatalf("live state: got %v, want a message not marked retained", m)
-			}
-		})
-	}
+		controller.mustPublish(t, protocol.CounterTopic(hcm, "3"), 1, true, "serving A001")
+		kiosk := connect(t, addr, "kiosk1")
+		kiosk.subscribe(t, protocol.AllState(hcm))
+		if m := kiosk.await("serving A001", timeout); m == nil || !m.Retained() {
+			t.Fatalf("retained state: got %v, want a retained message", m)
+		}
+		controller.mustPublish(t, protocol.CounterTopic(hcm, "3"), 1, true, "serving A002")
+		if m := kiosk.await("serving A002", timeout); m == nil || m.Retained() {
+			t.Fatalf("live state: got %v, want a message not marked retained", m)
+		}
+	})
 }
 
 func TestCloseEndsEverything(t *testing.T) {
@@ -158,6 +154,18 @@ func TestCloseEndsEverything(t *testing.T) {
 	}
 }
 
+// startLogging starts the embedded broker logging at level into buf.
+func startLogging(t *testing.T, level slog.Level) (b *broker.Embedded, buf *syncBuffer) {
+	t.Helper()
+	buf = &syncBuffer{}
+	log := slog.New(slog.NewTextHandler(buf, &slog.HandlerOptions{Level: level}))
+	b, err := broker.Start(broker.Options{Addr: "127.0.0.1:0", Accounts: accounts, Logger: log})
+	if err != nil {
+		t.Fatalf("Start: %v", err)
+	}
+	return b, buf
+}
+
 // syncBuffer is a log destination safe for the broker's goroutines.
 type syncBuffer struct {
 	mu sync.Mutex
@@ -195,12 +203,7 @@ func TestLogs(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.level.String(), func(t *testing.T) {
-			var buf syncBuffer
-			log := slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: tc.level}))
-			b, err := broker.Start(broker.Options{Addr: "127.0.0.1:0", Accounts: accounts, Logger: log})
-			if err != nil {
-				t.Fatalf("Start: %v", err)
-			}
+			b, buf := startLogging(t, tc.level)
 			defer b.Close()
 			if _, err := dial(t, b.Addr(), dialOpts{username: "kiosk1", password: "wrong", clientID: "kiosk1"}); err == nil {
 				t.Fatalf("connect with a wrong password accepted")
@@ -228,12 +231,7 @@ func TestLogs(t *testing.T) {
 // A device publishing thousands of messages it may not publish writes a
 // few short lines to the log: one per minute at most, with no packet in it.
 func TestRefusedFloodLog(t *testing.T) {
-	var buf syncBuffer
-	log := slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelInfo}))
-	b, err := broker.Start(broker.Options{Addr: "127.0.0.1:0", Accounts: accounts, Logger: log})
-	if err != nil {
-		t.Fatalf("Start: %v", err)
-	}
+	b, buf := startLogging(t, slog.LevelInfo)
 	defer b.Close()
 	mon := connect(t, b.Addr(), "monitor")
 	if !mon.subscribe(t, "qs/v1/"+hcm+"/#") {

@@ -197,17 +197,9 @@ type monitorDial struct {
 
 func dialMonitor(addr string, d monitorDial) (paho.Client, error) {
 	mon := monitor()
-	opts := paho.NewClientOptions().
-		AddBroker("tcp://" + addr).
-		SetClientID(d.clientID).
+	opts := clientOptions(addr, d.clientID).
 		SetUsername(mon.Username).
 		SetPassword(mon.Password).
-		SetCleanSession(true).
-		SetProtocolVersion(4).
-		SetAutoReconnect(false).
-		SetConnectRetry(false).
-		SetConnectTimeout(timeout).
-		SetWriteTimeout(timeout).
 		SetDefaultPublishHandler(d.handler)
 	c := paho.NewClient(opts)
 	if err := wait(c.Connect()); err != nil {
