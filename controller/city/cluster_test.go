@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -27,30 +28,48 @@ import (
 // back: the centres' windows fill and the city view stops. At QoS 0 they
 // are core NATS messages and flow again after a stall of a few seconds.
 // Both are run; the view advancing is required at QoS 0, logged at QoS 1.
+//
+// Each is run on a cluster of its own, in parallel, kept for the next
+// run (-count) since a cluster's start takes seconds.
 func TestIngestNATSCluster(t *testing.T) {
-	for _, qos := range []byte{0, 1} {
-		t.Run(fmt.Sprintf("acks at QoS %d", qos), func(t *testing.T) { testNATSCluster(t, qos) })
+	qos := []byte{0, 1}
+	clusters := make([]*natstest.Cluster, len(qos))
+	for i, q := range qos {
+		clusters[i] = natstest.Shared(t, fmt.Sprintf("acks at QoS %d", q), 3)
+	}
+	noLeaks(t) // the parent's, once the clusters run: its check runs once both are done
+	for i, q := range qos {
+		t.Run(fmt.Sprintf("acks at QoS %d", q), func(t *testing.T) {
+			t.Parallel()
+			testNATSCluster(t, clusters[i], q)
+		})
 	}
 }
 
-func testNATSCluster(t *testing.T, ackQoS byte) {
-	noLeaks(t)
-	cl := natstest.Start(t, 3)
+// clusterRuns numbers the runs of testNATSCluster in this process.
+var clusterRuns atomic.Int64
+
+func testNATSCluster(t *testing.T, cl *natstest.Cluster, ackQoS byte) {
+	watch := newStopwatch(t)
+	// The cluster outlives the run: this run's centres, instances and
+	// queue group are its own, so that it sees nothing of another's.
+	runID := fmt.Sprintf("r%d", clusterRuns.Add(1))
 	st := openStore(t, filepath.Join(t.TempDir(), "city.db"))
 	var ingests []*city.Ingest
 	for i, urls := range []string{cl.NATSURLs(), cl.NATS(2) + "," + cl.NATS(1) + "," + cl.NATS(0)} {
-		g := city.NewIngest(city.IngestOptions{Store: st, NATS: urls, ClientID: fmt.Sprint("city-", i),
-			Logger: quiet})
+		g := city.NewIngest(city.IngestOptions{Store: st, NATS: urls, ClientID: fmt.Sprintf("city-%s-%d", runID, i),
+			Share: "city-" + runID, Logger: quiet})
 		run(t, g)
 		ingests = append(ingests, g)
 	}
+	watch.lap("instances subscribed")
 
 	const centres, n = 21, 50 // n records each, one every 150 ms
 	const window, resendAfter = 8, 2 * time.Second
 	sims := make([]*simCentre, centres)
 	for i := range sims {
 		node := i % 3
-		sims[i] = dialCentre(fmt.Sprintf("xa-%02d", i+1),
+		sims[i] = dialCentre(fmt.Sprintf("%s-xa-%02d", runID, i+1),
 			[]string{cl.MQTT(node), cl.MQTT((node + 1) % 3), cl.MQTT((node + 2) % 3)}, ackQoS)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
@@ -63,9 +82,9 @@ func testNATSCluster(t *testing.T, ackQoS byte) {
 		}
 	})
 	for _, c := range sims {
-		eventually(t, c.id+" connected", 30*time.Second, c.client.IsConnectionOpen)
+		eventually(t, c.id+" subscribed to its acknowledgements", 30*time.Second, c.subscribedOnce)
 	}
-	time.Sleep(300 * time.Millisecond) // the subscriptions to acknowledgements
+	watch.lap("centres connected")
 	for _, c := range sims {
 		wg.Go(func() {
 			// As an uplink: in order, a window of records waiting for
@@ -99,6 +118,7 @@ func testNATSCluster(t *testing.T, ackQoS byte) {
 		return sum
 	}
 	eventually(t, "a quarter of the records stored", 30*time.Second, func() bool { return sumLastSeq() >= centres*n/4 })
+	watch.lap("a quarter stored")
 
 	cl.Kill(2)
 	down := time.Now()
@@ -124,7 +144,13 @@ func testNATSCluster(t *testing.T, ackQoS byte) {
 			t.Logf("the city view stopped while node 3 was down: acknowledgements at QoS 1 stalled")
 		}
 	}
-	cl.Restart(2)
+	watch.lap("node 3 down")
+	// Restarted: the node catches up with the others while the records
+	// flow, and serves again by the end.
+	if err := cl.Relaunch(2); err != nil {
+		t.Fatal(err)
+	}
+	watch.lap("node 3 started again")
 	deadline := time.Now().Add(45 * time.Second)
 	for _, c := range sims {
 		for !c.ackedAll(n) && time.Now().Before(deadline) {
@@ -152,6 +178,11 @@ func testNATSCluster(t *testing.T, ackQoS byte) {
 	if late {
 		t.FailNow()
 	}
+	watch.lap("every record acknowledged")
+	if err := cl.WaitReady(2); err != nil {
+		t.Fatal(err)
+	}
+	watch.lap("node 3 serving again")
 	cancel()
 	wg.Wait()
 
@@ -195,4 +226,25 @@ func testNATSCluster(t *testing.T, ackQoS byte) {
 		t.Errorf("%d records stored for the first time, want %d", stored, centres*n)
 	}
 	t.Logf("%d records stored once each, %d sent again and acknowledged again", stored, dups)
+}
+
+// stopwatch logs how long each phase of a test took.
+type stopwatch struct {
+	t           testing.TB
+	start, last time.Time
+}
+
+func newStopwatch(t testing.TB) *stopwatch {
+	now := time.Now()
+	w := &stopwatch{t: t, start: now, last: now}
+	t.Cleanup(func() { w.lap("cleaned up") })
+	return w
+}
+
+// lap logs the time since the last lap and since the start.
+func (w *stopwatch) lap(phase string) {
+	w.t.Helper()
+	now := time.Now()
+	w.t.Logf("%s: %v (%v from the start)", phase, now.Sub(w.last).Round(10*time.Millisecond), now.Sub(w.start).Round(10*time.Millisecond))
+	w.last = now
 }

@@ -36,8 +36,9 @@ type simCentre struct {
 	lags  map[int64]time.Duration // seq: from first publish to first acknowledgement
 	bad   int                     // acknowledgements not this centre's
 	// subFailed counts subscriptions to the acknowledgements refused or
-	// unanswered, each tried again a second later.
-	subFailed int
+	// unanswered, each tried again a second later; subscribed those
+	// granted.
+	subFailed, subscribed int
 }
 
 // dialCentre connects a centre to the first of brokers that answers (MQTT
@@ -57,6 +58,9 @@ func dialCentre(id string, brokers []string, ackQoS byte) *simCentre {
 			for cl.IsConnectionOpen() {
 				tok := cl.Subscribe(protocol.FiguresAckTopic(id), ackQoS, c.onAck)
 				if tok.WaitTimeout(10*time.Second) && tok.Error() == nil && !refused(tok) {
+					c.mu.Lock()
+					c.subscribed++
+					c.mu.Unlock()
 					return
 				}
 				c.mu.Lock()
@@ -133,6 +137,14 @@ func (c *simCentre) resend(now time.Time, after time.Duration, payload func(seq 
 		c.client.Publish(protocol.FiguresTopic(c.id), 1, false, payload(s))
 	}
 	return waiting
+}
+
+// subscribedOnce reports whether the broker has granted the centre's
+// subscription to its acknowledgements.
+func (c *simCentre) subscribedOnce() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.subscribed > 0
 }
 
 // ackedAll reports whether seqs 1 to n have each been acknowledged.

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"syscall"
@@ -56,11 +57,13 @@ type Options struct {
 // Server is a process serving a test on reserved loopback ports. Its
 // methods are for the test's goroutine.
 type Server struct {
-	t       testing.TB
 	opts    Options
 	ports   []int
 	logPath string
 	log     *os.File
+	// logf tells the test's log (Start) or the server's own (Launch)
+	// about ports found in use.
+	logf func(format string, args ...any)
 
 	cmd    *exec.Cmd
 	exited chan struct{} // closed once cmd is reaped
@@ -75,6 +78,43 @@ type Server struct {
 // failed.
 func Start(t testing.TB, opts Options) (*Server, error) {
 	t.Helper()
+	s, err := newServer(opts, t.TempDir(), t.Logf)
+	if err != nil {
+		return nil, fmt.Errorf("servertest.Start: %w", err)
+	}
+	t.Cleanup(func() {
+		s.Close()
+		if t.Failed() {
+			if data, err := os.ReadFile(s.logPath); err == nil {
+				t.Logf("%s log (%s):\n%s", s.opts.Name, s.logPath, tail(string(data)))
+			}
+		}
+	})
+	if err := s.start(); err != nil {
+		return nil, fmt.Errorf("servertest.Start: %w", err)
+	}
+	return s, nil
+}
+
+// Launch is Start for the rest of the test process rather than one test:
+// for a server that many tests, or the -count runs of one, share, since
+// starting it takes seconds. Its log is in dir. The caller ends it with
+// Close (TestMain, after m.Run); the kernel ends it if the test process
+// dies first, as on a test's time-out.
+func Launch(opts Options, dir string) (*Server, error) {
+	s, err := newServer(opts, dir, nil)
+	if err != nil {
+		return nil, fmt.Errorf("servertest.Launch: %w", err)
+	}
+	s.logf = func(format string, args ...any) { fmt.Fprintf(s.log, format+"\n", args...) }
+	if err := s.start(); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("servertest.Launch: %w", err)
+	}
+	return s, nil
+}
+
+func newServer(opts Options, dir string, logf func(string, ...any)) (*Server, error) {
 	if opts.Name == "" {
 		opts.Name = "server"
 	}
@@ -87,28 +127,31 @@ func Start(t testing.TB, opts Options) (*Server, error) {
 	if opts.Ready == nil {
 		opts.Ready = func(ctx context.Context, ports []int) error { return Dial(ctx, loopback(ports[0])) }
 	}
-	s := &Server{t: t, opts: opts, logPath: filepath.Join(t.TempDir(), opts.Name+".log")}
+	s := &Server{opts: opts, logPath: filepath.Join(dir, opts.Name+".log"), logf: logf}
 	var err error
 	if s.log, err = os.OpenFile(s.logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644); err != nil {
-		return nil, fmt.Errorf("servertest.Start %s: %w", opts.Name, err)
+		return nil, fmt.Errorf("%s: %w", opts.Name, err)
 	}
-	t.Cleanup(s.cleanup)
+	return s, nil
+}
+
+// start runs the server on new reserved ports, up to five sets of them
+// while they are in use.
+func (s *Server) start() error {
+	var err error
 	for range attempts {
-		s.ports = make([]int, opts.Ports)
+		s.ports = make([]int, s.opts.Ports)
 		for i := range s.ports {
 			if s.ports[i], err = Reserve(); err != nil {
-				return nil, fmt.Errorf("servertest.Start %s: %w", opts.Name, err)
+				return fmt.Errorf("%s: %w", s.opts.Name, err)
 			}
 		}
 		if err = s.run(); !errors.Is(err, ErrAddressInUse) {
 			break
 		}
-		t.Logf("servertest: %s: ports %v in use, trying others", opts.Name, s.ports)
+		s.logf("servertest: %s: ports %v in use, trying others", s.opts.Name, s.ports)
 	}
-	if err != nil {
-		return nil, fmt.Errorf("servertest.Start: %w", err)
-	}
-	return s, nil
+	return err
 }
 
 // Port is the server's i-th port; it does not change on Restart.
@@ -199,7 +242,7 @@ func (s *Server) Restart() error {
 		if !errors.Is(err, ErrAddressInUse) || time.Now().After(deadline) {
 			return fmt.Errorf("servertest.Restart: %w", err)
 		}
-		s.t.Logf("servertest: %s: ports %v still in use, trying again", s.opts.Name, s.ports)
+		s.logf("servertest: %s: ports %v still in use, trying again", s.opts.Name, s.ports)
 		<-time.After(100 * time.Millisecond) // a real process's socket: no clock to fake
 	}
 }
@@ -218,14 +261,26 @@ func (s *Server) run() error {
 		cmd.SysProcAttr = &syscall.SysProcAttr{}
 	}
 	cmd.SysProcAttr.Setpgid = true // Kill ends its children too
-	if err := cmd.Start(); err != nil {
+	dieWithParent(cmd.SysProcAttr)
+	exited := make(chan struct{})
+	started := make(chan error, 1)
+	s.waits.Go(func() {
+		defer close(exited)
+		// The kernel's parent-death signal follows the thread that
+		// started the process: it stays this goroutine's until the
+		// process is reaped.
+		runtime.LockOSThread()
+		defer runtime.UnlockOSThread()
+		if err := cmd.Start(); err != nil {
+			started <- err
+			return
+		}
+		started <- nil
+		_ = cmd.Wait() // the exit status stays in cmd.ProcessState
+	})
+	if err := <-started; err != nil {
 		return fmt.Errorf("%s: exec %s: %w", s.opts.Name, cmd.Path, err)
 	}
-	exited := make(chan struct{})
-	s.waits.Go(func() {
-		_ = cmd.Wait() // the exit status stays in cmd.ProcessState
-		close(exited)
-	})
 	s.cmd, s.exited = cmd, exited
 	if err := s.waitReady(cmd, exited); err != nil {
 		s.Kill()
@@ -277,18 +332,15 @@ func (s *Server) exitError(cmd *exec.Cmd) error {
 	return fmt.Errorf("%s on ports %v %w (%v); it printed:\n%s", s.opts.Name, s.ports, sentinel, cmd.ProcessState, tail(out))
 }
 
-func (s *Server) cleanup() {
+// Close ends the server as the end of its test does: with opts.Signal,
+// then SIGKILL. Start's servers are closed when their test ends.
+func (s *Server) Close() {
 	if s.opts.Signal != 0 {
 		s.Stop(s.opts.Signal, 10*time.Second)
 	}
 	s.Kill()
 	s.waits.Wait()
 	s.probes.Wait()
-	if s.t.Failed() {
-		if data, err := os.ReadFile(s.logPath); err == nil {
-			s.t.Logf("%s log (%s):\n%s", s.opts.Name, s.logPath, tail(string(data)))
-		}
-	}
 	_ = s.log.Close()
 }
 

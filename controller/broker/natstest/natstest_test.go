@@ -64,6 +64,8 @@ func TestCluster(t *testing.T) {
 	send(0, "one")
 	c.Kill(2)
 	send(0, "two")
-	c.Restart(2)
+	if err := c.Restart(2); err != nil {
+		t.Fatal(err)
+	}
 	send(2, "three")
 }
