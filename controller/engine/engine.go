@@ -274,12 +274,7 @@ func (e *Engine) expire(now time.Time) {
 		}
 	}
 	// In issue order, so that the events read in the order of the deadlines.
-	slices.SortFunc(due, func(a, b *Ticket) int {
-		if c := a.Issued.Compare(b.Issued); c != 0 {
-			return c
-		}
-		return cmp.Compare(a.ID, b.ID)
-	})
+	slices.SortFunc(due, issueOrder)
 	for _, t := range due {
 		e.void(now, Actor{}, t, fmt.Sprintf("not printed within %s", hold))
 	}

@@ -137,12 +137,7 @@ func (e *Engine) relearn() {
 			day = append(day, t)
 		}
 	}
-	slices.SortFunc(day, func(a, b *Ticket) int {
-		if c := a.Issued.Compare(b.Issued); c != 0 {
-			return c
-		}
-		return cmp.Compare(a.ID, b.ID)
-	})
+	slices.SortFunc(day, issueOrder)
 	for _, t := range day {
 		if q := e.numberedBy(t.Number); q != nil {
 			if i, ok := m.svc[q.cfg.ID]; ok {
@@ -447,4 +442,13 @@ func (e *Engine) pick(now time.Time, c *Counter) (*Ticket, Rule) {
 		return q.priority[0], rule
 	}
 	return q.normal[0], rule
+}
+
+// issueOrder orders tickets by issue time, then by id for those issued in
+// the same instant.
+func issueOrder(a, b *Ticket) int {
+	if c := a.Issued.Compare(b.Issued); c != 0 {
+		return c
+	}
+	return cmp.Compare(a.ID, b.ID)
 }
