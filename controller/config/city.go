@@ -35,22 +35,12 @@ type CityCentre struct {
 
 // Centre returns the centre with the given id.
 func (c *City) Centre(id string) (*CityCentre, bool) {
-	for i := range c.Centres {
-		if c.Centres[i].ID == id {
-			return &c.Centres[i], true
-		}
-	}
-	return nil, false
+	return find(c.Centres, func(centre *CityCentre) bool { return centre.ID == id })
 }
 
 // User returns the user who signs in with name.
 func (c *City) User(name string) (*User, bool) {
-	for i := range c.Users {
-		if c.Users[i].Name == name {
-			return &c.Users[i], true
-		}
-	}
-	return nil, false
+	return find(c.Users, func(user *User) bool { return user.Name == name })
 }
 
 var (

@@ -82,12 +82,7 @@ func (u User) Display() string {
 
 // User returns the user who signs in with name.
 func (c *Centre) User(name string) (*User, bool) {
-	for i := range c.Users {
-		if c.Users[i].Name == name {
-			return &c.Users[i], true
-		}
-	}
-	return nil, false
+	return find(c.Users, func(user *User) bool { return user.Name == name })
 }
 
 // Text is a name shown or printed to citizens, in each language the centre
@@ -204,29 +199,24 @@ func Load(path string) (*Centre, error) {
 
 // Service returns the service with the given id.
 func (c *Centre) Service(id string) (*Service, bool) {
-	for i := range c.Services {
-		if c.Services[i].ID == id {
-			return &c.Services[i], true
-		}
-	}
-	return nil, false
+	return find(c.Services, func(service *Service) bool { return service.ID == id })
 }
 
 // Counter returns the counter with the given id.
 func (c *Centre) Counter(id string) (*Counter, bool) {
-	for i := range c.Counters {
-		if c.Counters[i].ID == id {
-			return &c.Counters[i], true
-		}
-	}
-	return nil, false
+	return find(c.Counters, func(counter *Counter) bool { return counter.ID == id })
 }
 
 // Device returns the device with the given id.
 func (c *Centre) Device(id string) (*Device, bool) {
-	for i := range c.Devices {
-		if c.Devices[i].ID == id {
-			return &c.Devices[i], true
+	return find(c.Devices, func(device *Device) bool { return device.ID == id })
+}
+
+// find returns the first of items that is what the caller looks for.
+func find[T any](items []T, is func(*T) bool) (*T, bool) {
+	for i := range items {
+		if is(&items[i]) {
+			return &items[i], true
 		}
 	}
 	return nil, false
