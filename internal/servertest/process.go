@@ -66,8 +66,9 @@ type Server struct {
 	logf func(format string, args ...any)
 
 	cmd    *exec.Cmd
-	exited chan struct{} // closed once cmd is reaped
-	from   int64         // where the current run's output starts in the log
+	ended  *os.ProcessState // the last run that was stopped or killed
+	exited chan struct{}    // closed once cmd is reaped
+	from   int64            // where the current run's output starts in the log
 	probes sync.WaitGroup
 	waits  sync.WaitGroup
 }
@@ -168,6 +169,10 @@ func (s *Server) Pid() int {
 	return s.cmd.Process.Pid
 }
 
+// Ended is how the last run that Stop or Kill ended exited (nil before
+// one): a test of a clean stop reads its exit status.
+func (s *Server) Ended() *os.ProcessState { return s.ended }
+
 // LogPath is the file holding everything the server printed.
 func (s *Server) LogPath() string { return s.logPath }
 
@@ -207,7 +212,7 @@ func (s *Server) Kill() {
 		_ = syscall.Kill(-s.cmd.Process.Pid, syscall.SIGKILL)
 	}
 	<-s.exited
-	s.cmd = nil
+	s.ended, s.cmd = s.cmd.ProcessState, nil
 }
 
 // Stop sends the server sig and waits up to timeout for it to exit, then
@@ -219,7 +224,7 @@ func (s *Server) Stop(sig syscall.Signal, timeout time.Duration) bool {
 	_ = s.cmd.Process.Signal(sig)
 	select {
 	case <-s.exited:
-		s.cmd = nil
+		s.ended, s.cmd = s.cmd.ProcessState, nil
 		return true
 	case <-time.After(timeout):
 		s.Kill()

@@ -43,38 +43,6 @@ func freePort(t *testing.T) int {
 	return servertest.Port(t)
 }
 
-// process is a controller started by hand, for tests that watch its exit
-// themselves; startController waits for it to serve.
-type process struct {
-	t     *testing.T
-	args  []string
-	log   *os.File
-	cmd   *exec.Cmd
-	waitc chan error
-}
-
-func (p *process) start() {
-	p.t.Helper()
-	cmd := exec.Command(os.Args[0], p.args...)
-	cmd.Env = append(os.Environ(), "SOTHUTU_RUN_CONTROLLER=1")
-	cmd.Stdout, cmd.Stderr = p.log, p.log
-	if err := cmd.Start(); err != nil {
-		p.t.Fatal(err)
-	}
-	p.cmd = cmd
-	p.waitc = make(chan error, 1)
-	go func() { p.waitc <- cmd.Wait() }()
-}
-
-func (p *process) signal(sig syscall.Signal) {
-	p.cmd.Process.Signal(sig)
-	select {
-	case <-p.waitc:
-	case <-time.After(20 * time.Second):
-		p.t.Fatalf("controller did not stop on %v", sig)
-	}
-}
-
 // startController runs the test binary as the controller with args and its
 // embedded broker on a port reserved by servertest, which stays the test's
 // across kills and restarts, and returns once the broker listens.

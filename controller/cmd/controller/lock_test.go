@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -15,6 +16,7 @@ import (
 	"time"
 
 	"github.com/sothutu/sothutu/controller/config"
+	"github.com/sothutu/sothutu/internal/servertest"
 )
 
 // A second controller started on the database of a running one exits at
@@ -27,23 +29,12 @@ func TestSecondControllerRefused(t *testing.T) {
 		t.Fatal(err)
 	}
 	dbPath := filepath.Join(dir, "centre.db")
-	logFile, err := os.Create(filepath.Join(dir, "first.log"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer logFile.Close()
-	httpAddr := fmt.Sprintf("127.0.0.1:%d", freePort(t))
-	first := &process{t: t, log: logFile, args: []string{"-config", cfgPath, "-db", dbPath,
-		"-listen", fmt.Sprintf("127.0.0.1:%d", freePort(t)), "-http", httpAddr}}
-	first.start()
-	defer func() {
-		if t.Failed() {
-			b, _ := os.ReadFile(logFile.Name())
-			t.Logf("first controller's log:\n%s", b)
+	status := func(ctx context.Context, addr string) error {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+addr+"/status", nil)
+		if err != nil {
+			return err
 		}
-	}()
-	status := func() error {
-		resp, err := http.Get("http://" + httpAddr + "/status")
+		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
 			return err
 		}
@@ -53,14 +44,23 @@ func TestSecondControllerRefused(t *testing.T) {
 		}
 		return nil
 	}
-	// A real process: there is no clock to fake while it starts.
-	for deadline := time.Now().Add(20 * time.Second); status() != nil; {
-		if time.Now().After(deadline) {
-			first.signal(syscall.SIGKILL)
-			t.Fatalf("first controller not serving after 20s: %v", status())
-		}
-		<-time.After(20 * time.Millisecond)
+	// servertest's runner: its wait for the pages ends as soon as the
+	// first controller exits, and its log is shown if the test fails.
+	first, err := servertest.Start(t, servertest.Options{Name: "first-controller", Ports: 2,
+		Timeout: 20 * time.Second, Signal: syscall.SIGTERM,
+		Command: func(ports []int) (*exec.Cmd, error) {
+			cmd := exec.Command(os.Args[0], "-config", cfgPath, "-db", dbPath,
+				"-listen", fmt.Sprintf("127.0.0.1:%d", ports[0]), "-http", fmt.Sprintf("127.0.0.1:%d", ports[1]))
+			cmd.Env = append(os.Environ(), "SOTHUTU_RUN_CONTROLLER=1")
+			return cmd, nil
+		},
+		Ready: func(ctx context.Context, ports []int) error {
+			return status(ctx, fmt.Sprintf("127.0.0.1:%d", ports[1]))
+		}})
+	if err != nil {
+		t.Fatal(err)
 	}
+	firstPid := first.Pid()
 
 	var out bytes.Buffer
 	second := exec.Command(os.Args[0], "-config", cfgPath, "-db", dbPath,
@@ -86,23 +86,24 @@ func TestSecondControllerRefused(t *testing.T) {
 		t.Errorf("second controller: %v, want a non-zero exit", err)
 	}
 	want := "controller: " + dbPath + " is in use by another controller (process " +
-		strconv.Itoa(first.cmd.Process.Pid) + "); stop it first, or give this one another -db"
+		strconv.Itoa(firstPid) + "); stop it first, or give this one another -db"
 	if !strings.Contains(out.String(), want) {
 		t.Errorf("second controller printed:\n%s\nwant a line\n%s", out.String(), want)
 	}
 	t.Logf("second controller exited in %v: %s", took.Round(time.Millisecond), strings.TrimSpace(out.String()))
 
-	if err := status(); err != nil {
+	select {
+	case <-first.Exited():
+		t.Fatalf("first controller exited after the second one's start:\n%s", first.Output())
+	default:
+	}
+	if err := status(context.Background(), first.Addr(1)); err != nil {
 		t.Errorf("first controller after the second one's start: %v", err)
 	}
-	first.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case err := <-first.waitc:
-		if err != nil {
-			t.Errorf("first controller on SIGTERM: %v, want a clean exit", err)
-		}
-	case <-time.After(20 * time.Second):
-		first.cmd.Process.Kill()
-		t.Fatal("first controller did not stop on SIGTERM")
+	if !first.Stop(syscall.SIGTERM, 20*time.Second) {
+		t.Fatal("first controller did not stop on SIGTERM within 20 s")
+	}
+	if state := first.Ended(); !state.Success() {
+		t.Errorf("first controller on SIGTERM: %v, want a clean exit", state)
 	}
 }
