@@ -111,12 +111,7 @@ func (d *decoder) citySection(n *yaml.Node, c *City) {
 	if f == nil {
 		return
 	}
-	if v := d.require(f, n, "city", "id", "a short id like can-tho"); v != nil {
-		c.ID, _ = d.id(v, "city.id")
-	}
-	if v := d.require(f, n, "city", "name", "the city's name, {vi: \"...\", en: \"...\"}"); v != nil {
-		c.Name = d.name(v, "city.name")
-	}
+	c.ID, c.Name = d.identity(f, n, "city", "can-tho", "the city's")
 	if v, ok := f["timezone"]; ok {
 		if tz, ok := d.text(v, "city.timezone"); ok {
 			loc, err := time.LoadLocation(tz)

@@ -553,12 +553,7 @@ func (d *decoder) centreSection(n *yaml.Node, c *Centre) {
 	if f == nil {
 		return
 	}
-	if v := d.require(f, n, "centre", "id", "a short id like ninh-kieu"); v != nil {
-		c.ID, _ = d.id(v, "centre.id")
-	}
-	if v := d.require(f, n, "centre", "name", "the centre's name, {vi: \"...\", en: \"...\"}"); v != nil {
-		c.Name = d.name(v, "centre.name")
-	}
+	c.ID, c.Name = d.identity(f, n, "centre", "ninh-kieu", "the centre's")
 	c.Timezone = DefaultTimezone
 	v, ok := f["timezone"]
 	if !ok {
@@ -582,33 +577,65 @@ func (d *decoder) centreSection(n *yaml.Node, c *Centre) {
 	c.Location = loc
 }
 
-// services reads the services and returns the node of each.
-func (d *decoder) services(top map[string]*yaml.Node, root *yaml.Node, c *Centre, ids *seen) []*yaml.Node {
-	n := d.require(top, root, "", "services", "list the centre's services")
+// identity reads the required id and name of the centre's or the city's
+// section; whose names it in the hint for a missing name.
+func (d *decoder) identity(f map[string]*yaml.Node, n *yaml.Node, section, example, whose string) (id string, name Text) {
+	if v := d.require(f, n, section, "id", "a short id like "+example); v != nil {
+		id, _ = d.id(v, section+".id")
+	}
+	if v := d.require(f, n, section, "name", whose+" name, {vi: \"...\", en: \"...\"}"); v != nil {
+		name = d.name(v, section+".name")
+	}
+	return id, name
+}
+
+// section reads the top-level list name, of at least one item (one), and
+// returns its items. While the list cannot be read whole, ids is marked
+// unread, so that ids of it used elsewhere are not also reported unknown.
+func (d *decoder) section(top map[string]*yaml.Node, root *yaml.Node, ids *seen, name, hint, one string) []*yaml.Node {
+	n := d.require(top, root, "", name, hint)
 	if n == nil || n.Kind != yaml.SequenceNode {
 		ids.unread = true
 	}
 	if n == nil {
 		return nil
 	}
-	items := d.list(n, "services", "a list of services, each starting with \"- id:\"")
+	items := d.list(n, name, "a list of "+name+", each starting with \"- id:\"")
 	if n.Kind == yaml.SequenceNode && len(items) == 0 {
-		d.fail(n, "services", "empty; list at least one service")
+		d.fail(n, name, "empty; list at least one %s", one)
 		ids.unread = true
 	}
+	return items
+}
+
+// itemID reads the required id of a list's item at path, unique among
+// ids; "" when it is missing, malformed or taken.
+func (d *decoder) itemID(f map[string]*yaml.Node, item *yaml.Node, path, hint string, ids *seen) string {
+	v := d.require(f, item, path, "id", hint)
+	if v == nil {
+		return ""
+	}
+	id, ok := d.id(v, join(path, "id"))
+	if !ok {
+		ids.bad[id] = true
+		return ""
+	}
+	if !ids.add(d, v, join(path, "id"), id) {
+		return ""
+	}
+	return id
+}
+
+// services reads the services and returns the node of each.
+func (d *decoder) services(top map[string]*yaml.Node, root *yaml.Node, c *Centre, ids *seen) []*yaml.Node {
+	items := d.section(top, root, ids, "services", "list the centre's services", "service")
 	prefixes := prefixSet{whole: map[string]prefixAt{}, starts: map[string]prefixAt{}}
 	for i, item := range items {
 		path := index("services", i)
 		s := Service{Width: DefaultWidth}
 		f := d.fields(item, path, "a service's fields (id, prefix, name, ...)", serviceFields)
 		if f != nil {
-			if v := d.require(f, item, path, "id", "a short id like A"); v != nil {
-				if id, ok := d.id(v, join(path, "id")); !ok {
-					ids.bad[id] = true
-				} else if ids.add(d, v, join(path, "id"), id) {
-					s.ID = id
-				}
-			}
+			s.ID = d.itemID(f, item, path, "a short id like A", ids)
 			if v := d.require(f, item, path, "prefix", "1 to 3 letters or digits that start its ticket numbers, like A"); v != nil {
 				if p, ok := d.text(v, join(path, "prefix")); ok {
 					if prefixPattern.MatchString(p) {
@@ -684,30 +711,13 @@ func (ps prefixSet) add(d *decoder, n *yaml.Node, i int, prefix string) {
 // counters reads the counters and returns the services some counter serves.
 func (d *decoder) counters(top map[string]*yaml.Node, root *yaml.Node, c *Centre, services, ids *seen) map[string]bool {
 	served := map[string]bool{}
-	n := d.require(top, root, "", "counters", "list the centre's counters and the services each serves")
-	if n == nil || n.Kind != yaml.SequenceNode {
-		ids.unread = true
-	}
-	if n == nil {
-		return served
-	}
-	items := d.list(n, "counters", "a list of counters, each starting with \"- id:\"")
-	if n.Kind == yaml.SequenceNode && len(items) == 0 {
-		d.fail(n, "counters", "empty; list at least one counter")
-		ids.unread = true
-	}
+	items := d.section(top, root, ids, "counters", "list the centre's counters and the services each serves", "counter")
 	for i, item := range items {
 		path := index("counters", i)
 		k := Counter{}
 		f := d.fields(item, path, "a counter's fields (id, name, services)", counterFields)
 		if f != nil {
-			if v := d.require(f, item, path, "id", "a short id like \"1\""); v != nil {
-				if id, ok := d.id(v, join(path, "id")); !ok {
-					ids.bad[id] = true
-				} else if ids.add(d, v, join(path, "id"), id) {
-					k.ID = id
-				}
-			}
+			k.ID = d.itemID(f, item, path, "a short id like \"1\"", ids)
 			if v := d.require(f, item, path, "name", "its name, {vi: \"Quầy 1\", en: \"Counter 1\"}"); v != nil {
 				k.Name = d.name(v, join(path, "name"))
 			}
