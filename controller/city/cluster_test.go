@@ -11,6 +11,7 @@ import (
 
 	"github.com/sothutu/sothutu/controller/broker/natstest"
 	"github.com/sothutu/sothutu/controller/city"
+	"github.com/sothutu/sothutu/internal/servertest"
 )
 
 // Twenty-one centres send their records to a 3-node NATS cluster, seven on
@@ -82,7 +83,7 @@ func testNATSCluster(t *testing.T, cl *natstest.Cluster, ackQoS byte) {
 		}
 	})
 	for _, c := range sims {
-		eventually(t, c.id+" subscribed to its acknowledgements", 30*time.Second, c.subscribedOnce)
+		servertest.Eventually(t, c.id+" subscribed to its acknowledgements", 30*time.Second, c.subscribedOnce)
 	}
 	watch.lap("centres connected")
 	for _, c := range sims {
@@ -117,7 +118,7 @@ func testNATSCluster(t *testing.T, cl *natstest.Cluster, ackQoS byte) {
 		}
 		return sum
 	}
-	eventually(t, "a quarter of the records stored", 30*time.Second, func() bool { return sumLastSeq() >= centres*n/4 })
+	servertest.Eventually(t, "a quarter of the records stored", 30*time.Second, func() bool { return sumLastSeq() >= centres*n/4 })
 	watch.lap("a quarter stored")
 
 	cl.Kill(2)

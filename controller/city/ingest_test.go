@@ -38,17 +38,6 @@ func noLeaks(t *testing.T) {
 	})
 }
 
-func eventually(t *testing.T, what string, within time.Duration, ok func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(within)
-	for !ok() {
-		if time.Now().After(deadline) {
-			t.Fatalf("not %s within %s", what, within)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-}
-
 // centre is a centre's uplink as the test drives it: it publishes records
 // and counts the seqs the city acknowledges.
 type centre struct {
@@ -142,7 +131,7 @@ func run(t *testing.T, g *city.Ingest) {
 			t.Errorf("Run: %v", err)
 		}
 	})
-	eventually(t, "subscribed", 10*time.Second, func() bool { return g.Counters().Subscribed > 0 })
+	servertest.Eventually(t, "subscribed", 10*time.Second, func() bool { return g.Counters().Subscribed > 0 })
 }
 
 // Three centres send twenty records each, then five of them again; one
@@ -174,7 +163,7 @@ func TestIngest(t *testing.T) {
 	spoof := record("cai-rang", 99)
 	nk.send(t, spoof)
 	for _, c := range centres {
-		eventually(t, c.id+"'s records acknowledged", 10*time.Second, func() bool { return c.allAcked(n, 1) })
+		servertest.Eventually(t, c.id+"'s records acknowledged", 10*time.Second, func() bool { return c.allAcked(n, 1) })
 	}
 	// Sent again, as a centre does when an acknowledgement is lost:
 	// acknowledged again, not stored again.
@@ -184,7 +173,7 @@ func TestIngest(t *testing.T) {
 		}
 	}
 	for _, c := range centres {
-		eventually(t, c.id+"'s records acknowledged again", 10*time.Second, func() bool {
+		servertest.Eventually(t, c.id+"'s records acknowledged again", 10*time.Second, func() bool {
 			counts, _ := c.acks(5)
 			for _, k := range counts {
 				if k < 2 {
@@ -267,7 +256,7 @@ func TestIngestShared(t *testing.T) {
 	}
 	wg.Wait()
 	for _, c := range centres {
-		eventually(t, c.id+"'s records acknowledged", 20*time.Second, func() bool { return c.allAcked(n, 1) })
+		servertest.Eventually(t, c.id+"'s records acknowledged", 20*time.Second, func() bool { return c.allAcked(n, 1) })
 	}
 	if k, err := st.Records(context.Background(), ""); err != nil || k != 3*n {
 		t.Errorf("%d records stored, %v; want %d", k, err, 3*n)
@@ -301,13 +290,13 @@ func TestIngestReconnect(t *testing.T) {
 		ctx, cancel := context.WithCancel(context.Background())
 		done := make(chan error, 1)
 		go func() { done <- g.Run(ctx) }()
-		eventually(t, "subscribed", 10*time.Second, func() bool { return g.Counters().Subscribed == 1 })
+		servertest.Eventually(t, "subscribed", 10*time.Second, func() bool { return g.Counters().Subscribed == 1 })
 		b.restart()
-		eventually(t, "subscribed again", 15*time.Second, func() bool { return g.Counters().Subscribed == 2 })
+		servertest.Eventually(t, "subscribed again", 15*time.Second, func() bool { return g.Counters().Subscribed == 2 })
 		c := connectCentre(t, b.addr, "ninh-kieu")
 		seq := int64(1 + btoi(share != ""))
 		c.send(t, record("ninh-kieu", seq))
-		eventually(t, "the record acknowledged", 10*time.Second, func() bool {
+		servertest.Eventually(t, "the record acknowledged", 10*time.Second, func() bool {
 			c.mu.Lock()
 			defer c.mu.Unlock()
 			return c.acked[seq] == 1
@@ -335,11 +324,11 @@ func TestIngestStoreFails(t *testing.T) {
 	c := connectCentre(t, b.addr, "ninh-kieu")
 	st.Close()
 	c.send(t, record("ninh-kieu", 1))
-	eventually(t, "the commit failed", 10*time.Second, func() bool { return g.Counters().Failed == 1 })
+	servertest.Eventually(t, "the commit failed", 10*time.Second, func() bool { return g.Counters().Failed == 1 })
 	// An acknowledgement would have been published before the failure
 	// was counted; give the broker time to deliver one anyway.
 	c.send(t, []byte("{}"))
-	eventually(t, "the next message refused", 10*time.Second, func() bool { return g.Counters().Refused == 1 })
+	servertest.Eventually(t, "the next message refused", 10*time.Second, func() bool { return g.Counters().Refused == 1 })
 	if counts, others := c.acks(1); counts[0] != 0 || others {
 		t.Errorf("acknowledged without a commit: %v %v", counts, others)
 	}

@@ -18,6 +18,7 @@ import (
 	mqtt "github.com/eclipse/paho.mqtt.golang"
 
 	"github.com/sothutu/sothutu/controller/city"
+	"github.com/sothutu/sothutu/internal/servertest"
 	"github.com/sothutu/sothutu/protocol"
 )
 
@@ -227,7 +228,7 @@ func TestLoad3321(t *testing.T) {
 		wg.Wait()
 	})
 	for _, c := range sims {
-		eventually(t, c.id+" connected", 60*time.Second, c.client.IsConnectionOpen)
+		servertest.Eventually(t, c.id+" connected", 60*time.Second, c.client.IsConnectionOpen)
 	}
 	time.Sleep(time.Second) // the last subscriptions to acknowledgements
 	t.Logf("%d centres connected in %s", centres, time.Since(start).Round(time.Millisecond))

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/sothutu/sothutu/internal/clock"
+	"github.com/sothutu/sothutu/internal/servertest"
 	"github.com/sothutu/sothutu/protocol"
 )
 
@@ -25,15 +26,10 @@ var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
 // newFakeClock is the tests' clock, at 09:00 UTC.
 func newFakeClock() *clock.Fake { return clock.NewFake(time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)) }
 
+// eventually is servertest.Eventually with this package's 10 s.
 func eventually(t testing.TB, what string, ok func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !ok() {
-		if time.Now().After(deadline) {
-			t.Fatalf("not %s within 10s", what)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	servertest.Eventually(t, what, 10*time.Second, ok)
 }
 
 // checkLeaks fails the test if goroutines it started outlive it. Register

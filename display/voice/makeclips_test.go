@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/sothutu/sothutu/display/voice"
+	"github.com/sothutu/sothutu/internal/servertest"
 	"github.com/sothutu/sothutu/protocol"
 )
 
@@ -15,13 +16,7 @@ import (
 // composes calls from it: the real tools, as a centre would run them.
 func TestMakeClips(t *testing.T) {
 	for _, tool := range []string{"espeak-ng", "sox"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			msg := tool + " not found; install it with: apt-get install -y espeak-ng sox"
-			if os.Getenv("CI") == "true" {
-				t.Fatal(msg)
-			}
-			t.Skip(msg)
-		}
+		servertest.Program(t, tool, "apt-get install -y espeak-ng sox")
 	}
 	if testing.Short() {
 		t.Skip("builds 257 clips; skipped with -short")

@@ -23,6 +23,7 @@ import (
 	"github.com/sothutu/sothutu/firmware/counter"
 	"github.com/sothutu/sothutu/firmware/link"
 	"github.com/sothutu/sothutu/internal/clock"
+	"github.com/sothutu/sothutu/internal/servertest"
 	"github.com/sothutu/sothutu/protocol"
 )
 
@@ -159,15 +160,10 @@ func (r *rig) totals() engine.Totals {
 	return s.Totals
 }
 
+// eventually is servertest.Eventually with this package's 10 s.
 func (r *rig) eventually(what string, ok func() bool) {
 	r.t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !ok() {
-		if time.Now().After(deadline) {
-			r.t.Fatalf("not %s within 10s", what)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	servertest.Eventually(r.t, what, 10*time.Second, ok)
 }
 
 // board connects as the hall board and collects the call events.

@@ -2,7 +2,6 @@ package escpos_test
 
 import (
 	"errors"
-	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -11,6 +10,7 @@ import (
 	"github.com/sothutu/sothutu/firmware/escpos"
 	"github.com/sothutu/sothutu/firmware/escpos/escpostest"
 	"github.com/sothutu/sothutu/firmware/ticket"
+	"github.com/sothutu/sothutu/internal/servertest"
 	"github.com/sothutu/sothutu/protocol"
 )
 
@@ -121,12 +121,7 @@ func TestPrintSerial9600(t *testing.T) {
 		t.Skip("takes the 15 s a 9,600 baud line needs for a ticket")
 	}
 	for _, path := range []string{ticket.DefaultFontPath, ticket.DefaultBoldFontPath} {
-		if _, err := os.Stat(path); err != nil {
-			if os.Getenv("CI") == "true" {
-				t.Fatalf("font %s missing: apt-get install -y fonts-dejavu-core", path)
-			}
-			t.Skipf("font %s missing (apt-get install -y fonts-dejavu-core)", path)
-		}
+		servertest.File(t, path, "apt-get install -y fonts-dejavu-core")
 	}
 	rend, err := ticket.NewRenderer(ticket.Layout{PaperDots: ticket.Paper58mm,
 		CentreName:  "Trung tâm Phục vụ hành chính công phường Ninh Kiều",

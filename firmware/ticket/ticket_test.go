@@ -21,6 +21,7 @@ import (
 	"golang.org/x/image/font/sfnt"
 	"golang.org/x/text/unicode/norm"
 
+	"github.com/sothutu/sothutu/internal/servertest"
 	"github.com/sothutu/sothutu/protocol"
 )
 
@@ -36,12 +37,7 @@ const (
 func needFonts(t testing.TB) {
 	t.Helper()
 	for _, p := range []string{DefaultFontPath, DefaultBoldFontPath} {
-		if _, err := os.Stat(p); err != nil {
-			if os.Getenv("CI") == "true" {
-				t.Fatalf("font %s missing: apt-get install -y fonts-dejavu-core", p)
-			}
-			t.Skipf("font %s missing (apt-get install -y fonts-dejavu-core): %v", p, err)
-		}
+		servertest.File(t, p, "apt-get install -y fonts-dejavu-core")
 	}
 }
 

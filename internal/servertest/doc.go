@@ -1,6 +1,10 @@
 // Package servertest starts the servers tests need (Mosquitto, NATS,
 // PostgreSQL, the controller's own process, an in-process broker) on
-// loopback ports that cannot collide, and waits for them to serve.
+// loopback ports that cannot collide, and waits for them to serve. It
+// also holds the tests' scaffolding that every package would otherwise
+// write again: the one "needs tool X" check (Missing, Program, File: skip
+// locally, fail under CI=true) and the one wait for a condition on real
+// parts (Eventually).
 //
 // # Ports
 //
@@ -38,4 +42,10 @@
 //	s, err := servertest.Start(t, servertest.Options{Name: "mosquitto",
 //		Command: func(ports []int) (*exec.Cmd, error) { ... }})
 //	url := "tcp://" + s.Addr(0)
+//
+// Launch starts a server for the rest of the test process instead, for
+// one that many tests (or the -count runs of one) share because its start
+// takes seconds; TestMain closes it. Its process is started with the
+// kernel's parent-death signal, so it dies with the test process even
+// when no cleanup runs, as on a test's time-out.
 package servertest

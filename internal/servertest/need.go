@@ -1,6 +1,7 @@
 package servertest
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -35,4 +36,13 @@ func Program(t testing.TB, name, install string) string {
 	}
 	Missing(t, name+" not found in PATH, /usr/sbin or /usr/local/sbin: "+install)
 	return ""
+}
+
+// File calls Missing with install, the command that installs it, when the
+// file at path (a font, a clip pack) cannot be read.
+func File(t testing.TB, path, install string) {
+	t.Helper()
+	if _, err := os.Stat(path); err != nil {
+		Missing(t, fmt.Sprintf("%s missing (%v): %s", path, err, install))
+	}
 }

@@ -8,6 +8,8 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"syscall"
@@ -278,5 +280,99 @@ func TestBind(t *testing.T) {
 	_, err = Bind(t, func(string) error { return errors.New("bad accounts") })
 	if err == nil || !strings.Contains(err.Error(), "bad accounts") {
 		t.Fatalf("Bind with a failing start: %v", err)
+	}
+}
+
+// failing records a test's Fatalf and ends its goroutine, as testing does,
+// so that a helper's failure can be checked.
+type failing struct {
+	testing.TB
+	skipped, fatal string
+}
+
+func (f *failing) Helper() {}
+func (f *failing) Fatalf(format string, args ...any) {
+	f.fatal = fmt.Sprintf(format, args...)
+	runtime.Goexit()
+}
+func (f *failing) Fatal(args ...any) { f.Fatalf("%s", fmt.Sprint(args...)) }
+func (f *failing) Skip(args ...any) {
+	f.skipped = fmt.Sprint(args...)
+	runtime.Goexit()
+}
+
+// on runs a helper on f in a goroutine of its own, as a test runs.
+func (f *failing) on(helper func(testing.TB)) {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		helper(f)
+	}()
+	<-done
+}
+
+func TestEventually(t *testing.T) {
+	cases := []struct {
+		name      string
+		trueAfter int // calls; 0: never
+		within    time.Duration
+		wantFatal string
+		explained bool
+	}{
+		{name: "at once", trueAfter: 1, within: time.Second},
+		{name: "after a few calls", trueAfter: 5, within: 5 * time.Second},
+		{name: "never", within: 50 * time.Millisecond, wantFatal: "not ready within 50ms", explained: true},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			f := &failing{TB: t}
+			calls, explained := 0, false
+			f.on(func(tb testing.TB) {
+				Eventually(tb, "ready", c.within, func() bool {
+					calls++
+					return c.trueAfter > 0 && calls >= c.trueAfter
+				}, func() { explained = true })
+			})
+			if f.fatal != c.wantFatal || explained != c.explained {
+				t.Errorf("failed with %q (explained %v), want %q (%v)", f.fatal, explained, c.wantFatal, c.explained)
+			}
+			if c.trueAfter > 0 && calls != c.trueAfter {
+				t.Errorf("ok called %d times, want %d", calls, c.trueAfter)
+			}
+		})
+	}
+}
+
+// A missing file or program skips the test, or fails it under CI=true,
+// with the command that installs it.
+func TestMissing(t *testing.T) {
+	present := filepath.Join(t.TempDir(), "font.ttf")
+	if err := os.WriteFile(present, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	absent := filepath.Join(t.TempDir(), "none.ttf")
+	cases := []struct {
+		name, ci     string
+		check        func(testing.TB)
+		skip, failed bool
+	}{
+		{name: "file present", check: func(tb testing.TB) { File(tb, present, "apt-get install -y fonts") }},
+		{name: "file absent", check: func(tb testing.TB) { File(tb, absent, "apt-get install -y fonts") }, skip: true},
+		{name: "file absent in CI", ci: "true", check: func(tb testing.TB) { File(tb, absent, "apt-get install -y fonts") }, failed: true},
+		{name: "program present", check: func(tb testing.TB) { Program(tb, "sh", "apt-get install -y dash") }},
+		{name: "program absent in CI", ci: "true", check: func(tb testing.TB) { Program(tb, "no-such-program-x", "apt-get install -y x") }, failed: true},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Setenv("CI", c.ci)
+			f := &failing{TB: t}
+			f.on(c.check)
+			if (f.skipped != "") != c.skip || (f.fatal != "") != c.failed {
+				t.Fatalf("skipped %q, failed %q; want skipped %v, failed %v", f.skipped, f.fatal, c.skip, c.failed)
+			}
+			if message := f.skipped + f.fatal; message != "" && !strings.Contains(message, "apt-get install") {
+				t.Errorf("message %q does not say how to install it", message)
+			}
+		})
 	}
 }

@@ -243,7 +243,12 @@ http: 127.0.0.1:%d
 				if err := os.WriteFile(conf, []byte(data), 0o600); err != nil {
 					return nil, err
 				}
-				return exec.Command(bin, "-c", conf), nil
+				cmd := exec.Command(bin, "-c", conf)
+				// nats-server 2.9.10 at times writes a deleted consumer's
+				// meta.inf to its working folder: the cluster's, not the
+				// test's source folder.
+				cmd.Dir = dir
+				return cmd, nil
 			},
 			// The first node's MQTT sessions need the others' JetStream:
 			// its start returns once it listens, and the cluster is

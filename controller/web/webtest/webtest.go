@@ -5,12 +5,11 @@ package webtest
 
 import (
 	"context"
-	"os"
-	"os/exec"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/sothutu/sothutu/internal/servertest"
 )
 
 // Chromium starts Debian's chromium headless, with the flags a closed
@@ -19,13 +18,7 @@ import (
 // is skipped, or fails when CI=true.
 func Chromium(t testing.TB, width, height int, timeout time.Duration) context.Context {
 	t.Helper()
-	path, err := exec.LookPath("chromium")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("chromium missing: apt-get install -y chromium")
-		}
-		t.Skip("chromium missing: apt-get install -y chromium")
-	}
+	path := servertest.Program(t, "chromium", "apt-get install -y chromium")
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(path),
 		chromedp.NoSandbox,

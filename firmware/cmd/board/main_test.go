@@ -61,15 +61,10 @@ func freeAddr(t testing.TB) string {
 	return servertest.Addr(t)
 }
 
+// eventually is servertest.Eventually with this package's 15 s.
 func eventually(t testing.TB, what string, ok func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
-	for !ok() {
-		if time.Now().After(deadline) {
-			t.Fatalf("not %s within 15s", what)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	servertest.Eventually(t, what, 15*time.Second, ok)
 }
 
 // e2e is the board program running against a controller with its broker.

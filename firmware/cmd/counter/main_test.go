@@ -18,6 +18,7 @@ import (
 	"github.com/sothutu/sothutu/controller/store/storetest"
 	"github.com/sothutu/sothutu/firmware/counter"
 	"github.com/sothutu/sothutu/firmware/devconfig/devconfigtest"
+	"github.com/sothutu/sothutu/internal/servertest"
 	"github.com/sothutu/sothutu/protocol"
 )
 
@@ -194,13 +195,8 @@ func TestCounterEndToEnd(t *testing.T) {
 	})
 }
 
+// eventually is servertest.Eventually with this package's 15 s.
 func eventually(t testing.TB, what string, ok func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
-	for !ok() {
-		if time.Now().After(deadline) {
-			t.Fatalf("not %s within 15s", what)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	servertest.Eventually(t, what, 15*time.Second, ok)
 }
