@@ -37,6 +37,22 @@ type clock struct {
 	timers []time.Duration
 }
 
+// startCentre runs the example centre on a clock at 7:00 on a Monday,
+// before its doors open.
+func startCentre(t *testing.T) (*clock, *centretest.Centre) {
+	t.Helper()
+	loc, _ := time.LoadLocation("Asia/Ho_Chi_Minh")
+	clk := newClock(time.Date(2026, 11, 23, 7, 0, 0, 0, loc))
+	return clk, centretest.Start(t, centretest.Options{Clock: clk.Fake})
+}
+
+// cityAccounts are the accounts on the city's broker: the centre's uplink
+// and the city's.
+var cityAccounts = []broker.Account{
+	{Username: "centre-ninh-kieu", Password: "uplink-secret", Centre: "ninh-kieu"},
+	{Username: "city", Password: "city-secret", Centre: "ninh-kieu"},
+}
+
 func newClock(start time.Time) *clock { return &clock{Fake: fakeclock.NewFake(start)} }
 
 func (c *clock) After(d time.Duration) <-chan time.Time {
@@ -166,13 +182,9 @@ func eventually(t *testing.T, what string, within time.Duration, ok func() bool)
 // order, the intervals follow each other without a gap, and their counts
 // add up to the tickets the centre issued.
 func TestOutage(t *testing.T) {
-	loc, _ := time.LoadLocation("Asia/Ho_Chi_Minh")
-	clk := newClock(time.Date(2026, 11, 23, 7, 0, 0, 0, loc))
-	c := centretest.Start(t, centretest.Options{Clock: clk.Fake})
-	up := mosquittotest.Start(t, []broker.Account{
-		{Username: "centre-ninh-kieu", Password: "uplink-secret", Centre: "ninh-kieu"},
-		{Username: "city", Password: "city-secret", Centre: "ninh-kieu"},
-	})
+	clk, c := startCentre(t)
+	loc := clk.Now().Location()
+	up := mosquittotest.Start(t, cityAccounts)
 	cty := startCity(t, "tcp://"+up.Addr(), nil, "city-secret")
 	wire := newLink(t, up.Addr())
 
@@ -326,13 +338,8 @@ func TestOutage(t *testing.T) {
 // -uplink-ca file would be, records reach the city and are acknowledged;
 // an uplink that does not trust the broker sends nothing.
 func TestTLS(t *testing.T) {
-	loc, _ := time.LoadLocation("Asia/Ho_Chi_Minh")
-	clk := newClock(time.Date(2026, 11, 23, 7, 0, 0, 0, loc))
-	c := centretest.Start(t, centretest.Options{Clock: clk.Fake})
-	up := mosquittotest.StartTLS(t, []broker.Account{
-		{Username: "centre-ninh-kieu", Password: "uplink-secret", Centre: "ninh-kieu"},
-		{Username: "city", Password: "city-secret", Centre: "ninh-kieu"},
-	})
+	clk, c := startCentre(t)
+	up := mosquittotest.StartTLS(t, cityAccounts)
 	url := "ssl://" + up.Addr()
 	trusted, err := config.BrokerTLS(url, up.CAFile())
 	if err != nil {
@@ -382,17 +389,12 @@ func TestTLS(t *testing.T) {
 // the same connection, until it grants it; the records are then
 // acknowledged.
 func TestAcksSubscriptionRetried(t *testing.T) {
-	loc, _ := time.LoadLocation("Asia/Ho_Chi_Minh")
-	clk := newClock(time.Date(2026, 11, 23, 7, 0, 0, 0, loc))
-	c := centretest.Start(t, centretest.Options{Clock: clk.Fake})
+	clk, c := startCentre(t)
 	const refusals = 3
 	var refused atomic.Int32
 	acks := protocol.FiguresAckTopic("ninh-kieu")
 	up, err := broker.Start(broker.Options{Addr: "127.0.0.1:0", Logger: quiet,
-		Accounts: []broker.Account{
-			{Username: "centre-ninh-kieu", Password: "uplink-secret", Centre: "ninh-kieu"},
-			{Username: "city", Password: "city-secret", Centre: "ninh-kieu"},
-		},
+		Accounts: cityAccounts,
 		Refuse: func(username, topic string, write bool) bool {
 			// The subscription's filter is the delivered topic too: only
 			// the first refusals count.
