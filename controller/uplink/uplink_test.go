@@ -23,6 +23,7 @@ import (
 	"github.com/sothutu/sothutu/controller/engine"
 	"github.com/sothutu/sothutu/controller/uplink"
 	fakeclock "github.com/sothutu/sothutu/internal/clock"
+	"github.com/sothutu/sothutu/internal/servertest"
 	"github.com/sothutu/sothutu/protocol"
 )
 
@@ -167,13 +168,7 @@ func (c *cityside) count() int {
 
 func eventually(t *testing.T, what string, within time.Duration, ok func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(within)
-	for !ok() {
-		if time.Now().After(deadline) {
-			t.Fatalf("not %s within %s", what, within)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	servertest.Eventually(t, what, within, ok)
 }
 
 // The uplink is cut for a whole simulated day while the centre works;

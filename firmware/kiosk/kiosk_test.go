@@ -19,6 +19,7 @@ import (
 	"github.com/sothutu/sothutu/firmware/kiosk"
 	"github.com/sothutu/sothutu/firmware/link"
 	"github.com/sothutu/sothutu/internal/clock"
+	"github.com/sothutu/sothutu/internal/servertest"
 	"github.com/sothutu/sothutu/protocol"
 )
 
@@ -157,13 +158,7 @@ func (r *rig) startKiosk() {
 
 func (r *rig) eventually(what string, ok func() bool) {
 	r.t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !ok() {
-		if time.Now().After(deadline) {
-			r.t.Fatalf("not %s within 10s", what)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	servertest.Eventually(r.t, what, 10*time.Second, ok)
 }
 
 func (r *rig) totals() centreTotals {

@@ -1,23 +1,18 @@
 package main
 
 import (
-	"os"
 	"strings"
 	"testing"
 
 	"github.com/sothutu/sothutu/firmware/ticket"
+	"github.com/sothutu/sothutu/internal/servertest"
 )
 
 // TestConfigSerialRate: a serial printer whose rate cannot carry the
 // largest ordinary ticket within 15 s is refused, naming the rate to set.
 func TestConfigSerialRate(t *testing.T) {
 	for _, path := range []string{ticket.DefaultFontPath, ticket.DefaultBoldFontPath} {
-		if _, err := os.Stat(path); err != nil {
-			if os.Getenv("CI") == "true" {
-				t.Fatalf("font %s missing: apt-get install -y fonts-dejavu-core", path)
-			}
-			t.Skipf("font %s missing (apt-get install -y fonts-dejavu-core)", path)
-		}
+		servertest.File(t, path, "apt-get install -y fonts-dejavu-core")
 	}
 	for _, c := range []struct {
 		paper, baud string

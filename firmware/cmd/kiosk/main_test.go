@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -72,12 +71,7 @@ type e2e struct {
 }
 
 func needFont(t testing.TB) {
-	if _, err := os.Stat(ticket.DefaultFontPath); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("font missing: apt-get install -y fonts-dejavu-core")
-		}
-		t.Skip("font missing: apt-get install -y fonts-dejavu-core")
-	}
+	servertest.File(t, ticket.DefaultFontPath, "apt-get install -y fonts-dejavu-core")
 }
 
 // printerWire serves one printer double on a TCP port, like a network
@@ -285,14 +279,5 @@ func freeAddr(t testing.TB) string {
 // seen last before the test fails.
 func eventually(t testing.TB, what string, ok func() bool, explain ...func()) {
 	t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
-	for !ok() {
-		if time.Now().After(deadline) {
-			for _, f := range explain {
-				f()
-			}
-			t.Fatalf("not %s within 15s", what)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	servertest.Eventually(t, what, 15*time.Second, ok, explain...)
 }
