@@ -63,13 +63,7 @@ func TestPagesInChromium(t *testing.T) {
 	s := start(t)
 	ctx := webtest.Chromium(t, 1366, 768, 120*time.Second)
 	tab := webtest.NewTab(t, ctx, func(name string, png []byte) { save(t, name, png) })
-	must := func(err error) {
-		t.Helper()
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
-	eval, until, shoot := tab.Eval, tab.Until, tab.Shoot
+	must, eval, until, shoot := tab.Must, tab.Eval, tab.Until, tab.Shoot
 	click := tab.Click
 	signIn := func(name string) {
 		t.Helper()

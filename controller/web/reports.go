@@ -6,6 +6,7 @@ import (
 	"html/template"
 	"net/http"
 	"net/url"
+	"slices"
 	"time"
 
 	"github.com/sothutu/sothutu/controller/report"
@@ -15,19 +16,11 @@ import (
 func (s *Server) reportQuery(r *http.Request) (report.Query, error) {
 	q := report.Query{Period: report.Day, By: report.ByService, Lang: lang(r)}
 	v := r.URL.Query()
-	switch p := report.Period(v.Get("period")); p {
-	case "":
-	case report.Day, report.Week, report.Month:
-		q.Period = p
-	default:
-		return q, fmt.Errorf("period %q: use day, week or month", p)
+	if err := pick(&q.Period, "period", v.Get("period"), "use day, week or month", report.Day, report.Week, report.Month); err != nil {
+		return q, err
 	}
-	switch b := report.By(v.Get("by")); b {
-	case "":
-	case report.ByService, report.ByCounter, report.ByStaff:
-		q.By = b
-	default:
-		return q, fmt.Errorf("by %q: use service, counter or staff", b)
+	if err := pick(&q.By, "by", v.Get("by"), "use service, counter or staff", report.ByService, report.ByCounter, report.ByStaff); err != nil {
+		return q, err
 	}
 	loc := s.opts.Centre.Location
 	q.Day = s.now().In(loc)
@@ -39,6 +32,19 @@ func (s *Server) reportQuery(r *http.Request) (report.Query, error) {
 		q.Day = t.Add(12 * time.Hour)
 	}
 	return q, nil
+}
+
+// pick sets *into to value, one of allowed; an empty value leaves the
+// default, and any other says which to use.
+func pick[T ~string](into *T, field, value, use string, allowed ...T) error {
+	switch {
+	case value == "":
+	case slices.Contains(allowed, T(value)):
+		*into = T(value)
+	default:
+		return fmt.Errorf("%s %q: %s", field, value, use)
+	}
+	return nil
 }
 
 func (s *Server) build(w http.ResponseWriter, r *http.Request) (*report.Report, report.Query, bool) {

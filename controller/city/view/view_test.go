@@ -170,13 +170,7 @@ func TestCityViewInChromium(t *testing.T) {
 
 	ctx := webtest.Chromium(t, 1366, 768, 90*time.Second)
 	tab := webtest.NewTab(t, ctx, func(name string, png []byte) { save(t, name, png) })
-	must := func(err error) {
-		t.Helper()
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
-	eval, until, shoot := tab.Eval, tab.Until, tab.Shoot
+	must, eval, until, shoot := tab.Must, tab.Eval, tab.Until, tab.Shoot
 	must(chromedp.Do(ctx, chromedp.Navigate(c.url+"/signin"), chromedp.WaitVisible(`#signin`),
 		chromedp.SendKeys(`#name`, "quanly"), chromedp.SendKeys(`#password`, "doi-mat-khau-quanly"), chromedp.Submit(`#signin`)))
 	until("the city view", `!!document.querySelector('#centres tr[data-centre="ninh-kieu"]')`)

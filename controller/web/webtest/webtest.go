@@ -58,6 +58,15 @@ func (p *Tab) Do(actions ...chromedp.Action[chromedp.Void]) {
 	}
 }
 
+// Must fails the test on err, from a chromedp call the Tab has no method
+// for.
+func (p *Tab) Must(err error) {
+	p.t.Helper()
+	if err != nil {
+		p.t.Fatal(err)
+	}
+}
+
 // Eval evaluates a script, awaiting a promise, and returns its text.
 func (p *Tab) Eval(js string) string {
 	p.t.Helper()
