@@ -319,17 +319,9 @@ func (s *script) rate(a engine.Actor, r protocol.Rating) {
 func (l *ledger) expect(by report.By, key string, days []string) report.Row {
 	var all fig
 	all.ratings = map[protocol.Rating]int{}
-	add := func(f *fig) {
-		all.issued += f.issued
-		all.served += f.served
-		all.noShows += f.noShows
-		all.transferred += f.transferred
-		all.waits = append(all.waits, f.waits...)
-		all.service = append(all.service, f.service...)
-	}
 	for _, d := range days {
 		if f := l.figs[string(by)+"/"+key+"/"+d]; f != nil {
-			add(f)
+			all.add(f)
 		}
 	}
 	for _, tk := range l.order {
@@ -350,12 +342,7 @@ func (l *ledger) total(days []string) report.Row {
 		if by != string(report.ByService) || !slices.Contains(days, rest[strings.LastIndex(rest, "/")+1:]) {
 			continue
 		}
-		all.issued += f.issued
-		all.served += f.served
-		all.noShows += f.noShows
-		all.transferred += f.transferred
-		all.waits = append(all.waits, f.waits...)
-		all.service = append(all.service, f.service...)
+		all.add(f)
 	}
 	for _, tk := range l.order {
 		if r := tk.rating; r != nil && slices.Contains(days, r.day) {
@@ -380,6 +367,17 @@ func (l *ledger) keys(by report.By, days []string) []string {
 
 // row computes a report row from raw figures: means truncated to the
 // nanosecond, the 90th percentile by nearest rank.
+// add adds another's counts, waits and service times to f's; not its
+// ratings, which the ledger counts by ticket.
+func (f *fig) add(another *fig) {
+	f.issued += another.issued
+	f.served += another.served
+	f.noShows += another.noShows
+	f.transferred += another.transferred
+	f.waits = append(f.waits, another.waits...)
+	f.service = append(f.service, another.service...)
+}
+
 func (f *fig) row(key string) report.Row {
 	r := report.Row{Key: key, Issued: f.issued, Served: f.served, NoShows: f.noShows, Transferred: f.transferred,
 		Waits: len(f.waits), Ratings: map[protocol.Rating]int{}}
