@@ -27,6 +27,12 @@ var (
 )
 
 // sample is one expected value of the exposition.
+// request is a request a test makes as actor.
+type request struct {
+	actor engine.Actor
+	req   protocol.Request
+}
+
 type sample struct {
 	name   string
 	labels map[string]string
@@ -52,10 +58,7 @@ func TestScrape(t *testing.T) {
 
 	steps := []struct {
 		name string
-		do   []struct {
-			actor engine.Actor
-			req   protocol.Request
-		}
+		do   []request
 		want []sample
 	}{
 		{
@@ -78,10 +81,7 @@ func TestScrape(t *testing.T) {
 		},
 		{
 			name: "tickets issued",
-			do: []struct {
-				actor engine.Actor
-				req   protocol.Request
-			}{
+			do: []request{
 				{kiosk, protocol.Request{Key: "k1", Op: protocol.OpTicket, Service: "A"}},
 				{kiosk, protocol.Request{Key: "k2", Op: protocol.OpTicket, Service: "A"}},
 				{kiosk, protocol.Request{Key: "k3", Op: protocol.OpTicket, Service: "C"}}, // not served at counter 1
@@ -98,10 +98,7 @@ func TestScrape(t *testing.T) {
 		},
 		{
 			name: "counter 1 opens",
-			do: []struct {
-				actor engine.Actor
-				req   protocol.Request
-			}{
+			do: []request{
 				{counter1, protocol.Request{Key: "c1", Op: protocol.OpResume}},
 			},
 			want: []sample{
@@ -113,10 +110,7 @@ func TestScrape(t *testing.T) {
 		},
 		{
 			name: "counter 1 serves one and calls the next",
-			do: []struct {
-				actor engine.Actor
-				req   protocol.Request
-			}{
+			do: []request{
 				{counter1, protocol.Request{Key: "c2", Op: protocol.OpCallNext}},
 				{counter1, protocol.Request{Key: "c3", Op: protocol.OpCallNext}},
 			},
