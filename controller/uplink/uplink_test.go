@@ -47,6 +47,22 @@ func startCentre(t *testing.T) (*clock, *centretest.Centre) {
 	return clk, centretest.Start(t, centretest.Options{Clock: clk.Fake})
 }
 
+// runUplink runs the centre's uplink with the account of cityAccounts
+// and the rest of opts, until stop.
+func runUplink(t *testing.T, c *centretest.Centre, opts uplink.Options) (stop func()) {
+	t.Helper()
+	opts.Centre, opts.Store, opts.Controller = c.Config, c.Store, c.Controller()
+	opts.Username, opts.Password, opts.Logger = "centre-ninh-kieu", "uplink-secret", quiet
+	u, err := uplink.New(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { u.Run(ctx); close(done) }()
+	return func() { cancel(); <-done }
+}
+
 // cityAccounts are the accounts on the city's broker: the centre's uplink
 // and the city's.
 var cityAccounts = []broker.Account{
@@ -185,16 +201,8 @@ func TestOutage(t *testing.T) {
 
 	const rate = 100
 	start := func() (stop func()) {
-		u, err := uplink.New(uplink.Options{Centre: c.Config, Store: c.Store, Controller: c.Controller(),
-			Broker: "tcp://" + wire.ln.Addr().String(), Username: "centre-ninh-kieu", Password: "uplink-secret",
-			Rate: rate, Window: 8, ResendAfter: time.Second, Poll: 5 * time.Millisecond, Clock: clk, Logger: quiet})
-		if err != nil {
-			t.Fatal(err)
-		}
-		ctx, cancel := context.WithCancel(context.Background())
-		done := make(chan struct{})
-		go func() { u.Run(ctx); close(done) }()
-		return func() { cancel(); <-done }
+		return runUplink(t, c, uplink.Options{Broker: "tcp://" + wire.ln.Addr().String(),
+			Rate: rate, Window: 8, ResendAfter: time.Second, Poll: 5 * time.Millisecond, Clock: clk})
 	}
 	stop := start()
 	defer func() { stop() }()
@@ -342,15 +350,7 @@ func TestTLS(t *testing.T) {
 	}
 	cty := startCity(t, url, trusted, "city-secret")
 	run := func(tlsConfig *tls.Config) func() {
-		u, err := uplink.New(uplink.Options{Centre: c.Config, Store: c.Store, Controller: c.Controller(), Broker: url, TLS: tlsConfig,
-			Username: "centre-ninh-kieu", Password: "uplink-secret", Poll: 5 * time.Millisecond, Clock: clk, Logger: quiet})
-		if err != nil {
-			t.Fatal(err)
-		}
-		ctx, cancel := context.WithCancel(context.Background())
-		done := make(chan struct{})
-		go func() { u.Run(ctx); close(done) }()
-		return func() { cancel(); <-done }
+		return runUplink(t, c, uplink.Options{Broker: url, TLS: tlsConfig, Poll: 5 * time.Millisecond, Clock: clk})
 	}
 	// Without the CA: the system's roots do not know the test's.
 	untrusted, _ := config.BrokerTLS(url, "")
@@ -405,16 +405,9 @@ func TestAcksSubscriptionRetried(t *testing.T) {
 	defer up.Close()
 	url := "tcp://" + up.Addr()
 	cty := startCity(t, url, nil, "city-secret")
-	u, err := uplink.New(uplink.Options{Centre: c.Config, Store: c.Store, Controller: c.Controller(), Broker: url,
-		Username: "centre-ninh-kieu", Password: "uplink-secret", ResendAfter: time.Second, Poll: 5 * time.Millisecond,
-		Clock: clk, Logger: quiet})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { u.Run(ctx); close(done) }()
-	defer func() { cancel(); <-done }()
+	stop := runUplink(t, c, uplink.Options{Broker: url, ResendAfter: time.Second, Poll: 5 * time.Millisecond, Clock: clk})
+	defer stop()
+	ctx := context.Background()
 
 	eventually(t, "an interval made", 10*time.Second, func() bool {
 		if n, _ := c.Store.CountPendingFigures(ctx); n > 0 {
