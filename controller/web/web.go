@@ -38,10 +38,9 @@ type Server struct {
 	log  *slog.Logger
 }
 
-// session, handler and Route are the shared site's.
+// session and Route are the shared site's.
 type (
 	session = pages.Session
-	handler = pages.Handler
 	Route   = pages.Route
 )
 
