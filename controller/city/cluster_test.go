@@ -85,7 +85,7 @@ func testNATSCluster(t *testing.T, cl *natstest.Cluster, ackQoS byte) {
 	for _, c := range sims {
 		servertest.Eventually(t, c.id+" subscribed to its acknowledgements", 30*time.Second, c.subscribedOnce)
 	}
-	watch.lap("centres connected")
+	watch.lap("centres subscribed")
 	for _, c := range sims {
 		wg.Go(func() {
 			// As an uplink: in order, a window of records waiting for

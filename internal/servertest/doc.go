@@ -45,7 +45,7 @@
 //
 // Launch starts a server for the rest of the test process instead, for
 // one that many tests (or the -count runs of one) share because its start
-// takes seconds; TestMain closes it. Its process is started with the
-// kernel's parent-death signal, so it dies with the test process even
-// when no cleanup runs, as on a test's time-out.
+// takes seconds; TestMain closes it. Every server's process is started
+// with the kernel's parent-death signal, so it dies with the test process
+// even when no cleanup runs, as on a test's time-out.
 package servertest

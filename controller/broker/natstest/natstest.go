@@ -2,10 +2,18 @@
 // nats-server) with JetStream and their MQTT listeners on loopback, for
 // tests of the city side on a clustered broker.
 //
-// Every port (clients, cluster routes, MQTT) is reserved by
+// Every port (clients, cluster routes, MQTT, monitoring) is reserved by
 // internal/servertest: the routes must be known to every node's
 // configuration before it starts, and a node killed and restarted keeps its
 // ports, which nobody else is given meanwhile.
+//
+// A cluster's start takes seconds (JetStream elects its leader and sets up
+// the replicated streams MQTT keeps its sessions in), so Start's cluster,
+// one per test, is for a test that runs once; Shared's is started once for
+// the test process and handed to each test (and each -count run) with
+// every node up. The JetStream stores are on tmpfs (/dev/shm) where there
+// is one. A node is asked for an MQTT session only once it is routed to
+// the others and knows the JetStream leader: asked earlier it stalls 4 s.
 package natstest
 
 import (
