@@ -183,6 +183,7 @@ func (c *Controller) connect() error {
 		SetUsername(acct.Username).
 		SetPassword(acct.Password).
 		SetCleanSession(false).
+		SetStore(newResumeStore()).
 		SetOrderMatters(false).
 		SetAutoReconnect(true).
 		SetConnectRetry(true).
