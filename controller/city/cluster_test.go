@@ -24,11 +24,12 @@ import (
 // While the killed node's JetStream streams (MQTT sessions, and the
 // consumers of QoS 1 subscriptions) move, nats-server 2.9.10 refuses
 // subscriptions for seconds, so a centre that moved must subscribe again
-// (the uplink does not yet). With the acknowledgements subscribed at QoS 1,
-// as the uplink does, they then often reach no centre until the node is
-// back: the centres' windows fill and the city view stops. At QoS 0 they
-// are core NATS messages and flow again after a stall of a few seconds.
-// Both are run; the view advancing is required at QoS 0, logged at QoS 1.
+// (the uplink's session does, until the broker grants it). With the
+// acknowledgements subscribed at QoS 1 they then often reach no centre
+// until the node is back: the centres' windows fill and the city view
+// stops. At QoS 0, as the uplink subscribes them, they are core NATS
+// messages and flow again after a stall of a few seconds. Both are run;
+// the view advancing is required at QoS 0, logged at QoS 1.
 //
 // Each is run on a cluster of its own, in parallel, kept for the next
 // run (-count) since a cluster's start takes seconds.
