@@ -7,7 +7,7 @@ import (
 )
 
 // TestResumeStoreCopiesPublishes: what paho's resume marks as a duplicate
-// is never the packet the controller published.
+// is never the packet the controller published, nor one it sent before.
 func TestResumeStoreCopiesPublishes(t *testing.T) {
 	s := newResumeStore()
 	s.Open()
@@ -28,6 +28,10 @@ func TestResumeStoreCopiesPublishes(t *testing.T) {
 	got.Dup = true
 	if published.Dup {
 		t.Fatal("marking the copy as a duplicate marked the published packet")
+	}
+	published.RemainingLength = 99 // as the writer does while it sends it
+	if again := s.Get("o.7").(*packets.PublishPacket); again == got || again.Dup || again.RemainingLength == 99 {
+		t.Fatalf("a second Get gave %+v: the store kept a packet written to since", again)
 	}
 	if s.Get("o.8") != ack {
 		t.Fatal("a packet other than a publish was copied")
