@@ -439,7 +439,9 @@ func (d *Dev) print(ctx context.Context, img *image.Gray) error {
 			ErrOffline, limit.Round(time.Millisecond), len(data), ConfirmDrain)
 	case ctx.Err() != nil:
 		d.owedConfirm++
-		return incomplete("waiting for GS r 1: %w", ctx.Err())
+		// A printer that is online but never answers GS r fails here on
+		// every job: say what to set.
+		return incomplete("waiting for GS r 1: %w (a printer that prints but never answers GS r needs the drain confirmation: printer.confirm: drain)", ctx.Err())
 	case err != nil:
 		d.drop(p, err)
 		if d.isClosed() {
